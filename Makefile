@@ -1,0 +1,114 @@
+# mmukit: one build for the host tests and for the demo kernel on three machines.
+#
+#   make run  [ARCH=i386|x86_64|armv7] [MEM=128M] [QEMU_ARGS=...]  boot the demo kernel
+#   make test [MEM=...] [QEMU_ARGS=...]   host tests (ASan+UBSan) and every kernel under QEMU
+#   make bench                            host benchmarks, printed as ratios to a peer
+#   make kernel [ARCH=...]                just build build/$(ARCH)/kernel.elf
+#
+# The architecture is chosen here, by folder: arch/$(ARCH)/arch.mk names its sources,
+# flags and linker script. Portable code never tests which architecture it is on.
+
+ARCH ?= x86_64
+ARCHES := i386 x86_64 armv7
+BUILD := build
+
+CC := clang
+LD := ld.lld
+OBJCOPY := llvm-objcopy
+
+export MEM QEMU_ARGS
+PROVE_FLAGS ?= -j2
+
+WARNINGS := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+	-Wno-unused-parameter
+COMMON_CFLAGS := -std=c11 -g $(WARNINGS) -Iinclude -Ilib -MMD -MP
+
+# Portable code: compiled unchanged for the host and for every kernel.
+PORTABLE_SRCS := $(wildcard core/*.c firmware/*.c)
+TEST_SRCS := $(wildcard tests/test_*.c)
+
+# ---------------------------------------------------------------- host build
+HOST_DIR := $(BUILD)/host
+HOST_CFLAGS := $(COMMON_CFLAGS) -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE
+HOST_LDFLAGS := -fsanitize=address,undefined
+HOST_LIB_SRCS := $(PORTABLE_SRCS) lib/printf.c $(filter-out hosted/main.c,$(wildcard hosted/*.c))
+HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_DIR)/obj/%.o)
+HOST_TESTS := $(TEST_SRCS:tests/%.c=$(HOST_DIR)/tests/%)
+
+$(HOST_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(HOST_DIR)/libmmukit.a: $(HOST_LIB_OBJS)
+	@rm -f $@
+	llvm-ar rcs $@ $^
+
+$(HOST_DIR)/tests/%: $(HOST_DIR)/obj/tests/%.o $(HOST_DIR)/obj/hosted/main.o $(HOST_DIR)/libmmukit.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_LDFLAGS) $^ -o $@
+
+.PHONY: host-tests
+host-tests: $(HOST_TESTS)
+
+# ---------------------------------------------------------------- kernel build
+KDIR := $(BUILD)/$(ARCH)
+include arch/$(ARCH)/arch.mk
+
+KERNEL_CFLAGS := $(COMMON_CFLAGS) -O2 -ffreestanding -nostdlibinc -fno-builtin \
+	-fno-stack-protector -fno-pic -fno-common -Ikernel $(ARCH_CFLAGS)
+KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) $(wildcard lib/*.c kernel/*.c) $(TEST_SRCS)
+KERNEL_OBJS := $(patsubst %,$(KDIR)/obj/%.o,$(basename $(KERNEL_SRCS)))
+
+$(KDIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(KDIR)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(KDIR)/kernel.elf: $(KERNEL_OBJS) $(ARCH_LDSCRIPT)
+	$(LD) $(ARCH_LDFLAGS) -T $(ARCH_LDSCRIPT) -o $@ $(KERNEL_OBJS)
+
+# arch.mk may post-process kernel.elf into the image QEMU loads (ARCH_IMAGE).
+.PHONY: kernel
+kernel: $(ARCH_IMAGE)
+
+# ---------------------------------------------------------------- commands
+.PHONY: deps run test bench clean kernels
+deps:
+	@tools/deps.sh
+
+run: deps kernel
+	tools/qemu.sh $(ARCH) $(ARCH_IMAGE)
+
+kernels:
+	@for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a kernel || exit 1; done
+
+test: deps host-tests kernels
+	prove --exec '' $(PROVE_FLAGS) $(HOST_TESTS) $(wildcard tests/kernel/*.t)
+
+# Benchmarks: optimised, no sanitizers. Each bench/bench_*.c is one program, linked
+# with the portable code and the peers it compares against (bench/peer_*.c).
+BENCH_DIR := $(BUILD)/bench
+BENCH_CFLAGS := $(COMMON_CFLAGS) -O2 -DNDEBUG -D_GNU_SOURCE -Ibench
+BENCH_LIB_SRCS := $(PORTABLE_SRCS) lib/printf.c $(filter-out hosted/main.c,$(wildcard hosted/*.c)) \
+	$(wildcard bench/peer_*.c bench/util_*.c)
+BENCH_LIB_OBJS := $(BENCH_LIB_SRCS:%.c=$(BENCH_DIR)/obj/%.o)
+BENCHES := $(patsubst bench/%.c,$(BENCH_DIR)/%,$(wildcard bench/bench_*.c))
+
+$(BENCH_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -c $< -o $@
+
+$(BENCH_DIR)/bench_%: $(BENCH_DIR)/obj/bench/bench_%.o $(BENCH_LIB_OBJS)
+	$(CC) $^ -o $@
+
+bench: deps $(BENCHES)
+	@for b in $(BENCHES); do $$b || exit 1; done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,116 @@
+/*
+ * ktest: a small KUnit-shaped test API. The same test files build into the host test
+ * binaries (hosted/) and into the demo kernel (kernel/), and print KTAP version 1:
+ *
+ *   KTAP version 1
+ *   1..2                      <- plan first: a crash part-way reads as a bad plan
+ *       KTAP version 1
+ *       # Subtest: pmm
+ *       1..3
+ *       ok 1 alloc_single
+ *       # tests/test_pmm.c:42: expected pmm_free_frames(&p) == 63, got 62 vs 63
+ *       not ok 2 free_twice
+ *       ok 3 ...
+ *   not ok 1 pmm
+ *
+ * Writing a test:
+ *
+ *   KTEST(pmm, alloc_returns_aligned_block)
+ *   {
+ *           paddr_t pa;
+ *           KASSERT_EQ(pmm_alloc_block(&p, 9, &pa), 0);   // stops this test if false
+ *           KEXPECT_EQ(pa % (2 * MMK_MIB), 0);             // records and continues
+ *   }
+ *
+ * Tests of one suite are consecutive in one file. A test that checks nothing fails
+ * ("no expectations"): every test must assert something that could fail. A test can
+ * skip only by saying why (KTEST_SKIP), which prints "# SKIP reason".
+ */
+#ifndef MMUKIT_KTEST_H
+#define MMUKIT_KTEST_H
+
+#include <mmukit/types.h>
+
+struct ktest_case {
+	const char *suite;
+	const char *name;
+	void (*run)(void);
+};
+
+struct ktest_state {
+	unsigned checks;   /* expectations evaluated in the current test */
+	unsigned failures; /* of which failed */
+	const char *skip;  /* set by KTEST_SKIP */
+};
+
+extern struct ktest_state ktest_state;
+
+#define KTEST(suite, name)                                                      \
+	static void ktest_fn_##suite##_##name(void);                            \
+	static const struct ktest_case ktest_case_##suite##_##name              \
+		__attribute__((used, section("ktest_cases"),                   \
+			       aligned(sizeof(void *)))) = {                    \
+			#suite, #name, ktest_fn_##suite##_##name};              \
+	static void ktest_fn_##suite##_##name(void)
+
+/* Records one check; prints a diagnostic and returns false when it failed. */
+bool ktest_check(bool ok, const char *file, int line, const char *expr);
+bool ktest_check_eq(bool ok, const char *file, int line, const char *op,
+		    const char *left_expr, const char *right_expr,
+		    unsigned long long left, unsigned long long right);
+
+#define KTEST_CMP_(op, a, b)                                                    \
+	ktest_check_eq((unsigned long long)(a) op(unsigned long long)(b),      \
+		       __FILE__, __LINE__, #op, #a, #b,                        \
+		       (unsigned long long)(a), (unsigned long long)(b))
+/* Signed comparison, for values that may be negative (error codes). */
+#define KTEST_SCMP_(op, a, b)                                                   \
+	ktest_check_eq((long long)(a) op(long long)(b), __FILE__, __LINE__,    \
+		       #op, #a, #b, (unsigned long long)(long long)(a),        \
+		       (unsigned long long)(long long)(b))
+
+#define KEXPECT_TRUE(c) ((void)ktest_check(!!(c), __FILE__, __LINE__, #c))
+#define KEXPECT_FALSE(c) ((void)ktest_check(!(c), __FILE__, __LINE__, "!(" #c ")"))
+#define KEXPECT_EQ(a, b) ((void)KTEST_CMP_(==, a, b))
+#define KEXPECT_NE(a, b) ((void)KTEST_CMP_(!=, a, b))
+#define KEXPECT_LT(a, b) ((void)KTEST_SCMP_(<, a, b))
+#define KEXPECT_LE(a, b) ((void)KTEST_SCMP_(<=, a, b))
+#define KEXPECT_GT(a, b) ((void)KTEST_SCMP_(>, a, b))
+#define KEXPECT_GE(a, b) ((void)KTEST_SCMP_(>=, a, b))
+
+/* Like KEXPECT_*, but a failure ends the current test function (it returns). */
+#define KASSERT_TRUE(c) do { if (!ktest_check(!!(c), __FILE__, __LINE__, #c)) return; } while (0)
+#define KASSERT_FALSE(c) do { if (!ktest_check(!(c), __FILE__, __LINE__, "!(" #c ")")) return; } while (0)
+#define KASSERT_EQ(a, b) do { if (!KTEST_CMP_(==, a, b)) return; } while (0)
+#define KASSERT_NE(a, b) do { if (!KTEST_CMP_(!=, a, b)) return; } while (0)
+#define KASSERT_LT(a, b) do { if (!KTEST_SCMP_(<, a, b)) return; } while (0)
+#define KASSERT_LE(a, b) do { if (!KTEST_SCMP_(<=, a, b)) return; } while (0)
+#define KASSERT_GT(a, b) do { if (!KTEST_SCMP_(>, a, b)) return; } while (0)
+#define KASSERT_GE(a, b) do { if (!KTEST_SCMP_(>=, a, b)) return; } while (0)
+
+/* Skips the rest of the current test, printing the reason. */
+#define KTEST_SKIP(reason) do { ktest_state.skip = (reason); return; } while (0)
+
+/* Prints a "# ..." diagnostic line at the current test's indentation. */
+void ktest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Runs every registered test whose suite matches filter (NULL or "" for all) and prints
+ * KTAP. Returns the number of failed tests (0 when all passed).
+ */
+unsigned ktest_run_all(const char *filter);
+
+/*
+ * The test environment, provided by the kernel (the real boot memory map and the PMM
+ * built on it) and by the host (hosted/env.c: a simulated QEMU-like map and a PMM over
+ * it), so one test file exercises both.
+ */
+struct pmm;
+struct mmk_memmap;
+struct pmm *ktest_env_pmm(void);
+const struct mmk_memmap *ktest_env_memmap(void);
+
+/* How many random steps property tests take: many on the host, fewer in the kernel. */
+unsigned ktest_scale(unsigned hosted_steps, unsigned kernel_steps);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * The physical memory manager: owns every usable frame of the boot memory map.
+ *
+ * Algorithm: a binary buddy allocator over a per-frame metadata array.
+ *   Why: it gives single frames and naturally aligned blocks of 2^order frames
+ *   (2 MiB = order 9, 1 GiB = order 18) in O(PMM_MAX_ORDER) time for both alloc and
+ *   free, and merging on free keeps large blocks available; a bitmap needs a scan.
+ *   Each frame has a 16-byte struct pmm_frame (free-list links, order, state, reference
+ *   count), so the metadata costs 16 bytes per 4 KiB frame (0.39 %) over the span from
+ *   the lowest to the highest usable frame.
+ *
+ * Blocks: pmm_alloc_block returns the first frame of 2^order frames aligned to
+ * 2^order * 4 KiB in physical address. The block carries one reference count (on its
+ * first frame); pmm_ref adds a reference, pmm_free_block drops one and returns the block
+ * to the free lists when the last one goes. pmm_split_block turns an allocated block
+ * into 2^order allocated single frames (each with the block's count), so a large page
+ * can later be unmapped piecewise.
+ *
+ * Bad input (a frame that is free, not owned, misaligned, outside RAM, an order that
+ * does not match the allocation) returns an error and changes nothing. Out of memory is
+ * -MMK_ENOMEM, never a panic. Not thread-safe: the caller serialises.
+ */
+#ifndef MMUKIT_PMM_H
+#define MMUKIT_PMM_H
+
+#include <mmukit/memmap.h>
+#include <mmukit/types.h>
+
+#define PMM_MAX_ORDER 18 /* 2^18 frames = 1 GiB */
+
+struct pmm_frame; /* private to core/pmm.c */
+
+struct pmm {
+	uint64_t base_pfn;         /* first frame number covered by frames[] */
+	uint64_t span;             /* number of entries in frames[] */
+	struct pmm_frame *frames;  /* metadata, one per frame of the span */
+	uint64_t free_head[PMM_MAX_ORDER + 1]; /* index of first free block, or PMM_NONE */
+	uint64_t free_blocks[PMM_MAX_ORDER + 1];
+	uint64_t total_frames;     /* usable frames owned */
+	uint64_t free_frames;
+};
+
+struct pmm_stats {
+	uint64_t total_frames;    /* usable frames the PMM owns */
+	uint64_t free_frames;     /* of which free now */
+	uint64_t reserved_frames; /* frames in the span it does not own */
+	uint64_t metadata_bytes;
+	uint64_t free_blocks[PMM_MAX_ORDER + 1]; /* free blocks per order */
+};
+
+/* Bytes of metadata pmm_init needs for this map (0 if it has no usable frame). */
+size_t pmm_metadata_size(const struct mmk_memmap *map);
+
+/*
+ * Takes ownership of every whole frame in the map's MMK_MEM_USABLE ranges, all free.
+ * meta must hold pmm_metadata_size(map) bytes, aligned to 8; the PMM never touches the
+ * frames themselves, only meta. Errors: MMK_EINVAL (no usable frame), MMK_ENOMEM
+ * (meta_size too small).
+ */
+int pmm_init(struct pmm *pmm, const struct mmk_memmap *map, void *meta, size_t meta_size);
+
+/*
+ * The boot path: finds room for the metadata in usable memory below meta_limit, marks it
+ * MMK_MEM_PMM in the map, reaches it through phys_to_virt and calls pmm_init.
+ * Errors: MMK_ENOMEM (no room), MMK_ENOSPC (the map is full); the map is then unchanged.
+ */
+int pmm_init_boot(struct pmm *pmm, struct mmk_memmap *map, paddr_t meta_limit,
+		  void *(*phys_to_virt)(paddr_t pa));
+
+/* One frame, reference count 1. Errors: MMK_ENOMEM. */
+int pmm_alloc(struct pmm *pmm, paddr_t *pa);
+
+/* 2^order frames, naturally aligned, count 1. Errors: MMK_EINVAL (order too big), MMK_ENOMEM. */
+int pmm_alloc_block(struct pmm *pmm, unsigned order, paddr_t *pa);
+
+/* Drops one reference to the frame at pa; frees it with the last. Same as order 0 below. */
+int pmm_free(struct pmm *pmm, paddr_t pa);
+
+/*
+ * Drops one reference to the block of 2^order frames at pa, freeing it with the last.
+ * Errors: MMK_EALIGN (pa not frame-aligned), MMK_ERANGE (not a frame the PMM owns),
+ * MMK_ESTATE (free already, or not the first frame of an allocated block),
+ * MMK_EINVAL (order is not the block's order).
+ */
+int pmm_free_block(struct pmm *pmm, paddr_t pa, unsigned order);
+
+/* Adds a reference to the allocated block starting at pa. Errors as pmm_free_block. */
+int pmm_ref(struct pmm *pmm, paddr_t pa);
+
+/* Reference count of the allocated block starting at pa; 0 if free, not a block start or not owned. */
+uint32_t pmm_refcount(const struct pmm *pmm, paddr_t pa);
+
+/* Turns the allocated block at pa of the given order into single frames. Errors as pmm_free_block. */
+int pmm_split_block(struct pmm *pmm, paddr_t pa, unsigned order);
+
+/* True when the frame containing pa is one the PMM owns (free or allocated). */
+bool pmm_owns(const struct pmm *pmm, paddr_t pa);
+
+void pmm_get_stats(const struct pmm *pmm, struct pmm_stats *stats);
+
+/*
+ * Validates every invariant (free lists consistent with frame states, blocks aligned
+ * and inside owned memory, counters equal to what the lists hold). Returns 0 or
+ * -MMK_ESTATE after printing the first broken invariant.
+ */
+int pmm_check(const struct pmm *pmm);
+
+/* Prints totals and the free blocks per order. */
+void pmm_print(const struct pmm *pmm);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * The demo kernel's portable part: print the boot memory map, bring up the PMM on it,
+ * run every in-kernel test suite (KTAP on the serial port) and exit QEMU with the result.
+ */
+#include <mmukit/errno.h>
+#include <mmukit/ktest.h>
+#include <mmukit/pmm.h>
+#include <mmukit/services.h>
+
+#include "platform.h"
+
+static struct pmm the_pmm;
+static struct boot_info *the_boot;
+
+struct pmm *ktest_env_pmm(void)
+{
+	return &the_pmm;
+}
+
+const struct mmk_memmap *ktest_env_memmap(void)
+{
+	return &the_boot->memmap;
+}
+
+unsigned ktest_scale(unsigned hosted_steps, unsigned kernel_steps)
+{
+	(void)hosted_steps;
+	return kernel_steps;
+}
+
+_Noreturn void kmain(struct boot_info *boot)
+{
+	the_boot = boot;
+	mmk_printf("mmukit demo kernel (%s, %s)\n", boot->arch, boot->firmware);
+
+	int err = pmm_init_boot(&the_pmm, &boot->memmap, boot->early_limit,
+				arch_phys_to_virt);
+	mmk_printf("physical memory map:\n");
+	memmap_print(&boot->memmap);
+	if (err)
+		mmk_panic("pmm_init_boot: %s", mmk_strerror(err));
+	pmm_print(&the_pmm);
+
+	unsigned failed = ktest_run_all(NULL);
+	mmk_printf("# %u failed\n", failed);
+	arch_exit(failed ? 1 : 0);
+}

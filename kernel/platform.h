@@ -1,0 +1,33 @@
+/*
+ * What each architecture's boot code (arch/<arch>/) provides to the demo kernel.
+ *
+ * The boot code gets the machine into a C environment (stack, a mapping of itself and of
+ * low RAM, serial console), turns the firmware's description of memory into
+ * boot_info.memmap with the kernel image, boot structures and boot page tables marked
+ * as reserved, and calls kmain. Nothing here knows about page-table bits.
+ */
+#ifndef MMUKIT_KERNEL_PLATFORM_H
+#define MMUKIT_KERNEL_PLATFORM_H
+
+#include <mmukit/memmap.h>
+
+struct boot_info {
+	const char *arch;          /* "i386", "x86_64", "armv7" */
+	const char *firmware;      /* "multiboot", "pvh", "device tree" */
+	struct mmk_memmap memmap;  /* firmware map + boot reservations */
+	paddr_t early_limit;       /* arch_phys_to_virt works for pa < early_limit */
+};
+
+/* Writes one character to the serial console (blocking). */
+void arch_console_putc(char c);
+
+/* The early window: a kernel pointer to physical address pa (pa < early_limit). */
+void *arch_phys_to_virt(paddr_t pa);
+
+/* Ends the emulator: status 0 means every test passed, anything else failure. */
+_Noreturn void arch_exit(int status);
+
+/* The portable kernel entry, called once by the boot code. */
+_Noreturn void kmain(struct boot_info *boot);
+
+#endif

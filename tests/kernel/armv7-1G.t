@@ -1,0 +1,3 @@
+#!/bin/sh
+# ARMv7 kernel suites with 1 GiB of RAM (the most the linear map at 2-3 GiB takes).
+MEM=1G exec "$(dirname "$0")/../../tools/ktest-qemu.sh" armv7

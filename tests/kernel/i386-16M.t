@@ -1,0 +1,3 @@
+#!/bin/sh
+# i386 kernel suites with only 16 MiB of RAM: the PMM metadata must size itself.
+MEM=16M exec "$(dirname "$0")/../../tools/ktest-qemu.sh" i386

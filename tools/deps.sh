@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs what the build and the tests need and is missing; quick when all is there.
+# Debian 12, as root (or through sudo), non-interactive.
+set -eu
+
+need=""
+command -v clang >/dev/null 2>&1 || need="$need clang"
+command -v ld.lld >/dev/null 2>&1 || need="$need lld"
+command -v llvm-objcopy >/dev/null 2>&1 || need="$need llvm"
+command -v make >/dev/null 2>&1 || need="$need make"
+command -v prove >/dev/null 2>&1 || need="$need perl"
+command -v timeout >/dev/null 2>&1 || need="$need coreutils"
+command -v qemu-system-i386 >/dev/null 2>&1 || need="$need qemu-system-x86"
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
+command -v qemu-system-arm >/dev/null 2>&1 || need="$need qemu-system-arm"
+# The host tests link clang's sanitizer runtimes.
+[ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a 2>/dev/null)" ] ||
+	need="$need libclang-rt-14-dev"
+
+[ -z "$need" ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "tools/deps.sh: installing$need" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $need >/dev/null

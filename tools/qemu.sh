@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Boots a demo kernel under QEMU (TCG) and reports how it ended.
+#
+#   tools/qemu.sh ARCH IMAGE [extra QEMU arguments...]
+#   env: MEM (RAM size, default 128M), QEMU_ARGS (appended), TIMEOUT (seconds, default 120)
+#
+# The serial console goes to stdout. Exit status: 0 the kernel reported success,
+# 1 it reported failure, 2 it crashed (triple fault, abort), hung or QEMU failed.
+# How the kernel's status comes out (PLATFORM-NOTES): on x86 it writes 0x10+status to
+# isa-debug-exit (port 0xf4) and QEMU exits with ((0x10+status) << 1) | 1, so a pass is
+# 33 and a triple fault under -no-reboot is 0; on ARM it calls semihosting
+# SYS_EXIT_EXTENDED with 0x10+status, so a pass is 16.
+set -u
+
+arch=${1:?usage: qemu.sh ARCH IMAGE [qemu args]}
+image=${2:?usage: qemu.sh ARCH IMAGE [qemu args]}
+shift 2
+mem=${MEM:-128M}
+timeout_s=${TIMEOUT:-120}
+
+common=(-m "$mem" -nic none -display none -no-reboot -serial stdio -accel tcg)
+case "$arch" in
+i386)
+	cmd=(qemu-system-i386 "${common[@]}" -kernel "$image"
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	pass=33 ;;
+x86_64)
+	cmd=(qemu-system-x86_64 "${common[@]}" -kernel "$image"
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	pass=33 ;;
+armv7)
+	cmd=(qemu-system-arm -M virt -cpu cortex-a15 "${common[@]}" -kernel "$image"
+		-semihosting)
+	pass=16 ;;
+*)
+	echo "qemu.sh: unknown ARCH '$arch' (i386, x86_64, armv7)" >&2
+	exit 2 ;;
+esac
+
+[ -f "$image" ] || { echo "qemu.sh: no kernel image $image" >&2; exit 2; }
+
+# shellcheck disable=SC2206
+cmd+=("$@" ${QEMU_ARGS:-})
+timeout --kill-after=5 "$timeout_s" "${cmd[@]}" </dev/null
+rc=$?
+
+if [ "$rc" -eq "$pass" ]; then
+	exit 0
+elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	echo "qemu.sh: $arch kernel timed out after ${timeout_s}s" >&2
+elif [ "$rc" -eq 0 ]; then
+	echo "qemu.sh: $arch kernel crashed (triple fault or reset)" >&2
+elif [ "$arch" = armv7 ] && [ "$rc" -gt 16 ] && [ "$rc" -lt 48 ]; then
+	echo "qemu.sh: $arch kernel reported failure (status $((rc - 16)))" >&2
+	exit 1
+elif [ "$arch" != armv7 ] && [ $((rc & 1)) -eq 1 ] && [ "$rc" -gt 33 ] && [ "$rc" -lt 97 ]; then
+	echo "qemu.sh: $arch kernel reported failure (status $(((rc >> 1) - 16)))" >&2
+	exit 1
+else
+	echo "qemu.sh: $arch QEMU exited with $rc" >&2
+fi
+exit 2
