@@ -21,7 +21,7 @@ PROVE_FLAGS ?= -j2
 
 WARNINGS := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 	-Wno-unused-parameter
-COMMON_CFLAGS := -std=c11 -g $(WARNINGS) -Iinclude -Ilib -MMD -MP
+COMMON_CFLAGS := -std=c11 -g $(WARNINGS) -Iinclude -Ilib -I. -MMD -MP
 
 # Portable code: compiled unchanged for the host and for every kernel.
 PORTABLE_SRCS := $(wildcard core/*.c firmware/*.c)
@@ -53,7 +53,7 @@ host-tests: $(HOST_TESTS)
 
 # ---------------------------------------------------------------- kernel build
 KDIR := $(BUILD)/$(ARCH)
-include arch/$(ARCH)/arch.mk
+-include arch/$(ARCH)/arch.mk
 
 KERNEL_CFLAGS := $(COMMON_CFLAGS) -O2 -ffreestanding -nostdlibinc -fno-builtin \
 	-fno-stack-protector -fno-pic -fno-common -Ikernel $(ARCH_CFLAGS)
