@@ -63,7 +63,8 @@ bool ktest_check_eq(bool ok, const char *file, int line, const char *op,
 	ktest_check_eq((unsigned long long)(a) op(unsigned long long)(b),      \
 		       __FILE__, __LINE__, #op, #a, #b,                        \
 		       (unsigned long long)(a), (unsigned long long)(b))
-/* Signed comparison, for values that may be negative (error codes). */
+/* Ordering checks (LT, LE, GT, GE) compare as signed 64-bit, so error codes order
+ * below 0; values at or above 2^63 do not order correctly: compare those with EQ/NE. */
 #define KTEST_SCMP_(op, a, b)                                                   \
 	ktest_check_eq((long long)(a) op(long long)(b), __FILE__, __LINE__,    \
 		       #op, #a, #b, (unsigned long long)(long long)(a),        \
