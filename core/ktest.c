@@ -35,16 +35,33 @@ bool ktest_check(bool ok, const char *file, int line, const char *expr)
 	return ok;
 }
 
-bool ktest_check_eq(bool ok, const char *file, int line, const char *op,
-		    const char *left_expr, const char *right_expr,
-		    unsigned long long left, unsigned long long right)
+static bool compare(enum ktest_op op, bool is_signed, unsigned long long a,
+		    unsigned long long b)
 {
+	long long sa = (long long)a, sb = (long long)b;
+	switch (op) {
+	case KTEST_EQ: return a == b;
+	case KTEST_NE: return a != b;
+	case KTEST_LT: return is_signed ? sa < sb : a < b;
+	case KTEST_LE: return is_signed ? sa <= sb : a <= b;
+	case KTEST_GT: return is_signed ? sa > sb : a > b;
+	case KTEST_GE: return is_signed ? sa >= sb : a >= b;
+	}
+	return false;
+}
+
+bool ktest_compare(enum ktest_op op, bool is_signed, unsigned long long left,
+		   unsigned long long right, const char *file, int line,
+		   const char *left_expr, const char *right_expr)
+{
+	static const char *const op_names[] = {"==", "!=", "<", "<=", ">", ">="};
+	bool ok = compare(op, is_signed, left, right);
 	ktest_state.checks++;
 	if (!ok) {
 		ktest_state.failures++;
 		mmk_printf("    # %s:%d: expected %s %s %s, got %lld (0x%llx) vs %lld (0x%llx)\n",
-			   file, line, left_expr, op, right_expr, (long long)left, left,
-			   (long long)right, right);
+			   file, line, left_expr, op_names[op], right_expr, (long long)left,
+			   left, (long long)right, right);
 	}
 	return ok;
 }

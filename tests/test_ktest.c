@@ -72,3 +72,18 @@ KTEST(errno, every_code_has_a_description)
 	KEXPECT_EQ(mmk_strerror(-MMK_ENOMEM)[0], 'o');
 	KEXPECT_EQ(mmk_strerror(999)[0], 'u');
 }
+
+static int evaluations;
+
+static int count_evaluation(void)
+{
+	return ++evaluations;
+}
+
+KTEST(ktest, arguments_are_evaluated_once)
+{
+	evaluations = 0;
+	KEXPECT_EQ(count_evaluation(), 1);
+	KEXPECT_GE(count_evaluation(), 2);
+	KEXPECT_EQ(evaluations, 2);
+}

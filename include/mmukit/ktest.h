@@ -53,41 +53,46 @@ extern struct ktest_state ktest_state;
 			#suite, #name, ktest_fn_##suite##_##name};              \
 	static void ktest_fn_##suite##_##name(void)
 
+enum ktest_op { KTEST_EQ, KTEST_NE, KTEST_LT, KTEST_LE, KTEST_GT, KTEST_GE };
+
 /* Records one check; prints a diagnostic and returns false when it failed. */
 bool ktest_check(bool ok, const char *file, int line, const char *expr);
-bool ktest_check_eq(bool ok, const char *file, int line, const char *op,
-		    const char *left_expr, const char *right_expr,
-		    unsigned long long left, unsigned long long right);
+
+/*
+ * Compares left and right (each evaluated exactly once by the macros below); as signed
+ * 64-bit values when is_signed. Records the check and prints both values on failure.
+ */
+bool ktest_compare(enum ktest_op op, bool is_signed, unsigned long long left,
+		   unsigned long long right, const char *file, int line,
+		   const char *left_expr, const char *right_expr);
 
 #define KTEST_CMP_(op, a, b)                                                    \
-	ktest_check_eq((unsigned long long)(a) op(unsigned long long)(b),      \
-		       __FILE__, __LINE__, #op, #a, #b,                        \
-		       (unsigned long long)(a), (unsigned long long)(b))
+	ktest_compare(op, false, (unsigned long long)(a), (unsigned long long)(b), \
+		      __FILE__, __LINE__, #a, #b)
 /* Ordering checks (LT, LE, GT, GE) compare as signed 64-bit, so error codes order
  * below 0; values at or above 2^63 do not order correctly: compare those with EQ/NE. */
 #define KTEST_SCMP_(op, a, b)                                                   \
-	ktest_check_eq((long long)(a) op(long long)(b), __FILE__, __LINE__,    \
-		       #op, #a, #b, (unsigned long long)(long long)(a),        \
-		       (unsigned long long)(long long)(b))
+	ktest_compare(op, true, (unsigned long long)(long long)(a),            \
+		      (unsigned long long)(long long)(b), __FILE__, __LINE__, #a, #b)
 
 #define KEXPECT_TRUE(c) ((void)ktest_check(!!(c), __FILE__, __LINE__, #c))
 #define KEXPECT_FALSE(c) ((void)ktest_check(!(c), __FILE__, __LINE__, "!(" #c ")"))
-#define KEXPECT_EQ(a, b) ((void)KTEST_CMP_(==, a, b))
-#define KEXPECT_NE(a, b) ((void)KTEST_CMP_(!=, a, b))
-#define KEXPECT_LT(a, b) ((void)KTEST_SCMP_(<, a, b))
-#define KEXPECT_LE(a, b) ((void)KTEST_SCMP_(<=, a, b))
-#define KEXPECT_GT(a, b) ((void)KTEST_SCMP_(>, a, b))
-#define KEXPECT_GE(a, b) ((void)KTEST_SCMP_(>=, a, b))
+#define KEXPECT_EQ(a, b) ((void)KTEST_CMP_(KTEST_EQ, a, b))
+#define KEXPECT_NE(a, b) ((void)KTEST_CMP_(KTEST_NE, a, b))
+#define KEXPECT_LT(a, b) ((void)KTEST_SCMP_(KTEST_LT, a, b))
+#define KEXPECT_LE(a, b) ((void)KTEST_SCMP_(KTEST_LE, a, b))
+#define KEXPECT_GT(a, b) ((void)KTEST_SCMP_(KTEST_GT, a, b))
+#define KEXPECT_GE(a, b) ((void)KTEST_SCMP_(KTEST_GE, a, b))
 
 /* Like KEXPECT_*, but a failure ends the current test function (it returns). */
 #define KASSERT_TRUE(c) do { if (!ktest_check(!!(c), __FILE__, __LINE__, #c)) return; } while (0)
 #define KASSERT_FALSE(c) do { if (!ktest_check(!(c), __FILE__, __LINE__, "!(" #c ")")) return; } while (0)
-#define KASSERT_EQ(a, b) do { if (!KTEST_CMP_(==, a, b)) return; } while (0)
-#define KASSERT_NE(a, b) do { if (!KTEST_CMP_(!=, a, b)) return; } while (0)
-#define KASSERT_LT(a, b) do { if (!KTEST_SCMP_(<, a, b)) return; } while (0)
-#define KASSERT_LE(a, b) do { if (!KTEST_SCMP_(<=, a, b)) return; } while (0)
-#define KASSERT_GT(a, b) do { if (!KTEST_SCMP_(>, a, b)) return; } while (0)
-#define KASSERT_GE(a, b) do { if (!KTEST_SCMP_(>=, a, b)) return; } while (0)
+#define KASSERT_EQ(a, b) do { if (!KTEST_CMP_(KTEST_EQ, a, b)) return; } while (0)
+#define KASSERT_NE(a, b) do { if (!KTEST_CMP_(KTEST_NE, a, b)) return; } while (0)
+#define KASSERT_LT(a, b) do { if (!KTEST_SCMP_(KTEST_LT, a, b)) return; } while (0)
+#define KASSERT_LE(a, b) do { if (!KTEST_SCMP_(KTEST_LE, a, b)) return; } while (0)
+#define KASSERT_GT(a, b) do { if (!KTEST_SCMP_(KTEST_GT, a, b)) return; } while (0)
+#define KASSERT_GE(a, b) do { if (!KTEST_SCMP_(KTEST_GE, a, b)) return; } while (0)
 
 /* Skips the rest of the current test, printing the reason. */
 #define KTEST_SKIP(reason) do { ktest_state.skip = (reason); return; } while (0)

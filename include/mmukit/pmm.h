@@ -5,9 +5,10 @@
  *   Why: it gives single frames and naturally aligned blocks of 2^order frames
  *   (2 MiB = order 9, 1 GiB = order 18) in O(PMM_MAX_ORDER) time for both alloc and
  *   free, and merging on free keeps large blocks available; a bitmap needs a scan.
- *   Each frame has a 16-byte struct pmm_frame (free-list links, order, state, reference
- *   count), so the metadata costs 16 bytes per 4 KiB frame (0.39 %) over the span from
- *   the lowest to the highest usable frame.
+ *   Each frame has a 16-byte struct pmm_frame (32-bit free-list links, order, state,
+ *   32-bit reference count), so the metadata costs 16 bytes per 4 KiB frame (0.39 %)
+ *   over the span from the lowest to the highest usable frame (holes included: 36 MiB
+ *   for QEMU's 8 GiB map, whose span is 9 GiB). Spans up to 2^32 frames (16 TiB).
  *
  * Blocks: pmm_alloc_block returns the first frame of 2^order frames aligned to
  * 2^order * 4 KiB in physical address. The block carries one reference count (on its
@@ -30,14 +31,17 @@
 
 struct pmm_frame; /* private to core/pmm.c */
 
+#define PMM_NONE UINT32_MAX /* end of a free list */
+
 struct pmm {
 	uint64_t base_pfn;         /* first frame number covered by frames[] */
-	uint64_t span;             /* number of entries in frames[] */
+	uint64_t span;             /* number of entries in frames[] (< 2^32) */
 	struct pmm_frame *frames;  /* metadata, one per frame of the span */
-	uint64_t free_head[PMM_MAX_ORDER + 1]; /* index of first free block, or PMM_NONE */
+	uint32_t free_head[PMM_MAX_ORDER + 1]; /* index of the first free block, or PMM_NONE */
 	uint64_t free_blocks[PMM_MAX_ORDER + 1];
 	uint64_t total_frames;     /* usable frames owned */
 	uint64_t free_frames;
+	uint64_t fail_after;       /* test hook, see pmm_inject_failure; 0 = off */
 };
 
 struct pmm_stats {
@@ -84,7 +88,16 @@ int pmm_free(struct pmm *pmm, paddr_t pa);
  */
 int pmm_free_block(struct pmm *pmm, paddr_t pa, unsigned order);
 
-/* Adds a reference to the allocated block starting at pa. Errors as pmm_free_block. */
+/*
+ * Test hook for out-of-memory paths: the nth allocation from now (n >= 1; alloc or
+ * alloc_block) fails with MMK_ENOMEM, and injection is then off again. n = 0 turns it off.
+ */
+void pmm_inject_failure(struct pmm *pmm, uint64_t nth);
+
+/*
+ * Adds a reference to the allocated block starting at pa. Errors as pmm_free_block, and
+ * MMK_ERANGE when the count would overflow.
+ */
 int pmm_ref(struct pmm *pmm, paddr_t pa);
 
 /* Reference count of the allocated block starting at pa; 0 if free, not a block start or not owned. */
