@@ -36,17 +36,22 @@ HOST_LIB_SRCS := $(PORTABLE_SRCS) lib/printf.c $(filter-out hosted/main.c,$(wild
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(HOST_DIR)/obj/%.o)
 HOST_TESTS := $(TEST_SRCS:tests/%.c=$(HOST_DIR)/tests/%)
 
+# V=1 shows every command.
+Q := $(if $(V),,@)
+
 $(HOST_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      host $<")
+	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
 
 $(HOST_DIR)/libmmukit.a: $(HOST_LIB_OBJS)
 	@rm -f $@
-	llvm-ar rcs $@ $^
+	$(Q)llvm-ar rcs $@ $^
 
 $(HOST_DIR)/tests/%: $(HOST_DIR)/obj/tests/%.o $(HOST_DIR)/obj/hosted/main.o $(HOST_DIR)/libmmukit.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_LDFLAGS) $^ -o $@
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HOST_LDFLAGS) $^ -o $@
 
 .PHONY: host-tests
 host-tests: $(HOST_TESTS)
@@ -62,14 +67,17 @@ KERNEL_OBJS := $(patsubst %,$(KDIR)/obj/%.o,$(basename $(KERNEL_SRCS)))
 
 $(KDIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $(ARCH) $<")
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(KDIR)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  AS      $(ARCH) $<")
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(KDIR)/kernel.elf: $(KERNEL_OBJS) $(ARCH_LDSCRIPT)
-	$(LD) $(ARCH_LDFLAGS) -T $(ARCH_LDSCRIPT) -o $@ $(KERNEL_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(ARCH_LDSCRIPT) -o $@ $(KERNEL_OBJS)
 
 # arch.mk may post-process kernel.elf into the image QEMU loads (ARCH_IMAGE).
 .PHONY: kernel
@@ -100,10 +108,11 @@ BENCHES := $(patsubst bench/%.c,$(BENCH_DIR)/%,$(wildcard bench/bench_*.c))
 
 $(BENCH_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BENCH_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      bench $<")
+	$(Q)$(CC) $(BENCH_CFLAGS) -c $< -o $@
 
 $(BENCH_DIR)/bench_%: $(BENCH_DIR)/obj/bench/bench_%.o $(BENCH_LIB_OBJS)
-	$(CC) $^ -o $@
+	$(Q)$(CC) $^ -o $@
 
 bench: deps $(BENCHES)
 	@for b in $(BENCHES); do $$b || exit 1; done

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "string.h"
+
 void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;

@@ -437,9 +437,11 @@ KTEST(pmm_boot, owns_only_usable_memory_of_the_boot_map)
 			continue;
 		paddr_t lo = mmk_align_up(r->base, MMK_PAGE_SIZE);
 		paddr_t hi = mmk_align_down(r->base + r->size, MMK_PAGE_SIZE);
-		if (hi > lo)
-			usable += (hi - lo) >> MMK_PAGE_SHIFT;
+		if (hi <= lo)
+			continue; /* no whole frame in it */
+		usable += (hi - lo) >> MMK_PAGE_SHIFT;
 		KEXPECT_TRUE(pmm_owns(env, lo));
+		KEXPECT_TRUE(pmm_owns(env, hi - 1));
 	}
 	KEXPECT_EQ(env->total_frames, usable);
 	KEXPECT_GT(memmap_total(m, MMK_MEM_KERNEL), 0);

@@ -1,0 +1,87 @@
+/*
+ * i386 platform: from the multiboot hand-over to kmain.
+ *
+ * Builds boot_info: the multiboot memory map, plus what the boot occupies - the x86
+ * first MiB (BIOS data, EBDA, ROMs), the kernel image with its .bss (boot stack, boot
+ * page directory), the multiboot information, its memory map, command line and modules.
+ * RAM at or above 4 GiB is marked unreachable: without PAE a 32-bit kernel cannot map it.
+ */
+#include <mmukit/errno.h>
+#include <mmukit/services.h>
+
+#include "firmware/multiboot.h"
+#include "platform.h"
+#include "trap.h"
+
+#define KERNEL_VMA 0xC0000000u
+#define EARLY_LIMIT (512 * MMK_MIB) /* what boot_pd maps at KERNEL_VMA (boot.S) */
+
+extern char _kernel_phys_start[], _kernel_phys_end[];
+
+static struct boot_info boot;
+
+void i386_boot_main(uint32_t magic, uint32_t info_pa);
+
+void *arch_phys_to_virt(paddr_t pa)
+{
+	MMK_ASSERT(pa < EARLY_LIMIT);
+	return (void *)(uintptr_t)(pa + KERNEL_VMA);
+}
+
+static void reserve(paddr_t base, psize_t size, unsigned type)
+{
+	if (memmap_add(&boot.memmap, base, size, type) != 0)
+		mmk_panic("boot: memory map full reserving 0x%llx", (unsigned long long)base);
+}
+
+static uint32_t string_size(uint32_t pa)
+{
+	const char *s = arch_phys_to_virt(pa);
+	uint32_t n = 0;
+	while (s[n])
+		n++;
+	return n + 1;
+}
+
+static void reserve_multiboot_data(uint32_t info_pa, const struct multiboot_info *mbi)
+{
+	reserve(info_pa, sizeof(*mbi), MMK_MEM_BOOT);
+	if (mbi->flags & MULTIBOOT_INFO_MMAP)
+		reserve(mbi->mmap_addr, mbi->mmap_length, MMK_MEM_BOOT);
+	if (mbi->flags & MULTIBOOT_INFO_CMDLINE)
+		reserve(mbi->cmdline, string_size(mbi->cmdline), MMK_MEM_BOOT);
+	if (mbi->flags & MULTIBOOT_INFO_MODS) {
+		const struct multiboot_module *mods = arch_phys_to_virt(mbi->mods_addr);
+		reserve(mbi->mods_addr, mbi->mods_count * sizeof(*mods), MMK_MEM_BOOT);
+		for (uint32_t i = 0; i < mbi->mods_count; i++)
+			reserve(mods[i].mod_start, mods[i].mod_end - mods[i].mod_start,
+				MMK_MEM_BOOT);
+	}
+}
+
+void i386_boot_main(uint32_t magic, uint32_t info_pa)
+{
+	i386_idt_init();
+	if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
+		mmk_printf("i386: not started by a multiboot loader (eax 0x%x)\n", magic);
+		arch_exit(2);
+	}
+	const struct multiboot_info *mbi = arch_phys_to_virt(info_pa);
+	boot.arch = "i386";
+	boot.firmware = "multiboot";
+	boot.early_limit = EARLY_LIMIT;
+	memmap_init(&boot.memmap);
+	const void *mmap = (mbi->flags & MULTIBOOT_INFO_MMAP) ? arch_phys_to_virt(mbi->mmap_addr) : NULL;
+	int err = multiboot_memmap(mbi, mmap, mbi->mmap_length, &boot.memmap);
+	if (err)
+		mmk_panic("multiboot memory map: %s", mmk_strerror(err));
+
+	reserve(0, MMK_MIB, MMK_MEM_FIRMWARE);
+	reserve((uintptr_t)_kernel_phys_start,
+		(uintptr_t)_kernel_phys_end - (uintptr_t)_kernel_phys_start, MMK_MEM_KERNEL);
+	reserve_multiboot_data(info_pa, mbi);
+	if (memmap_retype(&boot.memmap, 4 * MMK_GIB, UINT64_MAX - 4 * MMK_GIB + 1,
+			  MMK_MEM_USABLE, MMK_MEM_UNREACHABLE) != 0)
+		mmk_panic("boot: memory map full");
+	kmain(&boot);
+}

@@ -1,0 +1,60 @@
+/*
+ * i386 exceptions: an IDT whose 32 exception gates lead to i386_trap, which for now
+ * reports the exception and stops the kernel with a failing status (the page-fault
+ * handler proper arrives with the VM).
+ */
+#include <mmukit/services.h>
+#include <mmukit/types.h>
+
+#include "platform.h"
+#include "trap.h"
+
+#define IDT_GATE_INTERRUPT32 0x8E /* present, DPL 0, 32-bit interrupt gate (SDM 3A 6.11) */
+#define KERNEL_CS 0x08
+
+struct idt_gate {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint8_t zero;
+	uint8_t type;
+	uint16_t offset_high;
+} __attribute__((packed));
+
+struct idt_pointer {
+	uint16_t limit;
+	uint32_t base;
+} __attribute__((packed));
+
+extern const uint32_t trap_stubs[32];
+static struct idt_gate idt[256];
+
+void i386_idt_init(void)
+{
+	for (unsigned v = 0; v < 32; v++) {
+		idt[v].offset_low = (uint16_t)(trap_stubs[v] & 0xFFFF);
+		idt[v].offset_high = (uint16_t)(trap_stubs[v] >> 16);
+		idt[v].selector = KERNEL_CS;
+		idt[v].type = IDT_GATE_INTERRUPT32;
+	}
+	struct idt_pointer p = {sizeof(idt) - 1, (uint32_t)(uintptr_t)idt};
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+static uint32_t read_cr2(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+void i386_trap(struct i386_trap_frame *f)
+{
+	mmk_printf("\nexception %u at eip 0x%08x, error code 0x%x, cr2 0x%08x\n",
+		   (unsigned)f->vector, (unsigned)f->eip, (unsigned)f->error_code,
+		   (unsigned)read_cr2());
+	mmk_printf("eax %08x ebx %08x ecx %08x edx %08x esi %08x edi %08x ebp %08x\n",
+		   (unsigned)f->eax, (unsigned)f->ebx, (unsigned)f->ecx, (unsigned)f->edx,
+		   (unsigned)f->esi, (unsigned)f->edi, (unsigned)f->ebp);
+	mmk_printf("Bail out! unexpected exception %u\n", (unsigned)f->vector);
+	arch_exit(2);
+}

@@ -1,0 +1,17 @@
+/* i386 exception frame, as arch/i386/vectors.S builds it (pushal, then vector, error code). */
+#ifndef MMUKIT_ARCH_I386_TRAP_H
+#define MMUKIT_ARCH_I386_TRAP_H
+
+#include <stdint.h>
+
+struct i386_trap_frame {
+	uint32_t edi, esi, ebp, esp_at_pushal, ebx, edx, ecx, eax; /* pushal */
+	uint32_t vector;
+	uint32_t error_code;
+	uint32_t eip, cs, eflags; /* pushed by the CPU */
+};
+
+void i386_idt_init(void);
+void i386_trap(struct i386_trap_frame *frame);
+
+#endif
