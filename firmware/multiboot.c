@@ -2,20 +2,10 @@
 #include <mmukit/errno.h>
 
 #include "firmware/bytes.h"
+#include "firmware/e820.h"
 #include "firmware/multiboot.h"
 
 #define MMAP_ENTRY_MIN 20 /* base (8) + length (8) + type (4), after the size field */
-
-static unsigned e820_to_mmk(uint32_t type)
-{
-	switch (type) {
-	case 1: return MMK_MEM_USABLE;
-	case 3: return MMK_MEM_ACPI_RECLAIM;
-	case 4: return MMK_MEM_ACPI_NVS;
-	case 5: return MMK_MEM_BAD;
-	default: return MMK_MEM_RESERVED;
-	}
-}
 
 static int add_mmap_entries(const uint8_t *mmap, uint32_t length, struct mmk_memmap *map)
 {
@@ -28,7 +18,7 @@ static int add_mmap_entries(const uint8_t *mmap, uint32_t length, struct mmk_mem
 			return -MMK_EINVAL;
 		const uint8_t *e = mmap + offset + 4;
 		uint64_t base = read_le64(e), len = read_le64(e + 8);
-		int err = memmap_add(map, base, len, e820_to_mmk(read_le32(e + 16)));
+		int err = memmap_add(map, base, len, e820_type_to_mmk(read_le32(e + 16)));
 		if (err)
 			return err;
 		offset += size + 4;
