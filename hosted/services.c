@@ -42,7 +42,7 @@ _Noreturn void mmk_panic(const char *fmt, ...)
 		panic_catcher = NULL;
 		longjmp(*target, 1);
 	}
-	fprintf(stdout, "\nPANIC: %s\nBail out! panic\n", panic_message);
+	fprintf(stdout, "\n# PANIC: %s\n", panic_message);
 	fflush(stdout);
 	abort();
 }

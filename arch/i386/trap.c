@@ -55,6 +55,5 @@ void i386_trap(struct i386_trap_frame *f)
 	mmk_printf("eax %08x ebx %08x ecx %08x edx %08x esi %08x edi %08x ebp %08x\n",
 		   (unsigned)f->eax, (unsigned)f->ebx, (unsigned)f->ecx, (unsigned)f->edx,
 		   (unsigned)f->esi, (unsigned)f->edi, (unsigned)f->ebp);
-	mmk_printf("Bail out! unexpected exception %u\n", (unsigned)f->vector);
 	arch_exit(2);
 }

@@ -62,6 +62,5 @@ void x86_64_trap(struct x86_64_trap_frame *f)
 	mmk_printf("rsi %016llx rdi %016llx rbp %016llx rsp %016llx\n",
 		   (unsigned long long)f->rsi, (unsigned long long)f->rdi,
 		   (unsigned long long)f->rbp, (unsigned long long)f->rsp);
-	mmk_printf("Bail out! unexpected exception %llu\n", (unsigned long long)f->vector);
 	arch_exit(2);
 }

@@ -1,0 +1,40 @@
+/*
+ * A small flattened device tree (FDT / DTB) reader: enough to learn the memory layout.
+ * Devicetree Specification v0.4, chapter 5 "Flattened Devicetree (DTB) Format": a
+ * big-endian header, a memory reservation block of (address, size) pairs ending in
+ * (0, 0), a structure block of tokens (BEGIN_NODE name, PROP len nameoff value,
+ * END_NODE, NOP, END) and a strings block holding property names.
+ *
+ * Every read is bounds-checked against the blob's totalsize: a malformed blob gives
+ * MMK_EINVAL, never a read outside it.
+ */
+#ifndef MMUKIT_FIRMWARE_FDT_H
+#define MMUKIT_FIRMWARE_FDT_H
+
+#include <stddef.h>
+
+#include <mmukit/memmap.h>
+
+#define FDT_MAGIC 0xD00DFEEDu
+
+/*
+ * Validates the header of the blob at fdt, of which at most size bytes may be read:
+ * magic, version (16 or later), and every block inside totalsize <= size.
+ * Returns 0 or MMK_EINVAL.
+ */
+int fdt_check(const void *fdt, size_t size);
+
+/* The blob's totalsize header field (call fdt_check first). */
+uint32_t fdt_total_size(const void *fdt);
+
+/*
+ * Adds to out what the tree says of memory: the reg ranges of the root's memory nodes
+ * (node name "memory" or "memory@...", or device_type "memory") as usable, decoded with
+ * the root's #address-cells/#size-cells; the children of /reserved-memory and the
+ * memory reservation block as reserved.
+ * Errors: MMK_EINVAL (malformed blob, cells other than 1 or 2), MMK_ENOSPC (out is
+ * full); out is then unchanged.
+ */
+int fdt_memmap(const void *fdt, size_t size, struct mmk_memmap *out);
+
+#endif

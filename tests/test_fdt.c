@@ -1,0 +1,247 @@
+/*
+ * Tests for the device tree memory parser (firmware/fdt.c), on blobs built here by a
+ * tiny writer: header, reservation block, structure block, strings block.
+ */
+#include <mmukit/errno.h>
+#include <mmukit/ktest.h>
+
+#include "firmware/fdt.h"
+
+static uint8_t blob[1024];
+static uint8_t strings[256];
+static uint32_t struct_len, strings_len, rsv_count;
+static struct mmk_memmap map;
+
+#define HDR 40
+#define RSV_OFF HDR
+#define RSV_MAX 4
+#define STRUCT_OFF (RSV_OFF + 16 * (RSV_MAX + 1))
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+}
+
+static void begin_blob(void)
+{
+	for (unsigned i = 0; i < sizeof(blob); i++)
+		blob[i] = 0;
+	struct_len = strings_len = rsv_count = 0;
+}
+
+static void reservation(uint64_t addr, uint64_t size)
+{
+	put_be64(blob + RSV_OFF + 16 * rsv_count, addr);
+	put_be64(blob + RSV_OFF + 16 * rsv_count + 8, size);
+	rsv_count++;
+}
+
+static void token(uint32_t t)
+{
+	put_be32(blob + STRUCT_OFF + struct_len, t);
+	struct_len += 4;
+}
+
+static void bytes(const void *data, uint32_t n)
+{
+	const uint8_t *d = data;
+	for (uint32_t i = 0; i < n; i++)
+		blob[STRUCT_OFF + struct_len + i] = d[i];
+	struct_len = (struct_len + n + 3) & ~3u;
+}
+
+static void begin_node(const char *name)
+{
+	uint32_t n = 0;
+	while (name[n])
+		n++;
+	token(1);
+	bytes(name, n + 1);
+}
+
+static void end_node(void)
+{
+	token(2);
+}
+
+static uint32_t string_offset(const char *name)
+{
+	uint32_t off = strings_len;
+	do
+		strings[strings_len++] = (uint8_t)*name;
+	while (*name++);
+	return off;
+}
+
+static void prop(const char *name, const void *value, uint32_t len)
+{
+	token(3);
+	token(len);
+	token(string_offset(name));
+	bytes(value, len);
+}
+
+static void prop_u32(const char *name, uint32_t v)
+{
+	uint8_t b[4];
+	put_be32(b, v);
+	prop(name, b, 4);
+}
+
+/* A reg value of (addr, size) with 2+2 cells. */
+static void prop_reg64(uint64_t addr, uint64_t size)
+{
+	uint8_t b[16];
+	put_be64(b, addr);
+	put_be64(b + 8, size);
+	prop("reg", b, 16);
+}
+
+/* Ends the structure block, appends the strings and writes the header. */
+static uint32_t finish_blob(void)
+{
+	token(9);
+	uint32_t strings_off = STRUCT_OFF + struct_len;
+	for (uint32_t i = 0; i < strings_len; i++)
+		blob[strings_off + i] = strings[i];
+	uint32_t total = strings_off + strings_len;
+	put_be32(blob + 0, FDT_MAGIC);
+	put_be32(blob + 4, total);
+	put_be32(blob + 8, STRUCT_OFF);
+	put_be32(blob + 12, strings_off);
+	put_be32(blob + 16, RSV_OFF);
+	put_be32(blob + 20, 17);
+	put_be32(blob + 24, 16);
+	put_be32(blob + 32, strings_len);
+	put_be32(blob + 36, struct_len);
+	return total;
+}
+
+/* Like QEMU virt: 2 address cells, 2 size cells, memory@40000000, reserved-memory. */
+static uint32_t qemu_virt_blob(void)
+{
+	begin_blob();
+	reservation(0x47FFF000, 0x1000);
+	begin_node("");
+	prop_u32("#address-cells", 2);
+	prop_u32("#size-cells", 2);
+	begin_node("pl011@9000000");
+	prop_reg64(0x09000000, 0x1000); /* not memory */
+	end_node();
+	begin_node("memory@40000000");
+	prop("device_type", "memory", 7);
+	prop_reg64(0x40000000, 0x08000000);
+	end_node();
+	begin_node("reserved-memory");
+	prop_u32("#address-cells", 2);
+	prop_u32("#size-cells", 2);
+	begin_node("secmon@40001000");
+	prop_reg64(0x40001000, 0x2000);
+	end_node();
+	end_node();
+	end_node();
+	return finish_blob();
+}
+
+KTEST(fdt, qemu_virt_like_tree)
+{
+	uint32_t size = qemu_virt_blob();
+	KASSERT_EQ(fdt_check(blob, size), 0);
+	KEXPECT_EQ(fdt_total_size(blob), size);
+	memmap_init(&map);
+	KASSERT_EQ(fdt_memmap(blob, size, &map), 0);
+	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), 0x08000000 - 0x2000 - 0x1000);
+	KEXPECT_EQ(memmap_type_at(&map, 0x40001000), MMK_MEM_RESERVED);
+	KEXPECT_EQ(memmap_type_at(&map, 0x47FFF000), MMK_MEM_RESERVED);
+	KEXPECT_EQ(memmap_type_at(&map, 0x40000000), MMK_MEM_USABLE);
+	KEXPECT_EQ(memmap_type_at(&map, 0x09000000), 0);
+}
+
+KTEST(fdt, one_cell_addresses_and_two_memory_nodes)
+{
+	uint8_t reg[16];
+	begin_blob();
+	begin_node("");
+	prop_u32("#address-cells", 1);
+	prop_u32("#size-cells", 1);
+	begin_node("memory@0");
+	put_be32(reg, 0x0);
+	put_be32(reg + 4, 0x100000);
+	put_be32(reg + 8, 0x200000); /* a second range in the same reg */
+	put_be32(reg + 12, 0x100000);
+	prop("reg", reg, 16);
+	end_node();
+	begin_node("ram"); /* no memory name: found by device_type */
+	put_be32(reg, 0x80000000);
+	put_be32(reg + 4, 0x10000000);
+	prop("reg", reg, 8);
+	prop("device_type", "memory", 7);
+	end_node();
+	begin_node("memoryless"); /* a name that only starts like "memory" */
+	put_be32(reg, 0x90000000);
+	prop("reg", reg, 8);
+	end_node();
+	end_node();
+	uint32_t size = finish_blob();
+	memmap_init(&map);
+	KASSERT_EQ(fdt_memmap(blob, size, &map), 0);
+	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), 0x200000 + 0x10000000);
+	KEXPECT_EQ(memmap_type_at(&map, 0x200000), MMK_MEM_USABLE);
+	KEXPECT_EQ(memmap_type_at(&map, 0x100000), 0);
+	KEXPECT_EQ(memmap_type_at(&map, 0x90000000), 0);
+}
+
+KTEST(fdt, malformed_blobs_are_refused_and_change_nothing)
+{
+	uint32_t size = qemu_virt_blob();
+	memmap_init(&map);
+	memmap_add(&map, 0x1000, 0x1000, MMK_MEM_KERNEL);
+
+	KEXPECT_EQ(fdt_check(blob, size - 1), -MMK_EINVAL);    /* truncated */
+	KEXPECT_EQ(fdt_memmap(blob, 39, &map), -MMK_EINVAL);   /* not even a header */
+	blob[0] ^= 0xFF;
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL); /* bad magic */
+	blob[0] ^= 0xFF;
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), 0);
+
+	/* A property name offset past the strings block. */
+	size = qemu_virt_blob();
+	put_be32(blob + STRUCT_OFF + 8 + 8, 0x7FFF);
+	memmap_init(&map);
+	memmap_add(&map, 0x1000, 0x1000, MMK_MEM_KERNEL);
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+
+	/* A property length running past the structure block. */
+	size = qemu_virt_blob();
+	put_be32(blob + STRUCT_OFF + 8 + 4, 0x10000);
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+
+	/* Unbalanced nodes: END before the root closes. */
+	begin_blob();
+	begin_node("");
+	uint32_t size2 = finish_blob();
+	KEXPECT_EQ(fdt_memmap(blob, size2, &map), -MMK_EINVAL);
+
+	/* Three address cells are not supported. */
+	begin_blob();
+	begin_node("");
+	prop_u32("#address-cells", 3);
+	begin_node("memory@0");
+	prop_reg64(0, 0x1000);
+	end_node();
+	end_node();
+	size2 = finish_blob();
+	KEXPECT_EQ(fdt_memmap(blob, size2, &map), -MMK_EINVAL);
+
+	KEXPECT_EQ(map.count, 1);
+	KEXPECT_EQ(memmap_type_at(&map, 0x1000), MMK_MEM_KERNEL);
+}
