@@ -85,6 +85,7 @@ kernel: $(ARCH_IMAGE)
 
 # ---------------------------------------------------------------- commands
 .PHONY: deps run test bench clean kernels
+.SECONDARY:
 deps:
 	@tools/deps.sh
 
@@ -101,9 +102,9 @@ test: deps host-tests kernels
 # with the portable code and the peers it compares against (bench/peer_*.c).
 BENCH_DIR := $(BUILD)/bench
 BENCH_CFLAGS := $(COMMON_CFLAGS) -O2 -DNDEBUG -D_GNU_SOURCE -Ibench
-BENCH_LIB_SRCS := $(PORTABLE_SRCS) lib/printf.c $(filter-out hosted/main.c,$(wildcard hosted/*.c)) \
-	$(wildcard bench/peer_*.c bench/util_*.c)
+BENCH_LIB_SRCS := $(PORTABLE_SRCS) lib/printf.c $(filter-out hosted/main.c,$(wildcard hosted/*.c))
 BENCH_LIB_OBJS := $(BENCH_LIB_SRCS:%.c=$(BENCH_DIR)/obj/%.o)
+BENCH_HELPER_OBJS := $(patsubst %.c,$(BENCH_DIR)/obj/%.o,$(wildcard bench/peer_*.c bench/util_*.c))
 BENCHES := $(patsubst bench/%.c,$(BENCH_DIR)/%,$(wildcard bench/bench_*.c))
 
 $(BENCH_DIR)/obj/%.o: %.c
@@ -111,7 +112,11 @@ $(BENCH_DIR)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      bench $<")
 	$(Q)$(CC) $(BENCH_CFLAGS) -c $< -o $@
 
-$(BENCH_DIR)/bench_%: $(BENCH_DIR)/obj/bench/bench_%.o $(BENCH_LIB_OBJS)
+$(BENCH_DIR)/libmmukit.a: $(BENCH_LIB_OBJS)
+	@rm -f $@
+	$(Q)llvm-ar rcs $@ $^
+
+$(BENCH_DIR)/bench_%: $(BENCH_DIR)/obj/bench/bench_%.o $(BENCH_HELPER_OBJS) $(BENCH_DIR)/libmmukit.a
 	$(Q)$(CC) $^ -o $@
 
 bench: deps $(BENCHES)
