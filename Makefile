@@ -53,6 +53,27 @@ $(HOST_DIR)/tests/%: $(HOST_DIR)/obj/tests/%.o $(HOST_DIR)/obj/hosted/main.o $(H
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) $^ -o $@
 
+# Per-machine host tests: tests/host-<arch>/test_*.c, linked with that machine's MMU
+# backend (arch/<arch>/mmu.c) built for Linux against its simulator (hosted/<arch>/).
+MMU_ARCHES := $(patsubst arch/%/mmu.c,%,$(wildcard arch/*/mmu.c))
+
+define HOST_ARCH_RULES
+HOST_$(1)_OBJS := $$(patsubst %.c,$(HOST_DIR)/obj-$(1)/%.o,arch/$(1)/mmu.c $$(wildcard hosted/$(1)/*.c))
+HOST_$(1)_TESTS := $$(patsubst tests/host-$(1)/%.c,$(HOST_DIR)/tests/$(1)/%,$$(wildcard tests/host-$(1)/test_*.c))
+HOST_TESTS += $$(HOST_$(1)_TESTS)
+
+$(HOST_DIR)/obj-$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  CC      host-$(1) $$<")
+	$$(Q)$$(CC) $$(HOST_CFLAGS) -Iarch/$(1) -Ihosted/$(1) -c $$< -o $$@
+
+$(HOST_DIR)/tests/$(1)/%: $(HOST_DIR)/obj-$(1)/tests/host-$(1)/%.o $$(HOST_$(1)_OBJS) $(HOST_DIR)/obj/hosted/main.o $(HOST_DIR)/libmmukit.a
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(HOST_LDFLAGS) $$^ -o $$@
+endef
+$(foreach a,$(MMU_ARCHES),$(eval $(call HOST_ARCH_RULES,$(a))))
+
 .PHONY: host-tests
 host-tests: $(HOST_TESTS)
 
@@ -62,7 +83,8 @@ KDIR := $(BUILD)/$(ARCH)
 
 KERNEL_CFLAGS := $(COMMON_CFLAGS) -O2 -ffreestanding -nostdlibinc -fno-builtin \
 	-fno-stack-protector -fno-pic -fno-common -Ikernel $(ARCH_CFLAGS)
-KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) $(wildcard lib/*.c kernel/*.c) $(TEST_SRCS)
+KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) $(wildcard lib/*.c kernel/*.c) $(TEST_SRCS) \
+	$(wildcard tests/kernel-$(ARCH)/test_*.c)
 KERNEL_OBJS := $(patsubst %,$(KDIR)/obj/%.o,$(basename $(KERNEL_SRCS)))
 
 $(KDIR)/obj/%.o: %.c

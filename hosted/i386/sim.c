@@ -1,0 +1,207 @@
+/* The simulated i386 (see sim.h) and the machine access of arch/i386/cpu.h over it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmukit/services.h>
+
+#include "cpu.h"
+#include "sim.h"
+
+struct sim_i386 sim;
+
+void *sim_phys(paddr_t pa)
+{
+	MMK_ASSERT(pa < sim.ram_size);
+	return sim.ram + pa;
+}
+
+static struct sim_tlb_entry *tlb_lookup(uint32_t va)
+{
+	for (unsigned i = 0; i < SIM_TLB_ENTRIES; i++) {
+		struct sim_tlb_entry *e = &sim.tlb[i];
+		if (e->valid && (va & ~(e->size - 1)) == e->vpage)
+			return e;
+	}
+	return NULL;
+}
+
+/* Sets the accessed bits (and dirty on a write) as the CPU does (SDM Vol 3A 4.8). */
+static void set_accessed(uint32_t va, bool write, const struct ref_translation *t)
+{
+	uint8_t *pde = sim.ram + (sim.cr3 & 0xFFFFF000u) + ((va >> 22) << 2);
+	pde[0] |= 0x20;
+	if (t->page_size == 4096) {
+		uint32_t pde_value = pde[0] | pde[1] << 8 | pde[2] << 16 | (uint32_t)pde[3] << 24;
+		uint8_t *pte = sim.ram + (pde_value & 0xFFFFF000u) + (((va >> 12) & 0x3FF) << 2);
+		pte[0] |= 0x20 | (write ? 0x40 : 0);
+	} else if (write) {
+		pde[0] |= 0x40;
+	}
+}
+
+bool sim_translate(uint32_t va, bool write, uint64_t *pa)
+{
+	struct sim_tlb_entry *e = tlb_lookup(va);
+	if (e) {
+		if (write && !e->writable)
+			return false;
+		*pa = e->pa + (va & (e->size - 1));
+		return true;
+	}
+	struct ref_translation t;
+	if (!ref_walk(sim.ram, sim.ram_size, sim.cr3, sim.pse, va, &t))
+		return false;
+	if (write && !t.writable)
+		return false;
+	set_accessed(va, write, &t);
+	e = &sim.tlb[sim.victim];
+	sim.victim = (sim.victim + 1) % SIM_TLB_ENTRIES;
+	*e = (struct sim_tlb_entry){true, va & ~(t.page_size - 1), t.page_size,
+				    t.pa & ~(uint64_t)(t.page_size - 1), t.writable, t.user,
+				    t.global && sim.pge_enabled};
+	*pa = t.pa;
+	return true;
+}
+
+/* True when the entry allows something the tables no longer give, for any byte it covers. */
+static bool entry_stale(const struct sim_tlb_entry *e)
+{
+	for (uint32_t off = 0; off < e->size; off += 4096) {
+		struct ref_translation t;
+		if (!ref_walk(sim.ram, sim.ram_size, sim.cr3, sim.pse, e->vpage + off, &t))
+			return true;
+		if ((t.pa & ~0xFFFull) != e->pa + off)
+			return true;
+		if ((e->writable && !t.writable) || (e->user && !t.user))
+			return true;
+	}
+	return false;
+}
+
+unsigned sim_stale_tlb_entries(bool print)
+{
+	unsigned stale = 0;
+	for (unsigned i = 0; i < SIM_TLB_ENTRIES; i++) {
+		const struct sim_tlb_entry *e = &sim.tlb[i];
+		if (e->valid && entry_stale(e)) {
+			stale++;
+			if (print)
+				mmk_printf("    # stale TLB entry: va 0x%08x -> pa 0x%llx (%s%s)\n",
+					   e->vpage, (unsigned long long)e->pa,
+					   e->writable ? "w" : "r", e->user ? "u" : "");
+		}
+	}
+	return stale;
+}
+
+/* ------------------------------------------------------------ arch/i386/cpu.h */
+
+void *i386_window(uint32_t va)
+{
+	uint64_t pa;
+	if (!sim_translate(va, true, &pa))
+		mmk_panic("sim: backend touched 0x%08x, which does not translate", va);
+	return sim.ram + pa;
+}
+
+uint32_t i386_read_cr3(void)
+{
+	return sim.cr3;
+}
+
+void i386_write_cr3(uint32_t pa)
+{
+	sim.cr3 = pa;
+	sim.cr3_loads++;
+	for (unsigned i = 0; i < SIM_TLB_ENTRIES; i++)
+		if (!sim.tlb[i].global)
+			sim.tlb[i].valid = false;
+}
+
+void i386_invlpg(uint32_t va)
+{
+	sim.invlpgs++;
+	for (unsigned i = 0; i < SIM_TLB_ENTRIES; i++) {
+		struct sim_tlb_entry *e = &sim.tlb[i];
+		if (e->valid && (va & ~(e->size - 1)) == e->vpage)
+			e->valid = false;
+	}
+}
+
+void i386_flush_tlb_global(void)
+{
+	sim.global_flushes++;
+	for (unsigned i = 0; i < SIM_TLB_ENTRIES; i++)
+		sim.tlb[i].valid = false;
+}
+
+bool i386_has_pse(void)
+{
+	return sim.pse;
+}
+
+bool i386_has_pge(void)
+{
+	return sim.pge;
+}
+
+void i386_enable_pge(void)
+{
+	sim.pge_enabled = true;
+}
+
+/* ------------------------------------------------------------ the machine */
+
+#define BOOT_PD 0x101000u
+#define BOOT_PT 0x102000u
+
+static void put32(uint64_t pa, uint32_t v)
+{
+	memcpy(sim.ram + pa, &v, 4);
+}
+
+/* Boot tables like arch/i386/boot.S: identity [0, 4 MiB) and [0, 4 MiB) at 0xC0000000. */
+static void build_boot_tables(void)
+{
+	if (sim.pse) {
+		put32(BOOT_PD, 0x83);
+		put32(BOOT_PD + 768 * 4, 0x83);
+	} else {
+		for (uint32_t i = 0; i < 1024; i++)
+			put32(BOOT_PT + i * 4, (i << 12) | 3);
+		put32(BOOT_PD, BOOT_PT | 3);
+		put32(BOOT_PD + 768 * 4, BOOT_PT | 3);
+	}
+	sim.cr3 = BOOT_PD;
+}
+
+int sim_machine_boot(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool pge)
+{
+	free(sim.ram);
+	memset(&sim, 0, sizeof(sim));
+	sim.ram = calloc(1, ram_bytes);
+	MMK_ASSERT(sim.ram != NULL);
+	sim.ram_size = ram_bytes;
+	sim.pse = pse;
+	sim.pge = pge;
+	build_boot_tables();
+
+	memmap_init(&m->map);
+	MMK_ASSERT(memmap_add(&m->map, 0, ram_bytes, MMK_MEM_USABLE) == 0);
+	MMK_ASSERT(memmap_set(&m->map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);
+	MMK_ASSERT(memmap_set(&m->map, MMK_MIB, MMK_MIB, MMK_MEM_KERNEL) == 0);
+	size_t meta = pmm_metadata_size(&m->map);
+	m->meta = malloc(meta);
+	MMK_ASSERT(m->meta != NULL);
+	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
+	struct mmu_boot boot = {MMK_MIB, 0xC0100000u, MMK_MIB, 2 * MMK_MIB, sim_phys};
+	return mmu_init(&m->mmu, &m->pmm, &boot);
+}
+
+void sim_machine_free(struct sim_machine *m)
+{
+	free(m->meta);
+	m->meta = NULL;
+	free(sim.ram);
+	memset(&sim, 0, sizeof(sim));
+}

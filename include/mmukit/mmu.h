@@ -1,0 +1,201 @@
+/*
+ * mmu.h - the one machine-dependent interface of mmukit.
+ *
+ * Everything above it (VAS, VM, fault decisions, kernel heap) is portable; everything
+ * below it (arch/<arch>/mmu.c) knows one page-table format. Documented after NetBSD's
+ * pmap(9): for each function, what it may assume (=>), what it returns, whether it can
+ * stop part-way, and which TLB entries it invalidates.
+ *
+ * Terms
+ *   space    one address space: a top-level table (i386 page directory, x86_64 PML4,
+ *            ARMv7 L1 table) plus the tables below it. Every space shares the kernel
+ *            half: its kernel-half entries point at the same kernel tables, so a kernel
+ *            mapping made after a space was created is visible in it too.
+ *   window   how the backend reaches table memory: the recursive slot on i386, the
+ *            direct map on x86_64, the linear remap on ARMv7.
+ *   page     a leaf mapping of 2^shift bytes; shift 12 (4 KiB) everywhere, and the
+ *            large sizes the machine has (mmu_page_shifts()).
+ *
+ * Common rules
+ *   => The caller serialises calls on one struct mmu (no locking inside).
+ *   => Addresses and sizes must be aligned to the page size used (MMK_EALIGN).
+ *   => A range must not wrap and must lie in the space's half: user spaces take only
+ *      user addresses, the kernel space only kernel ones (MMK_ERANGE).
+ *   => Every call validates the whole range before changing anything, and reserves the
+ *      table pages it will need first; so a call returns an error with nothing changed,
+ *      or succeeds completely. No call stops part-way.
+ *   => TLB: every call that removes or reduces a mapping of the ACTIVE space invalidates
+ *      the affected entries before returning (one invalidation per page, or one full
+ *      flush when the range is longer than mmu->flush_threshold pages). Edits of a space
+ *      that is not active need no invalidation on a machine without address-space tags;
+ *      where spaces are tagged (PCID, ASID) the backend invalidates by tag. Adding a
+ *      mapping where none was invalidates nothing (no valid entry can be cached).
+ */
+#ifndef MMUKIT_MMU_H
+#define MMUKIT_MMU_H
+
+#include <mmukit/types.h>
+
+struct pmm;
+
+/* Portable protection: what an access may do. READ is implied by WRITE and EXEC. */
+#define MMK_PROT_READ 0x01u
+#define MMK_PROT_WRITE 0x02u
+#define MMK_PROT_EXEC 0x04u
+#define MMK_PROT_USER 0x08u   /* accessible from user mode */
+#define MMK_PROT_GLOBAL 0x10u /* kept in the TLB across space switches (kernel half) */
+#define MMK_PROT_MASK 0x1Fu
+
+/* Portable memory types (cache attributes), one per mapping. */
+#define MMK_CACHE_WB 0x000u /* normal memory, write-back: the default */
+#define MMK_CACHE_WT 0x100u /* write-through */
+#define MMK_CACHE_WC 0x200u /* write-combining (x86 PAT; ARM normal non-cacheable) */
+#define MMK_CACHE_UC 0x300u /* device / strongly ordered: MMIO */
+#define MMK_CACHE_MASK 0x300u
+
+/* One leaf mapping, as mmu_query and mmu_walk report it. */
+struct mmu_mapping {
+	vaddr_t va;          /* start of the page (aligned to 2^page_shift) */
+	paddr_t pa;          /* start of the frame */
+	unsigned flags;      /* MMK_PROT_* | MMK_CACHE_* */
+	unsigned page_shift; /* 12, 16, 20, 21, 22, 30 */
+};
+
+struct mmu;
+
+/* One address space. Portable fields; the tables themselves are the backend's. */
+struct mmu_space {
+	struct mmu *mmu;      /* the machine it belongs to */
+	paddr_t root;         /* physical address of the top-level table */
+	void *root_va;        /* a kernel pointer to it where the backend keeps one (seed 004) */
+	bool is_kernel;       /* the kernel space: maps only the kernel half */
+	unsigned asid;        /* address-space tag (PCID, ASID); 0 where there is none */
+	uint64_t asid_generation;
+	uint64_t table_pages; /* table pages owned by this space (the kernel space: the
+			       * shared kernel tables) */
+	struct mmu_space *next; /* every space of the machine, kernel space first */
+};
+
+/* Counters, for tests (what was invalidated) and benchmarks. */
+struct mmu_stats {
+	uint64_t tables_allocated;
+	uint64_t tables_freed;
+	uint64_t tlb_page_invalidations;
+	uint64_t tlb_full_flushes;
+	uint64_t space_switches;
+};
+
+/* The machine: one per running kernel (tests make private ones on simulated RAM). */
+struct mmu {
+	struct pmm *pmm;          /* where table pages come from */
+	struct mmu_space kernel;  /* the kernel space; its kernel half is in every space */
+	struct mmu_space *active; /* the space the CPU translates with now (NULL in mmu_init) */
+	struct mmu_space *spaces; /* list of every space, through mmu_space.next */
+	unsigned page_shifts;     /* bit n set: pages of 2^n bytes are supported */
+	unsigned flush_threshold; /* range length in pages above which a full flush is used */
+	uint64_t features;        /* backend-defined feature bits (PSE, PGE, NX, PCID...) */
+	struct mmu_stats stats;
+};
+
+/* What the boot hands mmu_init: what must stay mapped in the kernel space. */
+struct mmu_boot {
+	paddr_t kernel_pa;    /* the kernel image (all sections, .bss included) */
+	vaddr_t kernel_va;
+	vsize_t kernel_size;
+	paddr_t window_limit; /* physical memory [0, window_limit) the kernel reaches directly */
+	void *(*phys_to_virt)(paddr_t pa); /* the boot's early window, used during mmu_init */
+};
+
+/*
+ * Builds the kernel space from the boot state and switches to it.
+ * => pmm is initialised; the boot's own tables are still active.
+ * Allocates a fresh top-level table and every kernel table from the PMM (nothing at a
+ * static address the PMM does not know), maps the kernel image and the machine's direct
+ * window, makes it active and drops the boot identity map; page 0 stays unmapped.
+ * Returns 0, MMK_ENOMEM (nothing kept: every page taken is returned, the boot tables
+ * stay active). Flushes the whole TLB (the switch).
+ */
+int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot);
+
+/* Bit n set when pages of 2^n bytes can be mapped (12 always). */
+unsigned mmu_page_shifts(const struct mmu *mmu);
+
+/*
+ * Creates an empty user space sharing the kernel half.
+ * Returns 0 or MMK_ENOMEM (nothing allocated). Invalidates nothing.
+ */
+int mmu_space_create(struct mmu *mmu, struct mmu_space *space);
+
+/*
+ * Destroys a user space: every table page it owns returns to the PMM; with free_frames,
+ * so does every frame still mapped in its user half (one reference each).
+ * => space is not active, and is not the kernel space (else MMK_EBUSY / MMK_EINVAL).
+ * Invalidates this space's tag where spaces are tagged.
+ */
+int mmu_space_destroy(struct mmu_space *space, bool free_frames);
+
+/*
+ * Maps [va, va+size) to [pa, pa+size) with flags (MMK_PROT_* | MMK_CACHE_*).
+ * page_shift 0 picks, for each piece, the largest page size the machine has that
+ * alignment of va and pa and the remaining size allow; a nonzero page_shift forces
+ * that size (MMK_EINVAL if unsupported, MMK_EALIGN if va, pa or size are not aligned
+ * to it).
+ * Returns 0, or: MMK_EALIGN, MMK_ERANGE (wraps, or outside the space's half),
+ * MMK_EINVAL (unknown flag bits, size 0, no READ/WRITE/EXEC), MMK_EEXIST (something is
+ * already mapped in the range), MMK_ENOMEM (a table page could not be allocated).
+ * On error nothing is mapped and no table page is kept.
+ * Invalidates nothing (nothing was mapped there).
+ */
+int mmu_map(struct mmu_space *space, vaddr_t va, paddr_t pa, vsize_t size,
+	    unsigned flags, unsigned page_shift);
+
+/*
+ * Removes every mapping in [va, va+size); with free_frames each removed page's frame
+ * loses one PMM reference (a large page: its whole block). A table page left empty is
+ * freed, except kernel-half tables, which every space shares.
+ * A large page only partly inside the range is split first (needing a table page).
+ * Returns 0, or: MMK_EALIGN, MMK_ERANGE, MMK_ENOENT (some page of the range is not
+ * mapped), MMK_ENOMEM (a split needed a table page). On error nothing changed.
+ * Invalidates the removed pages in the active space (or flushes, see above).
+ */
+int mmu_unmap(struct mmu_space *space, vaddr_t va, vsize_t size, bool free_frames);
+
+/*
+ * Sets the protection and memory type of every mapping in [va, va+size) to flags.
+ * Splits a large page only partly inside the range.
+ * Returns 0, or: MMK_EALIGN, MMK_ERANGE, MMK_EINVAL, MMK_ENOENT (a page of the range is
+ * not mapped), MMK_ENOMEM (split). On error nothing changed.
+ * Invalidates the changed pages in the active space.
+ */
+int mmu_protect(struct mmu_space *space, vaddr_t va, vsize_t size, unsigned flags);
+
+/*
+ * Looks up the mapping containing va (any alignment).
+ * Returns 0 and fills *out (out->va, out->pa are the page's start), or MMK_ENOENT.
+ * Invalidates nothing.
+ */
+int mmu_query(const struct mmu_space *space, vaddr_t va, struct mmu_mapping *out);
+
+/*
+ * Makes space the one the CPU translates with (CR3 / TTBR0 and CONTEXTIDR).
+ * Flushes non-global TLB entries unless spaces are tagged.
+ */
+void mmu_activate(struct mmu_space *space);
+
+/*
+ * Calls visit(ctx, mapping) for every leaf mapping of space in [start, end), in address
+ * order; stops early when visit returns nonzero and returns that value, else 0.
+ * visit must not change the space. Invalidates nothing.
+ */
+int mmu_walk(const struct mmu_space *space, vaddr_t start, vaddr_t end,
+	     int (*visit)(void *ctx, const struct mmu_mapping *m), void *ctx);
+
+/* Prints the table walk for va in space (each level's entry, decoded). */
+void mmu_print_walk(const struct mmu_space *space, vaddr_t va);
+
+/* The lowest and highest+1 user address, and the start of the kernel half. */
+vaddr_t mmu_user_base(void);
+vaddr_t mmu_user_end(void);
+vaddr_t mmu_kernel_base(void);
+
+#endif

@@ -1,0 +1,488 @@
+/*
+ * The i386 MMU backend (arch/i386/mmu.c) on a simulated i386 (hosted/i386/sim.c).
+ * Every result is checked against the reference walk (hosted/i386/refmmu.c), which
+ * reads the tables in simulated RAM the way the CPU does, and against the simulated
+ * TLB: a missing invalidation leaves a stale entry and fails the test.
+ */
+#include <stdlib.h>
+
+#include <mmukit/errno.h>
+#include <mmukit/ktest.h>
+#include <mmukit/mmu.h>
+#include <mmukit/pmm.h>
+
+#include "sim.h"
+
+#define RAM (64 * MMK_MIB)
+#define RW (MMK_PROT_READ | MMK_PROT_WRITE)
+#define KB4 MMK_PAGE_SIZE
+#define MB4 (4 * MMK_MIB)
+#define UVA 0x40000000u /* where the user tests map */
+
+static struct sim_machine m;
+
+static bool walk(const struct mmu_space *s, uint32_t va, struct ref_translation *t)
+{
+	return ref_walk(sim.ram, sim.ram_size, (uint32_t)s->root, sim.pse, va, t);
+}
+
+/* The reference walk agrees with mmu_query at va: same frame, size and rights. */
+static bool agrees(const struct mmu_space *s, uint32_t va)
+{
+	struct ref_translation t;
+	struct mmu_mapping q;
+	bool present = walk(s, va, &t);
+	int err = mmu_query(s, va, &q);
+	if (!present)
+		return err == -MMK_ENOENT;
+	return err == 0 && q.pa + (va - q.va) == t.pa && (1u << q.page_shift) == t.page_size &&
+	       !!(q.flags & MMK_PROT_WRITE) == t.writable && !!(q.flags & MMK_PROT_USER) == t.user;
+}
+
+static uint64_t free_frames(void)
+{
+	return m.pmm.free_frames;
+}
+
+KTEST(mmu_i386, init_builds_a_recursive_higher_half_kernel_space)
+{
+	for (int pse = 0; pse <= 1; pse++) {
+		KASSERT_EQ(sim_machine_boot(&m, RAM, pse, true), 0);
+		struct mmu_space *k = &m.mmu.kernel;
+		struct ref_translation t;
+		KEXPECT_EQ(sim.cr3, k->root);
+		KEXPECT_TRUE(m.mmu.active == k);
+		KEXPECT_TRUE(pmm_refcount(&m.pmm, k->root) == 1); /* from the PMM, tracked */
+		KEXPECT_TRUE(walk(k, 0xC0100000u, &t) && t.pa == 0x100000 && t.global);
+		KEXPECT_FALSE(walk(k, 0x0, &t));      /* page 0 and the boot identity map: gone */
+		KEXPECT_FALSE(walk(k, 0x100000, &t));
+		KEXPECT_TRUE(walk(k, 0xFFFFF000u, &t) && t.pa == k->root); /* the PD itself */
+		KEXPECT_TRUE(walk(k, 0xFFFFFFFCu, &t) && t.pa == k->root + 4092);
+		KEXPECT_TRUE(walk(k, 0xFF400000u, &t) && t.pa == k->root); /* its slot */
+		KEXPECT_EQ(mmu_page_shifts(&m.mmu), pse ? (1u << 12 | 1u << 22) : 1u << 12);
+		/* Table 768 through the window: its first entry maps physical 0. */
+		uint64_t pa;
+		KEXPECT_TRUE(sim_translate(0xFFC00000u + 768 * 4096, false, &pa));
+		uint32_t first = *(uint32_t *)sim_phys(pa);
+		KEXPECT_EQ(first & 0xFFFFF000u, pse ? 0x0 : 0x0);
+		KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+		sim_machine_free(&m);
+	}
+}
+
+KTEST(mmu_i386, map_query_unmap_in_a_user_space)
+{
+	struct mmu_space u;
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	uint64_t before = free_frames();
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	KEXPECT_EQ(mmu_map(&u, UVA, 0x800000, 3 * KB4, RW | MMK_PROT_USER, 0), 0);
+	struct mmu_mapping q;
+	KASSERT_EQ(mmu_query(&u, UVA + KB4 + 5, &q), 0);
+	KEXPECT_EQ(q.va, UVA + KB4);
+	KEXPECT_EQ(q.pa, 0x801000);
+	KEXPECT_EQ(q.page_shift, 12);
+	KEXPECT_TRUE(q.flags & MMK_PROT_USER);
+	for (uint32_t va = UVA - KB4; va <= UVA + 3 * KB4; va += KB4)
+		KEXPECT_TRUE(agrees(&u, va));
+	KEXPECT_EQ(u.table_pages, 1);
+	KEXPECT_EQ(mmu_unmap(&u, UVA, 3 * KB4, false), 0);
+	KEXPECT_EQ(mmu_query(&u, UVA, &q), -MMK_ENOENT);
+	KEXPECT_EQ(u.table_pages, 0); /* the emptied table went back */
+	KEXPECT_EQ(mmu_space_destroy(&u, true), 0);
+	KEXPECT_EQ(free_frames(), before);
+	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	sim_machine_free(&m);
+}
+
+KTEST(mmu_i386, large_pages_where_alignment_allows)
+{
+	struct mmu_space u;
+	struct mmu_mapping q;
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	/* 4 KiB short of 4 MiB alignment at the start: small pages, then a large one. */
+	KEXPECT_EQ(mmu_map(&u, UVA + MB4 - KB4, 0x1000000 - KB4, MB4 + KB4, RW, 0), 0);
+	KASSERT_EQ(mmu_query(&u, UVA + MB4 - KB4, &q), 0);
+	KEXPECT_EQ(q.page_shift, 12);
+	KASSERT_EQ(mmu_query(&u, UVA + MB4 + 123, &q), 0);
+	KEXPECT_EQ(q.page_shift, 22);
+	KEXPECT_EQ(q.pa, 0x1000000);
+	/* Forced 4 KiB pages. */
+	KEXPECT_EQ(mmu_map(&u, UVA + 4 * MB4, 0x1000000, MB4, RW, 12), 0);
+	KASSERT_EQ(mmu_query(&u, UVA + 4 * MB4, &q), 0);
+	KEXPECT_EQ(q.page_shift, 12);
+	/* Unmapping part of the large page splits it: the rest stays mapped. */
+	uint64_t before = free_frames();
+	KEXPECT_EQ(mmu_unmap(&u, UVA + MB4 + 8 * KB4, 2 * KB4, false), 0);
+	KEXPECT_EQ(free_frames(), before - 1); /* the table that replaced the 4 MiB entry */
+	KEXPECT_EQ(mmu_query(&u, UVA + MB4 + 8 * KB4, &q), -MMK_ENOENT);
+	KASSERT_EQ(mmu_query(&u, UVA + MB4 + 10 * KB4, &q), 0);
+	KEXPECT_EQ(q.pa, 0x100A000);
+	KEXPECT_EQ(q.page_shift, 12);
+	/* Protect part of another large page. */
+	KEXPECT_EQ(mmu_map(&u, UVA + 8 * MB4, 0x2000000, MB4, RW, 22), 0);
+	KEXPECT_EQ(mmu_protect(&u, UVA + 8 * MB4, KB4, MMK_PROT_READ), 0);
+	KASSERT_EQ(mmu_query(&u, UVA + 8 * MB4, &q), 0);
+	KEXPECT_FALSE(q.flags & MMK_PROT_WRITE);
+	KASSERT_EQ(mmu_query(&u, UVA + 8 * MB4 + KB4, &q), 0);
+	KEXPECT_TRUE(q.flags & MMK_PROT_WRITE);
+	for (uint32_t va = UVA; va < UVA + 9 * MB4; va += KB4)
+		if (!agrees(&u, va))
+			KEXPECT_TRUE(agrees(&u, va));
+	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	sim_machine_free(&m);
+}
+
+/* A fingerprint of everything mapped in [UVA, UVA + 16 MiB) of a space. */
+static uint64_t fingerprint(const struct mmu_space *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (uint32_t va = UVA; va < UVA + 4 * MB4; va += KB4) {
+		struct ref_translation t;
+		uint64_t v = walk(s, va, &t) ? t.pa ^ ((uint64_t)t.writable << 60) : 7;
+		h = (h ^ v) * 1099511628211ull;
+	}
+	return h;
+}
+
+KTEST(mmu_i386, bad_input_is_refused_and_changes_nothing)
+{
+	struct mmu_space u;
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	KASSERT_EQ(mmu_map(&u, UVA, 0x800000, 2 * KB4, RW, 0), 0);
+	uint64_t fp = fingerprint(&u), frames = free_frames();
+
+	KEXPECT_EQ(mmu_map(&u, UVA + 0x10, 0x900000, KB4, RW, 0), -MMK_EALIGN);
+	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900010, KB4, RW, 0), -MMK_EALIGN);
+	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4 + 1, RW, 0), -MMK_EALIGN);
+	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, 0, RW, 0), -MMK_EINVAL);
+	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4, 0, 0), -MMK_EINVAL);
+	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4, RW | 0x8000, 0), -MMK_EINVAL);
+	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4, RW, 21), -MMK_EINVAL);
+	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, MB4, RW, 22), -MMK_EALIGN);
+	KEXPECT_EQ(mmu_map(&u, 0x0, 0x900000, KB4, RW, 0), -MMK_ERANGE);          /* page 0 */
+	KEXPECT_EQ(mmu_map(&u, 0xC0000000u, 0x900000, KB4, RW, 0), -MMK_ERANGE);  /* kernel */
+	KEXPECT_EQ(mmu_map(&u, 0xBFFFF000u, 0x900000, 2 * KB4, RW, 0), -MMK_ERANGE);
+	KEXPECT_EQ(mmu_map(&u, 0xFFFFF000u, 0x900000, 2 * KB4, RW, 0), -MMK_ERANGE); /* wraps */
+	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0xFFFFF000ull, 2 * KB4, RW, 0), -MMK_ERANGE);
+	KEXPECT_EQ(mmu_map(&u, UVA - KB4, 0x900000, 3 * KB4, RW, 0), -MMK_EEXIST);
+	KEXPECT_EQ(mmu_map(&m.mmu.kernel, 0xD0000000u, 0x900000, KB4, RW | MMK_PROT_USER, 0),
+		   -MMK_EPERM);
+	KEXPECT_EQ(mmu_unmap(&u, UVA, 3 * KB4, false), -MMK_ENOENT);
+	KEXPECT_EQ(mmu_unmap(&u, UVA + 1, KB4, false), -MMK_EALIGN);
+	KEXPECT_EQ(mmu_protect(&u, UVA, 3 * KB4, MMK_PROT_READ), -MMK_ENOENT);
+	KEXPECT_EQ(mmu_protect(&u, UVA, KB4, 0x8000), -MMK_EINVAL);
+	KEXPECT_EQ(mmu_space_destroy(&m.mmu.kernel, false), -MMK_EINVAL);
+	KEXPECT_EQ(mmu_space_destroy(m.mmu.active, false), -MMK_EINVAL);
+
+	KEXPECT_EQ(fingerprint(&u), fp);
+	KEXPECT_EQ(free_frames(), frames);
+	KEXPECT_EQ(pmm_check(&m.pmm), 0);
+	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	sim_machine_free(&m);
+}
+
+KTEST(mmu_i386, out_of_memory_at_every_allocation_rolls_back)
+{
+	struct mmu_space u;
+	unsigned failures = 0, tries = 0;
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	/* 5 tables' worth of 4 KiB pages, straddling directory entries. */
+	for (uint64_t nth = 1;; nth++, tries++) {
+		uint64_t fp = fingerprint(&u), frames = free_frames();
+		pmm_inject_failure(&m.pmm, nth);
+		int err = mmu_map(&u, UVA + MB4 - 2 * KB4, 0x800000, 4 * MB4, RW, 12);
+		pmm_inject_failure(&m.pmm, 0);
+		if (err == 0)
+			break;
+		if (err != -MMK_ENOMEM || fingerprint(&u) != fp || free_frames() != frames)
+			failures++;
+	}
+	KEXPECT_EQ(tries, 5);
+	KEXPECT_EQ(failures, 0);
+	/* Split tables in unmap and protect, and a new space's directory. */
+	KEXPECT_EQ(mmu_map(&u, UVA + 8 * MB4, 0x2000000, MB4, RW, 22), 0);
+	uint64_t fp = fingerprint(&u), frames = free_frames();
+	pmm_inject_failure(&m.pmm, 1);
+	KEXPECT_EQ(mmu_unmap(&u, UVA + 8 * MB4, KB4, false), -MMK_ENOMEM);
+	pmm_inject_failure(&m.pmm, 1);
+	KEXPECT_EQ(mmu_protect(&u, UVA + 8 * MB4, KB4, MMK_PROT_READ), -MMK_ENOMEM);
+	struct mmu_space other;
+	pmm_inject_failure(&m.pmm, 1);
+	KEXPECT_EQ(mmu_space_create(&m.mmu, &other), -MMK_ENOMEM);
+	pmm_inject_failure(&m.pmm, 0);
+	KEXPECT_EQ(fingerprint(&u), fp);
+	KEXPECT_EQ(free_frames(), frames);
+	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	sim_machine_free(&m);
+}
+
+KTEST(mmu_i386, unmap_and_protect_invalidate_what_the_tlb_holds)
+{
+	struct mmu_space u;
+	uint64_t pa;
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	mmu_activate(&u);
+	KASSERT_EQ(mmu_map(&u, UVA, 0x800000, 64 * KB4, RW | MMK_PROT_USER, 0), 0);
+	for (uint32_t i = 0; i < 64; i++)
+		KEXPECT_TRUE(sim_translate(UVA + i * KB4, true, &pa));
+	KEXPECT_EQ(mmu_protect(&u, UVA, 4 * KB4, MMK_PROT_READ | MMK_PROT_USER), 0);
+	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	KEXPECT_FALSE(sim_translate(UVA, true, &pa)); /* now read-only */
+	KEXPECT_EQ(mmu_unmap(&u, UVA + 8 * KB4, 2 * KB4, false), 0);   /* INVLPG each */
+	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	uint64_t flushes = m.mmu.stats.tlb_full_flushes;
+	KEXPECT_EQ(mmu_unmap(&u, UVA + 16 * KB4, 48 * KB4, false), 0);  /* above the threshold */
+	KEXPECT_EQ(m.mmu.stats.tlb_full_flushes, flushes + 1);
+	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	/* Kernel mappings: global entries survive a CR3 load, so INVLPG must catch them. */
+	KASSERT_EQ(mmu_map(&m.mmu.kernel, 0xD0000000u, 0x900000, KB4, RW | MMK_PROT_GLOBAL, 0), 0);
+	KEXPECT_TRUE(sim_translate(0xD0000000u, true, &pa));
+	mmu_activate(&m.mmu.kernel);
+	KEXPECT_EQ(mmu_unmap(&m.mmu.kernel, 0xD0000000u, KB4, false), 0);
+	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	sim_machine_free(&m);
+}
+
+KTEST(mmu_i386, the_stale_entry_check_catches_a_missing_invalidation)
+{
+	struct mmu_space *k;
+	uint64_t pa;
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	k = &m.mmu.kernel;
+	KASSERT_EQ(mmu_map(k, 0xD0000000u, 0x900000, KB4, RW, 0), 0);
+	KEXPECT_TRUE(sim_translate(0xD0000000u, false, &pa));
+	/* Clear the PTE behind the backend's back, with no INVLPG. */
+	struct ref_translation t;
+	KASSERT_TRUE(walk(k, 0xFFC00000u + (0xD0000000u >> 22) * 4096, &t));
+	*(uint32_t *)sim_phys(t.pa) = 0;
+	KEXPECT_EQ(sim_stale_tlb_entries(false), 1);
+	sim_machine_free(&m);
+}
+
+KTEST(mmu_i386, kernel_mappings_made_later_appear_in_every_space)
+{
+	struct mmu_space a, b;
+	struct ref_translation t;
+	KASSERT_EQ(sim_machine_boot(&m, RAM, false, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &a), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &b), 0);
+	mmu_activate(&a);
+	/* A new kernel table (0xE0000000 was never mapped) while a is active. */
+	KASSERT_EQ(mmu_map(&m.mmu.kernel, 0xE0000000u, 0x900000, KB4, RW, 0), 0);
+	KEXPECT_TRUE(walk(&a, 0xE0000000u, &t) && t.pa == 0x900000);
+	KEXPECT_TRUE(walk(&b, 0xE0000000u, &t) && t.pa == 0x900000);
+	KEXPECT_TRUE(walk(&m.mmu.kernel, 0xE0000000u, &t) && t.pa == 0x900000);
+	/* Kernel tables are kept when empty: shared by every space. */
+	KEXPECT_EQ(mmu_unmap(&m.mmu.kernel, 0xE0000000u, KB4, false), 0);
+	KEXPECT_FALSE(walk(&b, 0xE0000000u, &t));
+	struct mmu_space c;
+	KASSERT_EQ(mmu_space_create(&m.mmu, &c), 0);
+	KASSERT_EQ(mmu_map(&m.mmu.kernel, 0xE0001000u, 0x901000, KB4, RW, 0), 0);
+	KEXPECT_TRUE(walk(&c, 0xE0001000u, &t) && t.pa == 0x901000);
+	/* Each directory is at its own kernel address, and is its own recursive slot. */
+	KEXPECT_NE((uintptr_t)a.root_va, (uintptr_t)b.root_va);
+	KEXPECT_TRUE(walk(&m.mmu.kernel, (uint32_t)(uintptr_t)b.root_va, &t) && t.pa == b.root);
+	KEXPECT_TRUE(walk(&b, 0xFFFFF000u, &t) && t.pa == b.root);
+	mmu_activate(&m.mmu.kernel);
+	KEXPECT_EQ(mmu_space_destroy(&a, true), 0);
+	KEXPECT_EQ(mmu_space_destroy(&b, true), 0);
+	KEXPECT_EQ(mmu_space_destroy(&c, true), 0);
+	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	sim_machine_free(&m);
+}
+
+static int count_visit(void *ctx, const struct mmu_mapping *mp)
+{
+	unsigned *n = ctx;
+	(*n)++;
+	return mp->va == UVA + 2 * KB4 ? 99 : 0;
+}
+
+KTEST(mmu_i386, walk_visits_mappings_in_order_and_can_stop)
+{
+	struct mmu_space u;
+	unsigned n = 0;
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	KASSERT_EQ(mmu_map(&u, UVA, 0x800000, 4 * KB4, RW, 0), 0);
+	KASSERT_EQ(mmu_map(&u, UVA + 2 * MB4, 0x1000000, MB4, RW, 0), 0);
+	KEXPECT_EQ(mmu_walk(&u, 0, 0xC0000000u, count_visit, &n), 99);
+	KEXPECT_EQ(n, 3);
+	n = 0;
+	KEXPECT_EQ(mmu_walk(&u, UVA + 3 * KB4, 0xC0000000u, count_visit, &n), 0);
+	KEXPECT_EQ(n, 2); /* the last small page and the large one */
+	mmu_print_walk(&u, UVA);
+	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	sim_machine_free(&m);
+}
+
+/* ------------------------------------------------------------ random sequence */
+
+#define SPACES 3
+#define PAGES 4096 /* the model covers [UVA, UVA + 16 MiB) */
+
+struct model_page {
+	uint32_t pa; /* 0: unmapped */
+	bool writable;
+};
+
+static struct model_page model[SPACES][PAGES];
+static struct mmu_space spaces[SPACES];
+
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state % n);
+}
+
+/* Model of the result of a call, or false when the call must fail. */
+static bool model_range(int s, uint32_t first, uint32_t n, bool want_mapped)
+{
+	for (uint32_t i = first; i < first + n; i++)
+		if ((model[s][i].pa != 0) != want_mapped)
+			return false;
+	return true;
+}
+
+/* A run of mapped pages (up to 12, or 1024 for large) starting at a random mapped page. */
+static bool pick_mapped_run(int s, bool large, uint32_t *first, uint32_t *n)
+{
+	uint32_t p = rnd(PAGES), tries = 0;
+	while (model[s][p].pa == 0 && tries++ < PAGES)
+		p = (p + 1) % PAGES;
+	if (model[s][p].pa == 0)
+		return false;
+	uint32_t max = large ? 1024 : 1 + rnd(12);
+	*first = p;
+	*n = 1;
+	while (*n < max && p + *n < PAGES && model[s][p + *n].pa != 0)
+		(*n)++;
+	return true;
+}
+
+static unsigned check_space(int s)
+{
+	unsigned bad = 0;
+	for (uint32_t i = 0; i < PAGES; i++) {
+		struct ref_translation t;
+		bool present = walk(&spaces[s], UVA + i * KB4, &t);
+		if (present != (model[s][i].pa != 0) ||
+		    (present && (t.pa != model[s][i].pa || t.writable != model[s][i].writable)))
+			bad++;
+	}
+	return bad;
+}
+
+KTEST(mmu_i386, random_operations_match_a_model)
+{
+	unsigned bad = 0, steps = ktest_scale(3000, 300);
+	unsigned done[3] = {0}, refused[3] = {0}, switches = 0, touches = 0;
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	uint64_t initial = free_frames();
+	for (int s = 0; s < SPACES; s++)
+		KASSERT_EQ(mmu_space_create(&m.mmu, &spaces[s]), 0);
+	for (int s = 0; s < SPACES; s++)
+		for (uint32_t i = 0; i < PAGES; i++)
+			model[s][i] = (struct model_page){0, false};
+	rng_state = 0x9E3779B97F4A7C15ull;
+
+	for (unsigned step = 0; step < steps && bad == 0; step++) {
+		int s = (int)rnd(SPACES);
+		struct mmu_space *sp = &spaces[s];
+		uint32_t op = rnd(10);
+		bool large = rnd(8) == 0;
+		uint32_t n = large ? 1024 : 1 + rnd(12);
+		uint32_t first = large ? rnd(PAGES / 1024) * 1024 : rnd(PAGES - n);
+		if (op >= 4 && op < 8 && rnd(5) != 0 && !pick_mapped_run(s, large, &first, &n))
+			continue;
+		uint32_t va = UVA + first * KB4;
+		if (op < 4) { /* map fresh frames (from the PMM, so destroy can free them) */
+			paddr_t pa;
+			bool ok = model_range(s, first, n, false);
+			if (pmm_alloc_block(&m.pmm, large ? 10 : 0, &pa) != 0)
+				continue;
+			if (!large) { /* one frame per map, so every frame is its own block */
+				n = 1;
+				ok = model_range(s, first, 1, false);
+			}
+			int err = mmu_map(sp, va, pa, (uint64_t)n * KB4, RW | MMK_PROT_USER, 0);
+			if (ok != (err == 0))
+				bad++;
+			if (err) {
+				refused[0]++;
+				pmm_free_block(&m.pmm, pa, large ? 10 : 0);
+				continue;
+			}
+			done[0]++;
+			for (uint32_t i = 0; i < n; i++)
+				model[s][first + i] = (struct model_page){(uint32_t)pa + i * 4096, true};
+		} else if (op < 6) { /* unmap, freeing frames */
+			bool ok = model_range(s, first, n, true);
+			int err = mmu_unmap(sp, va, (uint64_t)n * KB4, true);
+			if (ok != (err == 0))
+				bad++;
+			err ? refused[1]++ : done[1]++;
+			if (!err)
+				for (uint32_t i = 0; i < n; i++)
+					model[s][first + i].pa = 0;
+		} else if (op < 8) { /* protect */
+			bool ok = model_range(s, first, n, true);
+			bool w = rnd(2);
+			unsigned fl = MMK_PROT_READ | MMK_PROT_USER | (w ? MMK_PROT_WRITE : 0);
+			int err = mmu_protect(sp, va, (uint64_t)n * KB4, fl);
+			if (ok != (err == 0))
+				bad++;
+			err ? refused[2]++ : done[2]++;
+			if (!err)
+				for (uint32_t i = 0; i < n; i++)
+					model[s][first + i].writable = w;
+		} else if (op == 8) { /* switch */
+			mmu_activate(sp);
+			switches++;
+		} else { /* touch mapped pages of the active space: fills the TLB */
+			int a = -1;
+			for (int i = 0; i < SPACES; i++)
+				if (m.mmu.active == &spaces[i])
+					a = i;
+			for (uint32_t i = 0; a >= 0 && i < 32; i++) {
+				uint32_t p = rnd(PAGES);
+				uint64_t pa;
+				bool ok = sim_translate(UVA + p * KB4, false, &pa);
+				touches += ok;
+				if (ok != (model[a][p].pa != 0) || (ok && pa != model[a][p].pa))
+					bad++;
+			}
+		}
+		if (sim_stale_tlb_entries(true) != 0)
+			bad++;
+		if (step % 50 == 0 || bad)
+			bad += check_space(s);
+	}
+	KEXPECT_EQ(bad, 0);
+	ktest_log("maps %u (+%u refused), unmaps %u (+%u), protects %u (+%u), switches %u, "
+		  "TLB-filling touches %u, tables %llu", done[0], refused[0], done[1], refused[1],
+		  done[2], refused[2], switches, touches,
+		  (unsigned long long)m.mmu.stats.tables_allocated);
+	KEXPECT_GT(done[0], 100);
+	KEXPECT_GT(done[1], 10);
+	KEXPECT_GT(done[2], 10);
+	for (int s = 0; s < SPACES; s++)
+		KEXPECT_EQ(check_space(s), 0);
+	mmu_activate(&m.mmu.kernel);
+	for (int s = 0; s < SPACES; s++)
+		KEXPECT_EQ(mmu_space_destroy(&spaces[s], true), 0);
+	KEXPECT_EQ(free_frames(), initial);
+	KEXPECT_EQ(pmm_check(&m.pmm), 0);
+	sim_machine_free(&m);
+}
