@@ -97,7 +97,13 @@ $(KDIR)/obj/%.o: %.S
 	@$(if $(Q),echo "  AS      $(ARCH) $<")
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(KDIR)/kernel.elf: $(KERNEL_OBJS) $(ARCH_LDSCRIPT)
+# The object list as a file that changes only when the list does, so removing a source
+# relinks the kernel too.
+$(KDIR)/objects.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(KERNEL_OBJS)' | cmp -s - $@ || echo '$(KERNEL_OBJS)' > $@
+
+$(KDIR)/kernel.elf: $(KERNEL_OBJS) $(ARCH_LDSCRIPT) $(KDIR)/objects.list
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(ARCH_LDSCRIPT) -o $@ $(KERNEL_OBJS)
 
@@ -106,7 +112,7 @@ $(KDIR)/kernel.elf: $(KERNEL_OBJS) $(ARCH_LDSCRIPT)
 kernel: $(ARCH_IMAGE)
 
 # ---------------------------------------------------------------- commands
-.PHONY: deps run test bench clean kernels
+.PHONY: deps run test bench clean kernels FORCE
 .SECONDARY:
 deps:
 	@tools/deps.sh
