@@ -40,6 +40,9 @@ _Noreturn void kmain(struct boot_info *boot)
 	if (err)
 		mmk_panic("pmm_init_boot: %s", mmk_strerror(err));
 	pmm_print(&the_pmm);
+	err = arch_vm_start(&the_pmm, boot);
+	if (err)
+		mmk_panic("arch_vm_start: %s", mmk_strerror(err));
 
 	unsigned failed = ktest_run_all(NULL);
 	mmk_printf("# %u failed\n", failed);

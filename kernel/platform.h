@@ -27,6 +27,17 @@ void *arch_phys_to_virt(paddr_t pa);
 /* Ends the emulator: status 0 means every test passed, anything else failure. */
 _Noreturn void arch_exit(int status);
 
+/*
+ * Brings up the machine's MMU backend over the PMM (kmain calls it once the PMM runs):
+ * fresh tables from the PMM replace the boot ones. Returns 0 or an MMK_E* error.
+ */
+struct pmm;
+int arch_vm_start(struct pmm *pmm, struct boot_info *boot);
+
+/* The kernel's MMU state once arch_vm_start succeeded; NULL where there is none yet. */
+struct mmu;
+struct mmu *kernel_mmu(void);
+
 /* The portable kernel entry, called once by the boot code. */
 _Noreturn void kmain(struct boot_info *boot);
 

@@ -7,6 +7,7 @@
  * RAM at or above 4 GiB is marked unreachable: without PAE a 32-bit kernel cannot map it.
  */
 #include <mmukit/errno.h>
+#include <mmukit/mmu.h>
 #include <mmukit/services.h>
 
 #include "firmware/multiboot.h"
@@ -19,12 +20,14 @@
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
 static struct boot_info boot;
+static struct mmu the_mmu;
+static bool vm_started;
 
 void i386_boot_main(uint32_t magic, uint32_t info_pa);
 
 void *arch_phys_to_virt(paddr_t pa)
 {
-	MMK_ASSERT(pa < EARLY_LIMIT);
+	MMK_ASSERT(pa < boot.early_limit);
 	return (void *)(uintptr_t)(pa + KERNEL_VMA);
 }
 
@@ -59,6 +62,52 @@ static void reserve_multiboot_data(uint32_t info_pa, const struct multiboot_info
 	}
 }
 
+struct mmu *kernel_mmu(void)
+{
+	return vm_started ? &the_mmu : NULL;
+}
+
+struct mmu_space *i386_active_space(void)
+{
+	return vm_started ? the_mmu.active : NULL;
+}
+
+/* The end of the low memory the kernel uses directly: image, boot data, PMM metadata. */
+static paddr_t direct_window_limit(const struct mmk_memmap *map)
+{
+	paddr_t limit = 0;
+	for (unsigned i = 0; i < map->count; i++) {
+		const struct mmk_memrange *r = &map->range[i];
+		bool used = r->type == MMK_MEM_KERNEL || r->type == MMK_MEM_BOOT ||
+			    r->type == MMK_MEM_PMM || r->type == MMK_MEM_FIRMWARE;
+		if (used && r->base < EARLY_LIMIT && r->base + r->size > limit)
+			limit = r->base + r->size;
+	}
+	return limit;
+}
+
+int arch_vm_start(struct pmm *pmm, struct boot_info *b)
+{
+	extern char _kernel_end[];
+	struct mmu_boot mb = {
+		.kernel_pa = (uintptr_t)_kernel_phys_start,
+		.kernel_va = (uintptr_t)_kernel_phys_start + KERNEL_VMA,
+		.kernel_size = (uintptr_t)_kernel_end - ((uintptr_t)_kernel_phys_start + KERNEL_VMA),
+		.window_limit = direct_window_limit(&b->memmap),
+		.phys_to_virt = arch_phys_to_virt,
+	};
+	int err = mmu_init(&the_mmu, pmm, &mb);
+	if (err)
+		return err;
+	vm_started = true;
+	b->early_limit = mmk_align_up(mb.window_limit, 4 * MMK_MIB);
+	mmk_printf("vm: kernel directory at 0x%llx, low memory [0, 0x%llx) at 0xC0000000, "
+		   "%s pages, boot identity map gone\n",
+		   (unsigned long long)the_mmu.kernel.root, (unsigned long long)b->early_limit,
+		   (mmu_page_shifts(&the_mmu) & (1u << 22)) ? "4 MiB" : "4 KiB");
+	return 0;
+}
+
 void i386_boot_main(uint32_t magic, uint32_t info_pa)
 {
 	i386_idt_init();
@@ -66,10 +115,10 @@ void i386_boot_main(uint32_t magic, uint32_t info_pa)
 		mmk_printf("i386: not started by a multiboot loader (eax 0x%x)\n", magic);
 		arch_exit(2);
 	}
+	boot.early_limit = EARLY_LIMIT;
 	const struct multiboot_info *mbi = arch_phys_to_virt(info_pa);
 	boot.arch = "i386";
 	boot.firmware = "multiboot";
-	boot.early_limit = EARLY_LIMIT;
 	memmap_init(&boot.memmap);
 	const void *mmap = (mbi->flags & MULTIBOOT_INFO_MMAP) ? arch_phys_to_virt(mbi->mmap_addr) : NULL;
 	int err = multiboot_memmap(mbi, mmap, mbi->mmap_length, &boot.memmap);

@@ -3,6 +3,7 @@
  * reports the exception and stops the kernel with a failing status (the page-fault
  * handler proper arrives with the VM).
  */
+#include <mmukit/fault.h>
 #include <mmukit/services.h>
 #include <mmukit/types.h>
 
@@ -40,6 +41,7 @@ void i386_idt_init(void)
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
+
 static uint32_t read_cr2(void)
 {
 	uint32_t v;
@@ -47,8 +49,50 @@ static uint32_t read_cr2(void)
 	return v;
 }
 
+/* Page-fault error code bits (SDM Vol 3A 4.7, figure 4-12). */
+#define PF_PRESENT 0x01u
+#define PF_WRITE 0x02u
+#define PF_USER 0x04u
+#define PF_RESERVED 0x08u
+#define PF_FETCH 0x10u
+#define VECTOR_PAGE_FAULT 14
+
+static struct mmk_fault decode_page_fault(const struct i386_trap_frame *f)
+{
+	uint32_t code = f->error_code;
+	struct mmk_fault fault = {
+		.addr = read_cr2(),
+		.pc = f->eip,
+		.access = code & PF_FETCH ? MMK_ACCESS_EXEC
+			  : code & PF_WRITE ? MMK_ACCESS_WRITE : MMK_ACCESS_READ,
+		.user = code & PF_USER,
+		.present = code & PF_PRESENT,
+		.reserved_bit = code & PF_RESERVED,
+		.arch_code = code,
+	};
+	return fault;
+}
+
+/* Returns when the fault was resolved (the access is retried); else stops the kernel. */
+static void page_fault(struct i386_trap_frame *f)
+{
+	struct mmk_fault fault = decode_page_fault(f);
+	struct mmu_space *space = i386_active_space();
+	enum fault_result r = fault_dispatch(space, &fault);
+	if (r == FAULT_RESOLVED)
+		return;
+	fault_report(space, &fault, r);
+	if (space)
+		mmu_print_walk(space, fault.addr);
+	arch_exit(2);
+}
+
 void i386_trap(struct i386_trap_frame *f)
 {
+	if (f->vector == VECTOR_PAGE_FAULT) {
+		page_fault(f);
+		return;
+	}
 	mmk_printf("\nexception %u at eip 0x%08x, error code 0x%x, cr2 0x%08x\n",
 		   (unsigned)f->vector, (unsigned)f->eip, (unsigned)f->error_code,
 		   (unsigned)read_cr2());

@@ -1,0 +1,54 @@
+/*
+ * Page faults, portable: every architecture decodes its fault (x86 CR2 and error code,
+ * ARM DFAR/DFSR or IFAR/IFSR) into a struct mmk_fault and hands it to fault_dispatch.
+ * The VM layer installs the handler that decides (demand zero, copy-on-write, fatal);
+ * tests install their own for a while. With no handler, or when the handler cannot
+ * resolve it, the fault is fatal: fault_report prints the address, the decoded access
+ * and the table walk, and the architecture stops the kernel with a failing status.
+ */
+#ifndef MMUKIT_FAULT_H
+#define MMUKIT_FAULT_H
+
+#include <mmukit/mmu.h>
+
+#define MMK_ACCESS_READ 0x1u
+#define MMK_ACCESS_WRITE 0x2u
+#define MMK_ACCESS_EXEC 0x4u
+
+struct mmk_fault {
+	vaddr_t addr;        /* the address that faulted */
+	vaddr_t pc;          /* the instruction that faulted */
+	unsigned access;     /* one MMK_ACCESS_* */
+	bool user;           /* from user mode */
+	bool present;        /* a protection fault on a present mapping (else not present) */
+	bool reserved_bit;   /* a reserved bit was set in a table entry */
+	uint64_t arch_code;  /* the raw error code / fault status, for the report */
+};
+
+enum fault_result {
+	FAULT_RESOLVED,   /* retry the access */
+	FAULT_BAD_ACCESS, /* outside any region or against its protection: fatal */
+	FAULT_OOM,        /* could not get memory to resolve it: fatal */
+};
+
+typedef enum fault_result (*fault_handler_fn)(void *ctx, struct mmu_space *space,
+					      const struct mmk_fault *fault);
+
+/* Installs the fault handler; returns the previous one through *old_fn / *old_ctx. */
+void fault_set_handler(fault_handler_fn fn, void *ctx, fault_handler_fn *old_fn,
+		       void **old_ctx);
+
+/* Decides what a fault in space means. Without a handler: FAULT_BAD_ACCESS. */
+enum fault_result fault_dispatch(struct mmu_space *space, const struct mmk_fault *fault);
+
+/*
+ * Prints a fault: address, access, mode, kind, pc. The architecture's trap code then
+ * prints the table walk with mmu_print_walk (core code does not link a backend).
+ */
+void fault_report(const struct mmu_space *space, const struct mmk_fault *fault,
+		  enum fault_result result);
+
+/* "read", "write", "execute". */
+const char *fault_access_name(unsigned access);
+
+#endif
