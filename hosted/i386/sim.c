@@ -15,14 +15,34 @@ void *sim_phys(paddr_t pa)
 	return sim.ram + pa;
 }
 
+static struct sim_tlb_entry *tlb_set(uint32_t va)
+{
+	return &sim.tlb[((va >> 12) % SIM_TLB_SETS) * SIM_TLB_WAYS];
+}
+
 static struct sim_tlb_entry *tlb_lookup(uint32_t va)
 {
-	for (unsigned i = 0; i < SIM_TLB_ENTRIES; i++) {
-		struct sim_tlb_entry *e = &sim.tlb[i];
-		if (e->valid && (va & ~(e->size - 1)) == e->vpage)
-			return e;
-	}
+	struct sim_tlb_entry *set = tlb_set(va);
+	for (unsigned i = 0; i < SIM_TLB_WAYS; i++)
+		if (set[i].valid && (va & ~0xFFFu) == set[i].vpage)
+			return &set[i];
+	struct sim_tlb_entry *large = &sim.tlb[SIM_TLB_SETS * SIM_TLB_WAYS];
+	for (unsigned i = 0; i < SIM_TLB_LARGE; i++)
+		if (large[i].valid && (va & ~(large[i].size - 1)) == large[i].vpage)
+			return &large[i];
 	return NULL;
+}
+
+/* The entry a new translation of va replaces. */
+static struct sim_tlb_entry *tlb_victim(uint32_t va, uint32_t size)
+{
+	if (size == 4096) {
+		unsigned set = (va >> 12) % SIM_TLB_SETS;
+		unsigned way = sim.victim[set]++ % SIM_TLB_WAYS;
+		return &sim.tlb[set * SIM_TLB_WAYS + way];
+	}
+	unsigned i = sim.victim[SIM_TLB_SETS]++ % SIM_TLB_LARGE;
+	return &sim.tlb[SIM_TLB_SETS * SIM_TLB_WAYS + i];
 }
 
 /* Sets the accessed bits (and dirty on a write) as the CPU does (SDM Vol 3A 4.8). */
@@ -54,8 +74,7 @@ bool sim_translate(uint32_t va, bool write, uint64_t *pa)
 	if (write && !t.writable)
 		return false;
 	set_accessed(va, write, &t);
-	e = &sim.tlb[sim.victim];
-	sim.victim = (sim.victim + 1) % SIM_TLB_ENTRIES;
+	e = tlb_victim(va, t.page_size);
 	*e = (struct sim_tlb_entry){true, va & ~(t.page_size - 1), t.page_size,
 				    t.pa & ~(uint64_t)(t.page_size - 1), t.writable, t.user,
 				    t.global && sim.pge_enabled};
@@ -120,12 +139,10 @@ void i386_write_cr3(uint32_t pa)
 
 void i386_invlpg(uint32_t va)
 {
+	struct sim_tlb_entry *e;
 	sim.invlpgs++;
-	for (unsigned i = 0; i < SIM_TLB_ENTRIES; i++) {
-		struct sim_tlb_entry *e = &sim.tlb[i];
-		if (e->valid && (va & ~(e->size - 1)) == e->vpage)
-			e->valid = false;
-	}
+	while ((e = tlb_lookup(va)) != NULL) /* SDM 4.10.4.1: whatever page size covers va */
+		e->valid = false;
 }
 
 void i386_flush_tlb_global(void)

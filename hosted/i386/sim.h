@@ -14,7 +14,11 @@
 
 #include "refmmu.h"
 
-#define SIM_TLB_ENTRIES 1024
+/* 256 sets x 4 ways for 4 KiB pages, indexed by page number; 32 entries for 4 MiB pages. */
+#define SIM_TLB_SETS 256
+#define SIM_TLB_WAYS 4
+#define SIM_TLB_LARGE 32
+#define SIM_TLB_ENTRIES (SIM_TLB_SETS * SIM_TLB_WAYS + SIM_TLB_LARGE)
 
 struct sim_tlb_entry {
 	bool valid;
@@ -29,8 +33,8 @@ struct sim_i386 {
 	uint64_t ram_size;
 	uint32_t cr3;
 	bool pse, pge, pge_enabled;
-	struct sim_tlb_entry tlb[SIM_TLB_ENTRIES];
-	unsigned victim;
+	struct sim_tlb_entry tlb[SIM_TLB_ENTRIES]; /* sets first, then the large entries */
+	unsigned victim[SIM_TLB_SETS + 1];         /* round-robin replacement per set */
 	uint64_t invlpgs, cr3_loads, global_flushes;
 };
 
