@@ -82,9 +82,11 @@ KDIR := $(BUILD)/$(ARCH)
 -include arch/$(ARCH)/arch.mk
 
 KERNEL_CFLAGS := $(COMMON_CFLAGS) -O2 -ffreestanding -nostdlibinc -fno-builtin \
-	-fno-stack-protector -fno-pic -fno-common -Ikernel $(ARCH_CFLAGS)
+	-fno-stack-protector -fno-pic -fno-common -Ikernel -Iarch/$(ARCH) -Ibench/$(ARCH) \
+	$(ARCH_CFLAGS)
 KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) $(wildcard lib/*.c kernel/*.c) $(TEST_SRCS) \
-	$(wildcard tests/kernel-$(ARCH)/test_*.c)
+	$(wildcard tests/kernel-$(ARCH)/test_*.c) $(wildcard bench/kernel-$(ARCH)/*.c) \
+	$(filter-out bench/$(ARCH)/bench_%.c,$(wildcard bench/$(ARCH)/*.c))
 KERNEL_OBJS := $(patsubst %,$(KDIR)/obj/%.o,$(basename $(KERNEL_SRCS)))
 
 $(KDIR)/obj/%.o: %.c
@@ -147,8 +149,36 @@ $(BENCH_DIR)/libmmukit.a: $(BENCH_LIB_OBJS)
 $(BENCH_DIR)/bench_%: $(BENCH_DIR)/obj/bench/bench_%.o $(BENCH_HELPER_OBJS) $(BENCH_DIR)/libmmukit.a
 	$(Q)$(CC) $^ -o $@
 
-bench: deps $(BENCHES)
+# Per-machine host benchmarks: bench/<arch>/bench_*.c with that machine's backend on
+# its simulator, plus the helpers beside them (peers, shared workloads).
+define BENCH_ARCH_RULES
+BENCH_$(1)_OBJS := $$(patsubst %.c,$(BENCH_DIR)/obj-$(1)/%.o,arch/$(1)/mmu.c \
+	$$(wildcard hosted/$(1)/*.c) $$(filter-out bench/$(1)/bench_%.c,$$(wildcard bench/$(1)/*.c)))
+BENCHES += $$(patsubst bench/$(1)/%.c,$(BENCH_DIR)/$(1)/%,$$(wildcard bench/$(1)/bench_*.c))
+
+$(BENCH_DIR)/obj-$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  CC      bench-$(1) $$<")
+	$$(Q)$$(CC) $$(BENCH_CFLAGS) -Iarch/$(1) -Ihosted/$(1) -Ibench/$(1) -c $$< -o $$@
+
+$(BENCH_DIR)/$(1)/bench_%: $(BENCH_DIR)/obj-$(1)/bench/$(1)/bench_%.o $$(BENCH_$(1)_OBJS) $(BENCH_HELPER_OBJS) $(BENCH_DIR)/libmmukit.a
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$^ -o $$@
+endef
+$(foreach a,$(MMU_ARCHES),$(eval $(call BENCH_ARCH_RULES,$(a))))
+
+# Kernels with benchmarks (bench/kernel-<arch>/) boot with "bench" on the command line:
+# once under -icount shift=0 (rdtsc counts instructions: deterministic), once without.
+KBENCH_ARCHES := $(patsubst bench/kernel-%,%,$(wildcard bench/kernel-*))
+
+bench: deps $(BENCHES) kernels
 	@for b in $(BENCHES); do $$b || exit 1; done
+	@for a in $(KBENCH_ARCHES); do \
+		echo; echo "$$a kernel, QEMU -icount shift=0 (instructions):"; \
+		tools/qemu.sh $$a build/$$a/kernel.img -icount shift=0 -append bench | grep '^# bench .*:' || exit 1; \
+		echo; echo "$$a kernel, QEMU TCG without -icount (rdtsc cycles, host-time dependent):"; \
+		tools/qemu.sh $$a build/$$a/kernel.img -append bench | grep '^# bench unmap' || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD)

@@ -3,6 +3,7 @@
  * run every in-kernel test suite (KTAP on the serial port) and exit QEMU with the result.
  */
 #include <mmukit/errno.h>
+#include <mmukit/kbench.h>
 #include <mmukit/ktest.h>
 #include <mmukit/pmm.h>
 #include <mmukit/services.h>
@@ -28,6 +29,25 @@ unsigned ktest_scale(unsigned hosted_steps, unsigned kernel_steps)
 	return kernel_steps;
 }
 
+/* True when word appears in cmdline as a whole, space-separated word. */
+static bool cmdline_has(const char *cmdline, const char *word)
+{
+	for (const char *p = cmdline; p && *p;) {
+		while (*p == ' ')
+			p++;
+		const char *w = word;
+		while (*w && *p == *w) {
+			p++;
+			w++;
+		}
+		if (*w == '\0' && (*p == ' ' || *p == '\0'))
+			return true;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return false;
+}
+
 _Noreturn void kmain(struct boot_info *boot)
 {
 	the_boot = boot;
@@ -43,6 +63,12 @@ _Noreturn void kmain(struct boot_info *boot)
 	err = arch_vm_start(&the_pmm, boot);
 	if (err)
 		mmk_panic("arch_vm_start: %s", mmk_strerror(err));
+
+	if (cmdline_has(boot->cmdline, "bench")) {
+		unsigned n = kbench_run_all();
+		mmk_printf("# %u benchmarks\n", n);
+		arch_exit(n ? 0 : 1);
+	}
 
 	unsigned failed = ktest_run_all(NULL);
 	mmk_printf("# %u failed\n", failed);

@@ -16,6 +16,7 @@ struct boot_info {
 	const char *firmware;      /* "multiboot", "pvh", "device tree" */
 	struct mmk_memmap memmap;  /* firmware map + boot reservations */
 	paddr_t early_limit;       /* arch_phys_to_virt works for pa < early_limit */
+	const char *cmdline;       /* the kernel command line, "" when there is none */
 };
 
 /* Writes one character to the serial console (blocking). */

@@ -62,6 +62,7 @@ void armv7_boot_main(uint32_t r0, uint32_t r1, uint32_t r2)
 	/* A Linux-style boot passes the blob in r2; QEMU's bare-metal ELF boot leaves it at RAM base. */
 	uint32_t dtb = looks_like_fdt(r2) ? r2 : VIRT_RAM_BASE;
 	boot.arch = "armv7";
+	boot.cmdline = "";
 	boot.firmware = "device tree";
 	memmap_init(&boot.memmap);
 	if (!looks_like_fdt(dtb)) {

@@ -272,11 +272,19 @@ static void remove_table(struct mmu_space *s, struct view v, unsigned pdi)
 	(pdi < PDI_KERNEL ? s : &s->mmu->kernel)->table_pages--;
 }
 
-static bool table_empty(const pte_t *t)
+/*
+ * True when nothing outside entries [lo, hi] (just cleared) is present. Looks outward
+ * from the cleared run, so an unmap next to live entries answers in a step or two.
+ */
+static bool table_empty_around(const pte_t *t, unsigned lo, unsigned hi)
 {
-	for (unsigned i = 0; i < ENTRIES; i++)
-		if (t[i] & PTE_P)
+	unsigned up = hi + 1, down = lo;
+	while (up < ENTRIES || down > 0) {
+		if (up < ENTRIES && (t[up++] & PTE_P))
 			return false;
+		if (down > 0 && (t[--down] & PTE_P))
+			return false;
+	}
 	return true;
 }
 
@@ -320,14 +328,19 @@ static void flush_end(struct mmu *mmu, struct flush *f)
 
 /* ------------------------------------------------------------------ map */
 
-/* What a map of [va, va+size) needs: new tables, by directory index. */
+/* What a map of [va, va+size) needs: new tables, by directory index in [first, last]. */
 struct table_plan {
 	uint32_t wanted[ENTRIES / 32];
 	unsigned count;
+	unsigned first, last;
 };
 
 static void plan_mark(struct table_plan *p, unsigned pdi)
 {
+	if (p->count == 0 || pdi < p->first)
+		p->first = pdi;
+	if (p->count == 0 || pdi > p->last)
+		p->last = pdi;
 	if (p->wanted[pdi / 32] & (1u << (pdi % 32)))
 		return;
 	p->wanted[pdi / 32] |= 1u << (pdi % 32);
@@ -337,6 +350,13 @@ static void plan_mark(struct table_plan *p, unsigned pdi)
 static bool plan_has(const struct table_plan *p, unsigned pdi)
 {
 	return p->wanted[pdi / 32] & (1u << (pdi % 32));
+}
+
+/* Bytes from va to the end of its table's 4 MiB, or remaining if that is less. */
+static uint64_t table_run(uint32_t va, uint64_t remaining)
+{
+	uint64_t to_end = LARGE_PAGE_SIZE - (va & (LARGE_PAGE_SIZE - 1));
+	return remaining < to_end ? remaining : to_end;
 }
 
 /* Size of the next piece at va: a 4 MiB page where allowed, else 4 KiB. */
@@ -362,22 +382,32 @@ static int plan_map(struct mmu_space *s, struct view v, uint32_t va, uint64_t pa
 		unsigned pdi = pd_index(at);
 		pte_t pde = pd[pdi];
 		uint32_t step = piece_size(s->mmu, pde, at, pa + done, size - done, page_shift);
-		if (pde & PTE_P) {
-			if ((pde & PDE_PS) || step == LARGE_PAGE_SIZE)
+		if (step == LARGE_PAGE_SIZE) {
+			if (pde & PTE_P)
 				return -MMK_EEXIST;
-			if (view_table(v, pdi)[pt_index(at)] & PTE_P)
-				return -MMK_EEXIST;
-		} else if (step == MMK_PAGE_SIZE) {
-			plan_mark(plan, pdi);
+			done += step;
+			continue;
 		}
-		done += step;
+		/* Small pages to the end of this table or of the range. */
+		uint64_t run = table_run(at, size - done);
+		if (!(pde & PTE_P)) {
+			plan_mark(plan, pdi);
+		} else if (pde & PDE_PS) {
+			return -MMK_EEXIST;
+		} else {
+			const pte_t *t = view_table(v, pdi);
+			for (unsigned i = pt_index(at), n = (unsigned)(run >> PT_SHIFT); n > 0; i++, n--)
+				if (t[i] & PTE_P)
+					return -MMK_EEXIST;
+		}
+		done += run;
 	}
 	return 0;
 }
 
 static void undo_tables(struct mmu_space *s, struct view v, const struct table_plan *plan)
 {
-	for (unsigned pdi = 0; pdi < ENTRIES; pdi++)
+	for (unsigned pdi = plan->first; plan->count && pdi <= plan->last; pdi++)
 		if (plan_has(plan, pdi) && (view_pd(v)[pdi] & PTE_P))
 			remove_table(s, v, pdi);
 }
@@ -413,11 +443,11 @@ int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned 
 	if (err)
 		return err;
 	struct view v = view_of(s);
-	struct table_plan plan = {{0}, 0};
+	struct table_plan plan = {{0}, 0, 0, 0};
 	err = plan_map(s, v, (uint32_t)va, pa, size, page_shift, &plan);
 	if (err)
 		return err;
-	for (unsigned pdi = 0; pdi < ENTRIES; pdi++) {
+	for (unsigned pdi = plan.first; plan.count && pdi <= plan.last; pdi++) {
 		if (!plan_has(&plan, pdi))
 			continue;
 		err = add_table(s, v, pdi);
@@ -434,11 +464,20 @@ int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned 
 		unsigned pdi = pd_index(at);
 		pte_t pde = view_pd(v)[pdi];
 		uint32_t step = piece_size(s->mmu, pde, at, pa + done, size - done, page_shift);
-		if (step == LARGE_PAGE_SIZE)
+		if (step == LARGE_PAGE_SIZE) {
 			set_pde(s, v, pdi, (pte_t)(pa + done) | bits | PDE_PS);
-		else
-			view_table(v, pdi)[pt_index(at)] = (pte_t)(pa + done) | bits;
-		done += step;
+			done += step;
+			continue;
+		}
+		/* Within a table every piece is small: fill the run in one go. */
+		uint64_t run = table_run(at, size - done);
+		pte_t *t = view_table(v, pdi);
+		pte_t e = (pte_t)(pa + done) | bits;
+		for (unsigned i = pt_index(at), n = (unsigned)(run >> PT_SHIFT); n > 0; i++, n--) {
+			t[i] = e;
+			e += MMK_PAGE_SIZE;
+		}
+		done += run;
 	}
 	return 0;
 }
@@ -525,10 +564,11 @@ static int split_ends(struct mmu_space *s, struct view v, uint32_t va, uint64_t 
 	return 0;
 }
 
-/* Frees a table of the user half that no longer maps anything. */
-static void drop_if_empty(struct mmu_space *s, struct view v, unsigned pdi)
+/* Frees a table of the user half that no longer maps anything besides [lo, hi]. */
+static void drop_if_empty(struct mmu_space *s, struct view v, unsigned pdi, unsigned lo,
+			  unsigned hi)
 {
-	if (pdi < PDI_KERNEL && table_empty(view_table(v, pdi)))
+	if (pdi < PDI_KERNEL && table_empty_around(view_table(v, pdi), lo, hi))
 		remove_table(s, v, pdi);
 }
 
@@ -560,15 +600,17 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 			done += LARGE_PAGE_SIZE;
 			continue;
 		}
+		uint64_t run = table_run(at, size - done);
 		pte_t *t = view_table(v, pdi);
-		unsigned pti = pt_index(at);
-		if (free_frames)
-			MMK_ASSERT(pmm_free(s->mmu->pmm, t[pti] & PTE_FRAME) == 0);
-		t[pti] = 0;
-		flush_page(s->mmu, &f, at);
-		done += MMK_PAGE_SIZE;
-		if (pti == ENTRIES - 1 || done == size)
-			drop_if_empty(s, v, pdi);
+		unsigned lo = pt_index(at), hi = lo + (unsigned)(run >> PT_SHIFT) - 1;
+		for (unsigned i = lo; i <= hi; i++, at += MMK_PAGE_SIZE) {
+			if (free_frames)
+				MMK_ASSERT(pmm_free(s->mmu->pmm, t[i] & PTE_FRAME) == 0);
+			t[i] = 0;
+			flush_page(s->mmu, &f, at);
+		}
+		done += run;
+		drop_if_empty(s, v, pdi, lo, hi);
 	}
 	flush_end(s->mmu, &f);
 	return 0;

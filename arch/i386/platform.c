@@ -119,6 +119,7 @@ void i386_boot_main(uint32_t magic, uint32_t info_pa)
 	const struct multiboot_info *mbi = arch_phys_to_virt(info_pa);
 	boot.arch = "i386";
 	boot.firmware = "multiboot";
+	boot.cmdline = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? arch_phys_to_virt(mbi->cmdline) : "";
 	memmap_init(&boot.memmap);
 	const void *mmap = (mbi->flags & MULTIBOOT_INFO_MMAP) ? arch_phys_to_virt(mbi->mmap_addr) : NULL;
 	int err = multiboot_memmap(mbi, mmap, mbi->mmap_length, &boot.memmap);

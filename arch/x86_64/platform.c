@@ -76,6 +76,7 @@ void x86_64_boot_main(uint32_t start_info_pa)
 	x86_64_idt_init();
 	const struct hvm_start_info *si = arch_phys_to_virt(start_info_pa);
 	boot.arch = "x86_64";
+	boot.cmdline = "";
 	boot.firmware = "pvh";
 	boot.early_limit = EARLY_LIMIT;
 	memmap_init(&boot.memmap);

@@ -1,0 +1,78 @@
+/* The shared i386 MMU workload (see the header). */
+#include <mmukit/errno.h>
+#include <mmukit/pmm.h>
+
+#include "mmu_workload.h"
+#include "peer_seed002.h"
+
+#define RW_USER (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER)
+
+const char *const mmu_way_names[WAY_COUNT] = {"mmukit, one call", "mmukit, page by page",
+					      "seed 002 way"};
+const char *const mmu_op_names[OP_COUNT] = {"map", "query", "unmap"};
+
+static int map_phase(struct mmu_space *s, enum mmu_way way, uint32_t va, uint32_t pa,
+		     unsigned pages)
+{
+	if (way == WAY_BATCHED)
+		return mmu_map(s, va, pa, (vsize_t)pages * 4096, RW_USER, 12);
+	for (unsigned i = 0; i < pages; i++) {
+		uint32_t off = i * 4096u;
+		int err = way == WAY_PER_PAGE
+				  ? mmu_map(s, va + off, pa + off, 4096, RW_USER, 12)
+				  : seed002_map_page(s->mmu->pmm, va + off, pa + off, 0x6);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int query_phase(struct mmu_space *s, enum mmu_way way, uint32_t va, uint32_t pa,
+		       unsigned pages)
+{
+	for (unsigned i = 0; i < pages; i++) {
+		uint32_t off = i * 4096u;
+		struct mmu_mapping m;
+		uint64_t got;
+		if (way == WAY_SEED002) {
+			int64_t t = seed002_translate(va + off);
+			got = t < 0 ? 0 : (uint64_t)t;
+		} else {
+			got = mmu_query(s, va + off, &m) ? 0 : m.pa;
+		}
+		if (got != pa + off)
+			return -MMK_ENOENT;
+	}
+	return 0;
+}
+
+static int unmap_phase(struct mmu_space *s, enum mmu_way way, uint32_t va, unsigned pages)
+{
+	if (way == WAY_BATCHED)
+		return mmu_unmap(s, va, (vsize_t)pages * 4096, false);
+	for (unsigned i = 0; i < pages; i++) {
+		int err = way == WAY_PER_PAGE ? mmu_unmap(s, va + i * 4096u, 4096, false)
+					      : seed002_unmap_page(va + i * 4096u);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int mmu_workload(struct mmu_space *s, enum mmu_way way, uint32_t va, uint32_t pa,
+		 unsigned pages, uint64_t (*clock)(void), uint64_t cost[OP_COUNT])
+{
+	uint64_t t0 = clock();
+	int err = map_phase(s, way, va, pa, pages);
+	uint64_t t1 = clock();
+	if (!err)
+		err = query_phase(s, way, va, pa, pages);
+	uint64_t t2 = clock();
+	if (!err)
+		err = unmap_phase(s, way, va, pages);
+	uint64_t t3 = clock();
+	cost[OP_MAP] = t1 - t0;
+	cost[OP_QUERY] = t2 - t1;
+	cost[OP_UNMAP] = t3 - t2;
+	return err;
+}
