@@ -1,0 +1,26 @@
+/*
+ * The peer for the VAS benchmark: a sorted doubly linked list of ranges with first-fit
+ * allocation (walk from the start to the first gap that fits) - the usual simple
+ * design. Written by us for the comparison; nodes are the caller's, like the VAS.
+ */
+#ifndef MMUKIT_BENCH_PEER_LIST_VAS_H
+#define MMUKIT_BENCH_PEER_LIST_VAS_H
+
+#include <mmukit/types.h>
+
+struct list_range {
+	vaddr_t start, end;
+	struct list_range *prev, *next;
+};
+
+struct list_vas {
+	vaddr_t base, end;
+	struct list_range *head;
+};
+
+void list_vas_init(struct list_vas *l, vaddr_t base, vaddr_t end);
+int list_vas_alloc(struct list_vas *l, struct list_range *node, vsize_t size, vsize_t align,
+		   vaddr_t *start);
+void list_vas_free(struct list_vas *l, struct list_range *node);
+
+#endif
