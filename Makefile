@@ -23,9 +23,15 @@ WARNINGS := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wsha
 	-Wno-unused-parameter
 COMMON_CFLAGS := -std=c11 -g $(WARNINGS) -Iinclude -Ilib -I. -MMD -MP
 
-# Portable code: compiled unchanged for the host and for every kernel.
-PORTABLE_SRCS := $(wildcard core/*.c firmware/*.c)
+# Portable code: compiled unchanged for the host and for every kernel. The VM layer
+# (above include/mmukit/mmu.h) links only where the machine has an MMU backend
+# (arch/<arch>/mmu.c), as do its tests (tests/vm/), which then run on the host over
+# that backend's simulator and inside that kernel.
+VM_LAYER_SRCS := core/kvm.c
+PORTABLE_SRCS := $(filter-out $(VM_LAYER_SRCS),$(wildcard core/*.c firmware/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
+VM_TEST_SRCS := $(wildcard tests/vm/test_*.c)
+MMU_ARCHES := $(patsubst arch/%/mmu.c,%,$(wildcard arch/*/mmu.c))
 
 # ---------------------------------------------------------------- host build
 HOST_DIR := $(BUILD)/host
@@ -53,13 +59,13 @@ $(HOST_DIR)/tests/%: $(HOST_DIR)/obj/tests/%.o $(HOST_DIR)/obj/hosted/main.o $(H
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) $^ -o $@
 
-# Per-machine host tests: tests/host-<arch>/test_*.c, linked with that machine's MMU
-# backend (arch/<arch>/mmu.c) built for Linux against its simulator (hosted/<arch>/).
-MMU_ARCHES := $(patsubst arch/%/mmu.c,%,$(wildcard arch/*/mmu.c))
-
+# Per-machine host tests: tests/host-<arch>/test_*.c and tests/vm/test_*.c, linked with
+# that machine's MMU backend (arch/<arch>/mmu.c) and the VM layer, built for Linux
+# against the machine's simulator (hosted/<arch>/).
 define HOST_ARCH_RULES
-HOST_$(1)_OBJS := $$(patsubst %.c,$(HOST_DIR)/obj-$(1)/%.o,arch/$(1)/mmu.c $$(wildcard hosted/$(1)/*.c))
-HOST_$(1)_TESTS := $$(patsubst tests/host-$(1)/%.c,$(HOST_DIR)/tests/$(1)/%,$$(wildcard tests/host-$(1)/test_*.c))
+HOST_$(1)_OBJS := $$(patsubst %.c,$(HOST_DIR)/obj-$(1)/%.o,arch/$(1)/mmu.c $$(wildcard hosted/$(1)/*.c) $(VM_LAYER_SRCS))
+HOST_$(1)_TESTS := $$(patsubst tests/host-$(1)/%.c,$(HOST_DIR)/tests/$(1)/%,$$(wildcard tests/host-$(1)/test_*.c)) \
+	$$(patsubst tests/vm/%.c,$(HOST_DIR)/tests/$(1)/%,$(VM_TEST_SRCS))
 HOST_TESTS += $$(HOST_$(1)_TESTS)
 
 $(HOST_DIR)/obj-$(1)/%.o: %.c
@@ -68,6 +74,11 @@ $(HOST_DIR)/obj-$(1)/%.o: %.c
 	$$(Q)$$(CC) $$(HOST_CFLAGS) -Iarch/$(1) -Ihosted/$(1) -c $$< -o $$@
 
 $(HOST_DIR)/tests/$(1)/%: $(HOST_DIR)/obj-$(1)/tests/host-$(1)/%.o $$(HOST_$(1)_OBJS) $(HOST_DIR)/obj/hosted/main.o $(HOST_DIR)/libmmukit.a
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(HOST_LDFLAGS) $$^ -o $$@
+
+$(HOST_DIR)/tests/$(1)/%: $(HOST_DIR)/obj-$(1)/tests/vm/%.o $$(HOST_$(1)_OBJS) $(HOST_DIR)/obj/hosted/main.o $(HOST_DIR)/libmmukit.a
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  LD      $$@")
 	$$(Q)$$(CC) $$(HOST_LDFLAGS) $$^ -o $$@
@@ -84,7 +95,9 @@ KDIR := $(BUILD)/$(ARCH)
 KERNEL_CFLAGS := $(COMMON_CFLAGS) -O2 -ffreestanding -nostdlibinc -fno-builtin \
 	-fno-stack-protector -fno-pic -fno-common -Ikernel -Iarch/$(ARCH) -Ibench/$(ARCH) \
 	$(ARCH_CFLAGS)
+KERNEL_VM_SRCS := $(if $(filter $(ARCH),$(MMU_ARCHES)),$(VM_LAYER_SRCS) $(VM_TEST_SRCS))
 KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) $(wildcard lib/*.c kernel/*.c) $(TEST_SRCS) \
+	$(KERNEL_VM_SRCS) \
 	$(wildcard tests/kernel-$(ARCH)/test_*.c) $(wildcard bench/kernel-$(ARCH)/*.c) \
 	$(filter-out bench/$(ARCH)/bench_%.c,$(wildcard bench/$(ARCH)/*.c))
 KERNEL_OBJS := $(patsubst %,$(KDIR)/obj/%.o,$(basename $(KERNEL_SRCS)))
@@ -152,7 +165,7 @@ $(BENCH_DIR)/bench_%: $(BENCH_DIR)/obj/bench/bench_%.o $(BENCH_HELPER_OBJS) $(BE
 # Per-machine host benchmarks: bench/<arch>/bench_*.c with that machine's backend on
 # its simulator, plus the helpers beside them (peers, shared workloads).
 define BENCH_ARCH_RULES
-BENCH_$(1)_OBJS := $$(patsubst %.c,$(BENCH_DIR)/obj-$(1)/%.o,arch/$(1)/mmu.c \
+BENCH_$(1)_OBJS := $$(patsubst %.c,$(BENCH_DIR)/obj-$(1)/%.o,arch/$(1)/mmu.c $(VM_LAYER_SRCS) \
 	$$(wildcard hosted/$(1)/*.c) $$(filter-out bench/$(1)/bench_%.c,$$(wildcard bench/$(1)/*.c)))
 BENCHES += $$(patsubst bench/$(1)/%.c,$(BENCH_DIR)/$(1)/%,$$(wildcard bench/$(1)/bench_*.c))
 

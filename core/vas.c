@@ -205,17 +205,26 @@ static bool search(const struct vas_range *t, vaddr_t before, vaddr_t after,
 	       search(t->left, before, t->start, q, out);
 }
 
-int vas_alloc(struct vas *vas, struct vas_range *node, vsize_t size, vsize_t align,
-	      vaddr_t lo, vaddr_t hi, int direction, vaddr_t *start)
+int vas_find(const struct vas *vas, vsize_t size, vsize_t align, vaddr_t lo, vaddr_t hi,
+	     int direction, vaddr_t *start)
 {
 	if (size == 0 || align == 0 || (align & (align - 1)) ||
 	    (direction != VAS_LOWEST && direction != VAS_HIGHEST))
 		return -MMK_EINVAL;
 	struct request q = {size, align, max_addr(lo, vas->base), hi < vas->end ? hi : vas->end,
 			    direction};
-	vaddr_t s;
-	if (q.lo >= q.hi || !search(vas->root, vas->base, vas->end, &q, &s))
+	if (q.lo >= q.hi || !search(vas->root, vas->base, vas->end, &q, start))
 		return -MMK_ENOMEM;
+	return 0;
+}
+
+int vas_alloc(struct vas *vas, struct vas_range *node, vsize_t size, vsize_t align,
+	      vaddr_t lo, vaddr_t hi, int direction, vaddr_t *start)
+{
+	vaddr_t s;
+	int err = vas_find(vas, size, align, lo, hi, direction, &s);
+	if (err)
+		return err;
 	add(vas, node, s, s + size);
 	*start = s;
 	return 0;

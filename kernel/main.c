@@ -23,6 +23,16 @@ const struct mmk_memmap *ktest_env_memmap(void)
 	return &the_boot->memmap;
 }
 
+struct mmu *ktest_env_mmu(void)
+{
+	return kernel_mmu();
+}
+
+struct kvm *ktest_env_kvm(void)
+{
+	return kernel_kvm();
+}
+
 unsigned ktest_scale(unsigned hosted_steps, unsigned kernel_steps)
 {
 	(void)hosted_steps;

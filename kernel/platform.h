@@ -39,6 +39,10 @@ int arch_vm_start(struct pmm *pmm, struct boot_info *boot);
 struct mmu;
 struct mmu *kernel_mmu(void);
 
+/* The kernel's heap-up / MMIO-down window (include/mmukit/kvm.h), or NULL. */
+struct kvm;
+struct kvm *kernel_kvm(void);
+
 /* The portable kernel entry, called once by the boot code. */
 _Noreturn void kmain(struct boot_info *boot);
 

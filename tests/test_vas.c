@@ -68,6 +68,11 @@ KTEST(vas, allocation_lowest_highest_aligned_and_bounded)
 	KEXPECT_EQ(vas_lookup(&vas, BASE + 63 * P)->end, BASE + 64 * P);
 	KEXPECT_EQ(vas_alloc(&vas, &nodes[200], P, P, BASE + 32 * P, BASE + 64 * P, VAS_LOWEST, &s),
 		   -MMK_ENOMEM);
+	KEXPECT_EQ(vas_find(&vas, P, P, 0, (vaddr_t)-1, VAS_LOWEST, &s), 0);
+	KEXPECT_EQ(s, BASE + 2 * P);
+	KEXPECT_EQ(vas_find(&vas, P, P, 0, (vaddr_t)-1, VAS_HIGHEST, &s), 0);
+	KEXPECT_EQ(s, BASE + 252 * P);
+	KEXPECT_EQ(vas_lookup(&vas, BASE + 2 * P), NULL); /* find adds nothing */
 	KEXPECT_EQ(vas_alloc(&vas, &nodes[200], 0, P, 0, (vaddr_t)-1, VAS_LOWEST, &s), -MMK_EINVAL);
 	KEXPECT_EQ(vas_alloc(&vas, &nodes[200], P, 3 * P, 0, (vaddr_t)-1, VAS_LOWEST, &s), -MMK_EINVAL);
 	KEXPECT_EQ(vas_alloc(&vas, &nodes[200], P, P, 0, (vaddr_t)-1, 7, &s), -MMK_EINVAL);

@@ -24,6 +24,11 @@ struct mmu *kernel_mmu(void)
 	return NULL;
 }
 
+struct kvm *kernel_kvm(void)
+{
+	return NULL;
+}
+
 /* No MMU backend on this machine yet (its own issue): the kernel stays on the boot tables. */
 int arch_vm_start(struct pmm *pmm, struct boot_info *b)
 {

@@ -7,6 +7,7 @@
  * RAM at or above 4 GiB is marked unreachable: without PAE a 32-bit kernel cannot map it.
  */
 #include <mmukit/errno.h>
+#include <mmukit/kvm.h>
 #include <mmukit/mmu.h>
 #include <mmukit/services.h>
 
@@ -21,7 +22,10 @@ extern char _kernel_phys_start[], _kernel_phys_end[];
 
 static struct boot_info boot;
 static struct mmu the_mmu;
+static struct kvm the_kvm;
 static bool vm_started;
+
+#define KVM_TOP 0xFF400000u /* below the backend's windows (arch/i386/mmu.c) */
 
 void i386_boot_main(uint32_t magic, uint32_t info_pa);
 
@@ -67,6 +71,11 @@ struct mmu *kernel_mmu(void)
 	return vm_started ? &the_mmu : NULL;
 }
 
+struct kvm *kernel_kvm(void)
+{
+	return vm_started ? &the_kvm : NULL;
+}
+
 struct mmu_space *i386_active_space(void)
 {
 	return vm_started ? the_mmu.active : NULL;
@@ -101,6 +110,8 @@ int arch_vm_start(struct pmm *pmm, struct boot_info *b)
 		return err;
 	vm_started = true;
 	b->early_limit = mmk_align_up(mb.window_limit, 4 * MMK_MIB);
+	/* Heap up from just above the low-memory window, MMIO down from KVM_TOP. */
+	kvm_init(&the_kvm, &the_mmu, KERNEL_VMA + (vaddr_t)b->early_limit, KVM_TOP);
 	mmk_printf("vm: kernel directory at 0x%llx, low memory [0, 0x%llx) at 0xC0000000, "
 		   "%s pages, boot identity map gone\n",
 		   (unsigned long long)the_mmu.kernel.root, (unsigned long long)b->early_limit,

@@ -116,6 +116,17 @@ struct mmk_memmap;
 struct pmm *ktest_env_pmm(void);
 const struct mmk_memmap *ktest_env_memmap(void);
 
+/*
+ * For the VM-layer tests (tests/vm/), built only where the machine has an MMU backend:
+ * the running MMU and the kernel's heap/MMIO window - in the kernel the real ones, on
+ * the host a simulated machine of that architecture (hosted/<arch>/env.c), sharing
+ * ktest_env_pmm().
+ */
+struct mmu;
+struct kvm;
+struct mmu *ktest_env_mmu(void);
+struct kvm *ktest_env_kvm(void);
+
 /* How many random steps property tests take: many on the host, fewer in the kernel. */
 unsigned ktest_scale(unsigned hosted_steps, unsigned kernel_steps);
 

@@ -56,6 +56,10 @@ int vas_reserve(struct vas *vas, struct vas_range *node, vaddr_t start, vsize_t 
 int vas_alloc(struct vas *vas, struct vas_range *node, vsize_t size, vsize_t align,
 	      vaddr_t lo, vaddr_t hi, int direction, vaddr_t *start);
 
+/* Like vas_alloc, but only finds the start: nothing is added. */
+int vas_find(const struct vas *vas, vsize_t size, vsize_t align, vaddr_t lo, vaddr_t hi,
+	     int direction, vaddr_t *start);
+
 /* Removes node, which must be in vas (MMK_ENOENT otherwise, nothing changed). */
 int vas_free(struct vas *vas, struct vas_range *node);
 

@@ -1,0 +1,91 @@
+/* The kernel's heap-up / MMIO-down window (include/mmukit/kvm.h). */
+#include <mmukit/errno.h>
+#include <mmukit/kvm.h>
+#include <mmukit/services.h>
+
+void kvm_init(struct kvm *kvm, struct mmu *mmu, vaddr_t base, vaddr_t top)
+{
+	MMK_ASSERT(mmk_is_aligned(base, MMK_PAGE_SIZE) && mmk_is_aligned(top, MMK_PAGE_SIZE));
+	kvm->mmu = mmu;
+	vas_init(&kvm->vas, base, top);
+}
+
+int kvm_pages_alloc(struct kvm *kvm, struct kvm_pages *p, vsize_t pages, vsize_t align,
+		    int direction)
+{
+	if (pages == 0 || align < MMK_PAGE_SIZE || pages > (vaddr_t)-1 / MMK_PAGE_SIZE)
+		return -MMK_EINVAL;
+	vaddr_t start;
+	int err = vas_alloc(&kvm->vas, &p->range, pages * MMK_PAGE_SIZE, align, 0, (vaddr_t)-1,
+			    direction, &start);
+	if (err)
+		return err;
+	p->kvm = kvm;
+	p->mapped = 0;
+	return 0;
+}
+
+int kvm_pages_map(struct kvm_pages *p, vaddr_t va, paddr_t pa, unsigned flags)
+{
+	if (va < p->range.start || va >= p->range.end)
+		return -MMK_ERANGE;
+	int err = mmu_map(&p->kvm->mmu->kernel, va, pa, MMK_PAGE_SIZE, flags, 12);
+	if (err)
+		return err;
+	p->mapped++;
+	return 0;
+}
+
+/* Unmaps the mapped runs of [start, end) in the kernel space. */
+static void unmap_mapped_runs(struct kvm_pages *p, bool free_frames)
+{
+	struct mmu_space *k = &p->kvm->mmu->kernel;
+	vaddr_t va = p->range.start;
+	while (va < p->range.end && p->mapped > 0) {
+		struct mmu_mapping m;
+		if (mmu_query(k, va, &m) != 0) {
+			va += MMK_PAGE_SIZE;
+			continue;
+		}
+		vaddr_t run = va;
+		while (run < p->range.end && mmu_query(k, run, &m) == 0)
+			run += MMK_PAGE_SIZE;
+		MMK_ASSERT(mmu_unmap(k, va, run - va, free_frames) == 0);
+		p->mapped -= (run - va) / MMK_PAGE_SIZE;
+		va = run;
+	}
+}
+
+int kvm_pages_release(struct kvm_pages *p, bool free_frames)
+{
+	if (vas_lookup(&p->kvm->vas, p->range.start) != &p->range)
+		return -MMK_ENOENT;
+	unmap_mapped_runs(p, free_frames);
+	MMK_ASSERT(p->mapped == 0);
+	MMK_ASSERT(vas_free(&p->kvm->vas, &p->range) == 0);
+	return 0;
+}
+
+int kvm_map_mmio(struct kvm *kvm, struct kvm_pages *p, paddr_t pa, vsize_t size,
+		 unsigned cache, vaddr_t *va)
+{
+	if (size == 0 || (cache != MMK_CACHE_UC && cache != MMK_CACHE_WC))
+		return -MMK_EINVAL;
+	paddr_t first = mmk_align_down(pa, MMK_PAGE_SIZE);
+	paddr_t last = mmk_align_up(pa + size, MMK_PAGE_SIZE);
+	if (last == 0 || last < pa)
+		return -MMK_ERANGE;
+	vsize_t pages = (vsize_t)((last - first) / MMK_PAGE_SIZE);
+	int err = kvm_pages_alloc(kvm, p, pages, MMK_PAGE_SIZE, VAS_HIGHEST);
+	if (err)
+		return err;
+	unsigned flags = MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL | cache;
+	err = mmu_map(&kvm->mmu->kernel, p->range.start, first, (vsize_t)(last - first), flags, 12);
+	if (err) {
+		MMK_ASSERT(vas_free(&kvm->vas, &p->range) == 0);
+		return err;
+	}
+	p->mapped = pages;
+	*va = p->range.start + (vaddr_t)(pa - first);
+	return 0;
+}

@@ -1,0 +1,65 @@
+/*
+ * The kernel's virtual memory window: one range of kernel addresses shared by the
+ * kernel heap, which grows up from its base, and device (MMIO) mappings, which grow
+ * down from its top (seed 003: heap from 0xC0000000 up, MMIO from 0xFFF00000 down, "the
+ * heap is full when they meet"). Ranges are tracked in a VAS; pages are mapped in the
+ * kernel space of the MMU, so every address space sees them.
+ *
+ * struct kvm_pages is seed 001's "allocated pages" handle: a contiguous, aligned range
+ * of virtual pages, into which frames are mapped one page at a time (an address
+ * outside the range is an error), released - unmapped and given back - all at once.
+ */
+#ifndef MMUKIT_KVM_H
+#define MMUKIT_KVM_H
+
+#include <mmukit/mmu.h>
+#include <mmukit/vas.h>
+
+struct kvm {
+	struct mmu *mmu;
+	struct vas vas; /* used ranges of [base, top) */
+};
+
+struct kvm_pages {
+	struct vas_range range; /* its place in kvm->vas: [start, end) */
+	struct kvm *kvm;
+	vsize_t mapped;         /* pages mapped in it now */
+};
+
+/* The window [base, top) of the kernel space, page aligned, initially empty. */
+void kvm_init(struct kvm *kvm, struct mmu *mmu, vaddr_t base, vaddr_t top);
+
+/*
+ * Reserves pages virtual pages aligned to align bytes (a power of two, at least a
+ * page): VAS_LOWEST for the heap side, VAS_HIGHEST for the MMIO side. Nothing is mapped.
+ * Errors: MMK_EINVAL (0 pages, bad alignment or direction), MMK_ENOMEM (no room: heap
+ * and MMIO met).
+ */
+int kvm_pages_alloc(struct kvm *kvm, struct kvm_pages *p, vsize_t pages, vsize_t align,
+		    int direction);
+
+/*
+ * Maps frame pa at page va of the handle with flags (kernel flags: no MMK_PROT_USER).
+ * Errors: MMK_ERANGE (va outside the handle), MMK_EALIGN, MMK_EEXIST (already mapped),
+ * MMK_EPERM, MMK_EINVAL, MMK_ENOMEM (a page table) - as mmu_map; nothing changes.
+ */
+int kvm_pages_map(struct kvm_pages *p, vaddr_t va, paddr_t pa, unsigned flags);
+
+/*
+ * Unmaps every mapped page of the handle (their frames lose a reference with
+ * free_frames) and gives its virtual range back. Cannot fail on a live handle;
+ * MMK_ENOENT for one that is not in its window (released already).
+ */
+int kvm_pages_release(struct kvm_pages *p, bool free_frames);
+
+/*
+ * Maps device memory [pa, pa+size) (any alignment) at the top of the window, growing
+ * down, readable and writable, not executable, with the memory type cache
+ * (MMK_CACHE_UC or MMK_CACHE_WC). *va gets the address of pa itself.
+ * Errors: MMK_EINVAL (size 0, another memory type), MMK_ENOMEM (no room, or a table),
+ * MMK_ERANGE (pa beyond what the machine maps).
+ */
+int kvm_map_mmio(struct kvm *kvm, struct kvm_pages *p, paddr_t pa, vsize_t size,
+		 unsigned cache, vaddr_t *va);
+
+#endif

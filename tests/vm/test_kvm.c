@@ -1,0 +1,148 @@
+/*
+ * Tests for the kernel's heap-up / MMIO-down window and the allocated-pages handle
+ * (core/kvm.c). VM layer: runs over each machine's backend, on the host simulator
+ * and in the kernel.
+ */
+#include <mmukit/errno.h>
+#include <mmukit/ktest.h>
+#include <mmukit/kvm.h>
+#include <mmukit/pmm.h>
+
+#define P MMK_PAGE_SIZE
+#define RW (MMK_PROT_READ | MMK_PROT_WRITE)
+
+static bool mapped_to(vaddr_t va, paddr_t pa)
+{
+	struct mmu_mapping m;
+	return mmu_query(&ktest_env_mmu()->kernel, va, &m) == 0 && m.pa + (va - m.va) == pa;
+}
+
+static bool unmapped(vaddr_t va)
+{
+	struct mmu_mapping m;
+	return mmu_query(&ktest_env_mmu()->kernel, va, &m) == -MMK_ENOENT;
+}
+
+KTEST(kvm, pages_handle_maps_inside_its_range_only)
+{
+	struct kvm *kvm = ktest_env_kvm();
+	struct pmm *pmm = ktest_env_pmm();
+	struct kvm_pages h;
+	paddr_t a, b;
+	uint64_t free_before = pmm->free_frames;
+	KASSERT_EQ(kvm_pages_alloc(kvm, &h, 8, 16 * P, VAS_LOWEST), 0);
+	vaddr_t start = h.range.start;
+	KEXPECT_EQ(start % (16 * P), 0);
+	KEXPECT_EQ(h.range.end - start, 8 * P);
+	KASSERT_EQ(pmm_alloc(pmm, &a), 0);
+	KASSERT_EQ(pmm_alloc(pmm, &b), 0);
+	KEXPECT_EQ(kvm_pages_map(&h, start, a, RW), 0);
+	KEXPECT_EQ(kvm_pages_map(&h, start + 5 * P, b, RW), 0);
+	KEXPECT_EQ(kvm_pages_map(&h, start + 8 * P, b, RW), -MMK_ERANGE);
+	KEXPECT_EQ(kvm_pages_map(&h, start - P, b, RW), -MMK_ERANGE);
+	KEXPECT_EQ(kvm_pages_map(&h, start, b, RW), -MMK_EEXIST);
+	KEXPECT_EQ(kvm_pages_map(&h, start + P, b, RW | MMK_PROT_USER), -MMK_EPERM);
+	KEXPECT_EQ(h.mapped, 2);
+	KEXPECT_TRUE(mapped_to(start + 5 * P + 12, b + 12));
+	KEXPECT_TRUE(unmapped(start + P));
+	KEXPECT_EQ(kvm_pages_release(&h, true), 0);
+	KEXPECT_TRUE(unmapped(start));
+	KEXPECT_TRUE(unmapped(start + 5 * P));
+	KEXPECT_EQ(kvm_pages_release(&h, true), -MMK_ENOENT);
+	/* Frames back; the only thing kept is a kernel page table, shared by every space. */
+	KEXPECT_LE(free_before - pmm->free_frames, 1);
+	KEXPECT_EQ(vas_check(&kvm->vas), 0);
+}
+
+KTEST(kvm, heap_grows_up_and_mmio_down)
+{
+	struct kvm *kvm = ktest_env_kvm();
+	struct kvm_pages heap, dev;
+	vaddr_t va;
+	KASSERT_EQ(kvm_pages_alloc(kvm, &heap, 1, P, VAS_LOWEST), 0);
+	KASSERT_EQ(kvm_map_mmio(kvm, &dev, 0x09000123u, 0x20, MMK_CACHE_UC, &va), 0);
+	KEXPECT_EQ(va % P, 0x123);
+	KEXPECT_EQ(dev.range.end, kvm->vas.end); /* at the very top */
+	KEXPECT_LT(heap.range.start, dev.range.start);
+	struct mmu_mapping m;
+	KASSERT_EQ(mmu_query(&ktest_env_mmu()->kernel, va, &m), 0);
+	KEXPECT_EQ(m.pa, 0x09000000u);
+	KEXPECT_EQ(m.flags & MMK_CACHE_MASK, MMK_CACHE_UC);
+	KEXPECT_FALSE(m.flags & MMK_PROT_USER);
+	KEXPECT_TRUE(m.flags & MMK_PROT_WRITE);
+	struct kvm_pages dev2;
+	vaddr_t va2;
+	KASSERT_EQ(kvm_map_mmio(kvm, &dev2, 0x0A000000u, 3 * P, MMK_CACHE_WC, &va2), 0);
+	KEXPECT_EQ(dev2.range.end, dev.range.start); /* right below the first */
+	KEXPECT_EQ(kvm_pages_release(&dev2, false), 0);
+	KEXPECT_EQ(kvm_pages_release(&dev, false), 0);
+	KEXPECT_EQ(kvm_pages_release(&heap, false), 0);
+	KEXPECT_EQ(vas_check(&kvm->vas), 0);
+}
+
+KTEST(kvm, heap_is_full_when_it_meets_mmio)
+{
+	struct kvm *env = ktest_env_kvm();
+	struct kvm_pages region, parts[70];
+	struct kvm small;
+	/* A 64-page window of our own, carved out of the kernel's so nothing else is there. */
+	KASSERT_EQ(kvm_pages_alloc(env, &region, 64, P, VAS_LOWEST), 0);
+	kvm_init(&small, ktest_env_mmu(), region.range.start, region.range.end);
+	unsigned up = 0, down = 0, n = 0;
+	int err = 0;
+	for (; n < 70; n++) {
+		vaddr_t va;
+		if (n % 2)
+			err = kvm_pages_alloc(&small, &parts[n], 3, P, VAS_LOWEST);
+		else
+			err = kvm_map_mmio(&small, &parts[n], 0x09000000u + n * 3 * P, 3 * P,
+					   MMK_CACHE_UC, &va);
+		if (err)
+			break;
+		n % 2 ? up++ : down++;
+	}
+	KEXPECT_EQ(err, -MMK_ENOMEM);
+	KEXPECT_EQ(up + down, 21); /* 63 of 64 pages; one page is too small for 3 */
+	KEXPECT_EQ(up, 10);
+	KEXPECT_EQ(down, 11);
+	for (unsigned i = 0; i < n; i++)
+		KEXPECT_EQ(kvm_pages_release(&parts[i], false), 0);
+	KEXPECT_EQ(small.vas.count, 0);
+	KEXPECT_EQ(kvm_pages_release(&region, false), 0);
+}
+
+KTEST(kvm, bad_requests_change_nothing)
+{
+	struct kvm *kvm = ktest_env_kvm();
+	struct kvm_pages h;
+	vaddr_t va;
+	size_t count = kvm->vas.count;
+	KEXPECT_EQ(kvm_pages_alloc(kvm, &h, 0, P, VAS_LOWEST), -MMK_EINVAL);
+	KEXPECT_EQ(kvm_pages_alloc(kvm, &h, 1, 3 * P, VAS_LOWEST), -MMK_EINVAL);
+	KEXPECT_EQ(kvm_pages_alloc(kvm, &h, 1, 16, VAS_LOWEST), -MMK_EINVAL);
+	KEXPECT_EQ(kvm_pages_alloc(kvm, &h, 1, P, 9), -MMK_EINVAL);
+	KEXPECT_EQ(kvm_pages_alloc(kvm, &h, (vsize_t)-1 / P, P, VAS_LOWEST), -MMK_ENOMEM);
+	KEXPECT_EQ(kvm_map_mmio(kvm, &h, 0x09000000u, 0, MMK_CACHE_UC, &va), -MMK_EINVAL);
+	KEXPECT_EQ(kvm_map_mmio(kvm, &h, 0x09000000u, P, MMK_CACHE_WB, &va), -MMK_EINVAL);
+	KEXPECT_EQ(kvm_map_mmio(kvm, &h, (paddr_t)-P, 2 * P, MMK_CACHE_UC, &va), -MMK_ERANGE);
+	KEXPECT_EQ(kvm->vas.count, count);
+}
+
+KTEST(kvm, out_of_memory_mapping_mmio_gives_the_range_back)
+{
+	struct kvm *env = ktest_env_kvm();
+	struct kvm_pages region, dev;
+	struct kvm fresh;
+	vaddr_t va;
+	/* A window over a 4 MiB-aligned stretch no table covers yet: the map needs one. */
+	KASSERT_EQ(kvm_pages_alloc(env, &region, 2048, 4 * MMK_MIB, VAS_LOWEST), 0);
+	kvm_init(&fresh, ktest_env_mmu(), region.range.start, region.range.end);
+	uint64_t free_before = ktest_env_pmm()->free_frames;
+	pmm_inject_failure(ktest_env_pmm(), 1);
+	int err = kvm_map_mmio(&fresh, &dev, 0x09000000u, P, MMK_CACHE_UC, &va);
+	pmm_inject_failure(ktest_env_pmm(), 0);
+	KEXPECT_EQ(err, -MMK_ENOMEM);
+	KEXPECT_EQ(fresh.vas.count, 0);
+	KEXPECT_EQ(ktest_env_pmm()->free_frames, free_before);
+	KEXPECT_EQ(kvm_pages_release(&region, false), 0);
+}
