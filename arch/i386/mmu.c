@@ -734,6 +734,12 @@ void mmu_print_walk(const struct mmu_space *s, vaddr_t va)
 	print_entry("PTE", pt_index((uint32_t)va), view_table(v, pdi)[pt_index((uint32_t)va)]);
 }
 
+void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va)
+{
+	(void)mmu;
+	return i386_window((uint32_t)va);
+}
+
 /* ------------------------------------------------------------------ spaces */
 
 static unsigned slot_of(const struct mmu_space *s)

@@ -7,6 +7,7 @@
  * RAM at or above 4 GiB is marked unreachable: without PAE a 32-bit kernel cannot map it.
  */
 #include <mmukit/errno.h>
+#include <mmukit/kheap.h>
 #include <mmukit/kvm.h>
 #include <mmukit/mmu.h>
 #include <mmukit/services.h>
@@ -23,6 +24,7 @@ extern char _kernel_phys_start[], _kernel_phys_end[];
 static struct boot_info boot;
 static struct mmu the_mmu;
 static struct kvm the_kvm;
+static struct kheap the_heap;
 static bool vm_started;
 
 #define KVM_TOP 0xFF400000u /* below the backend's windows (arch/i386/mmu.c) */
@@ -112,6 +114,8 @@ int arch_vm_start(struct pmm *pmm, struct boot_info *b)
 	b->early_limit = mmk_align_up(mb.window_limit, 4 * MMK_MIB);
 	/* Heap up from just above the low-memory window, MMIO down from KVM_TOP. */
 	kvm_init(&the_kvm, &the_mmu, KERNEL_VMA + (vaddr_t)b->early_limit, KVM_TOP);
+	kheap_init(&the_heap, &the_kvm);
+	kheap_set_default(&the_heap);
 	mmk_printf("vm: kernel directory at 0x%llx, low memory [0, 0x%llx) at 0xC0000000, "
 		   "%s pages, boot identity map gone\n",
 		   (unsigned long long)the_mmu.kernel.root, (unsigned long long)b->early_limit,

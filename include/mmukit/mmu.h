@@ -190,6 +190,14 @@ void mmu_activate(struct mmu_space *space);
 int mmu_walk(const struct mmu_space *space, vaddr_t start, vaddr_t end,
 	     int (*visit)(void *ctx, const struct mmu_mapping *m), void *ctx);
 
+/*
+ * A pointer through which the kernel reads and writes kernel address va of the active
+ * space, valid to the end of va's page. In a kernel this is va itself; on the host it
+ * is where the simulator keeps that page, so the portable layers above (the heap) run
+ * unchanged on both. => va is mapped.
+ */
+void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va);
+
 /* Prints the table walk for va in space (each level's entry, decoded). */
 void mmu_print_walk(const struct mmu_space *space, vaddr_t va);
 

@@ -1,0 +1,441 @@
+/*
+ * The kernel heap (include/mmukit/kheap.h): size-class slabs of one page and whole-page
+ * runs for large objects, in the kernel window. Every run starts with a struct block
+ * whose VAS node places it in the window, so kfree can check any pointer.
+ *
+ * The heap reaches its own memory only through mmu_kernel_pointer (a cast in the
+ * kernel, the simulator on the host), one page at a time.
+ */
+#include <mmukit/errno.h>
+#include <mmukit/kheap.h>
+#include <mmukit/pmm.h>
+#include <mmukit/services.h>
+
+#define MAGIC 0x4B484550u /* "KHEP" */
+#define LARGE 0xFFFFu
+#define MIN_CLASS 16u
+#define MAX_SLOTS (MMK_PAGE_SIZE / MIN_CLASS)
+
+struct block {
+	struct vas_range range; /* [start, end) of this run in the window's VAS */
+	uint32_t magic;
+	uint16_t class_index;   /* LARGE for a large object */
+	uint16_t free_count;    /* slab: free objects */
+	uint32_t free_offset;   /* slab: offset of the first free object, 0 when none */
+	vaddr_t next, prev;     /* slab: the class's partial list (page addresses) */
+	size_t large_size;      /* large: bytes asked for */
+	uint32_t allocated[MAX_SLOTS / 32]; /* slab: one bit per object */
+};
+
+#define HEADER_SIZE ((sizeof(struct block) + 63) & ~(size_t)63)
+#define RW_KERNEL (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL)
+
+static size_t class_size(unsigned index)
+{
+	return (size_t)MIN_CLASS << index;
+}
+
+static unsigned class_capacity(unsigned index)
+{
+	return (unsigned)((MMK_PAGE_SIZE - HEADER_SIZE) / class_size(index));
+}
+
+static void *kptr(struct kheap *heap, vaddr_t va)
+{
+	return mmu_kernel_pointer(heap->kvm->mmu, va);
+}
+
+static struct block *block_at(struct kheap *heap, vaddr_t page)
+{
+	return kptr(heap, page);
+}
+
+void kheap_init(struct kheap *heap, struct kvm *kvm)
+{
+	*heap = (struct kheap){.kvm = kvm};
+}
+
+/* ------------------------------------------------------------ page runs */
+
+/* Unmaps the first mapped pages of a run being built, giving their frames back. */
+static void unmap_partial_run(struct kheap *heap, vaddr_t va, unsigned mapped)
+{
+	if (mapped)
+		MMK_ASSERT(mmu_unmap(&heap->kvm->mmu->kernel, va, (vsize_t)mapped * MMK_PAGE_SIZE,
+				     true) == 0);
+}
+
+/* Maps pages fresh frames at the lowest free place of the window; returns its address or 0. */
+static vaddr_t map_run(struct kheap *heap, unsigned pages)
+{
+	struct kvm *kvm = heap->kvm;
+	vaddr_t va;
+	if (vas_find(&kvm->vas, (vsize_t)pages * MMK_PAGE_SIZE, MMK_PAGE_SIZE, 0, (vaddr_t)-1,
+		     VAS_LOWEST, &va))
+		return 0;
+	for (unsigned i = 0; i < pages; i++) {
+		paddr_t pa;
+		int err = pmm_alloc(kvm->mmu->pmm, &pa);
+		if (!err) {
+			err = mmu_map(&kvm->mmu->kernel, va + (vaddr_t)i * MMK_PAGE_SIZE, pa,
+				      MMK_PAGE_SIZE, RW_KERNEL, 12);
+			if (err)
+				MMK_ASSERT(pmm_free(kvm->mmu->pmm, pa) == 0);
+		}
+		if (err) {
+			unmap_partial_run(heap, va, i);
+			return 0;
+		}
+	}
+	struct block *b = block_at(heap, va);
+	*b = (struct block){.magic = MAGIC};
+	MMK_ASSERT(vas_reserve(&kvm->vas, &b->range, va, (vsize_t)pages * MMK_PAGE_SIZE) == 0);
+	heap->stats.pages += pages;
+	return va;
+}
+
+static void release_run(struct kheap *heap, vaddr_t va)
+{
+	struct block *b = block_at(heap, va);
+	vsize_t size = b->range.end - b->range.start;
+	b->magic = 0;
+	/* Out of the tree while its node is still mapped, then unmapped. */
+	MMK_ASSERT(vas_free(&heap->kvm->vas, &b->range) == 0);
+	MMK_ASSERT(mmu_unmap(&heap->kvm->mmu->kernel, va, size, true) == 0);
+	heap->stats.pages -= size / MMK_PAGE_SIZE;
+}
+
+/* ------------------------------------------------------------ slabs */
+
+static void partial_push(struct kheap *heap, unsigned c, vaddr_t page)
+{
+	struct block *b = block_at(heap, page);
+	b->prev = 0;
+	b->next = heap->partial[c];
+	if (b->next)
+		block_at(heap, b->next)->prev = page;
+	heap->partial[c] = page;
+}
+
+static void partial_remove(struct kheap *heap, unsigned c, vaddr_t page)
+{
+	struct block *b = block_at(heap, page);
+	if (b->prev)
+		block_at(heap, b->prev)->next = b->next;
+	else
+		heap->partial[c] = b->next;
+	if (b->next)
+		block_at(heap, b->next)->prev = b->prev;
+	b->next = b->prev = 0;
+}
+
+/* Threads every object of a fresh slab on its free list. */
+static void format_slab(struct kheap *heap, vaddr_t page, unsigned c)
+{
+	struct block *b = block_at(heap, page);
+	unsigned cap = class_capacity(c);
+	b->class_index = (uint16_t)c;
+	b->free_count = (uint16_t)cap;
+	b->free_offset = (uint32_t)HEADER_SIZE;
+	for (unsigned i = 0; i < MAX_SLOTS / 32; i++)
+		b->allocated[i] = 0;
+	for (unsigned i = 0; i < cap; i++) {
+		uint32_t off = (uint32_t)(HEADER_SIZE + i * class_size(c));
+		uint32_t *slot = kptr(heap, page + off);
+		*slot = i + 1 < cap ? off + (uint32_t)class_size(c) : 0;
+	}
+}
+
+/* A slab page of class c with a free object: partial, the kept empty one, or new. */
+static vaddr_t slab_with_room(struct kheap *heap, unsigned c)
+{
+	vaddr_t page = heap->partial[c];
+	if (page)
+		return page;
+	page = heap->empty[c];
+	if (page) {
+		heap->empty[c] = 0;
+	} else {
+		page = map_run(heap, 1);
+		if (!page)
+			return 0;
+		format_slab(heap, page, c);
+	}
+	partial_push(heap, c, page);
+	return page;
+}
+
+static void *alloc_small(struct kheap *heap, unsigned c)
+{
+	vaddr_t page = slab_with_room(heap, c);
+	if (!page)
+		return NULL;
+	struct block *b = block_at(heap, page);
+	uint32_t off = b->free_offset;
+	b->free_offset = *(uint32_t *)kptr(heap, page + off);
+	unsigned slot = (unsigned)((off - HEADER_SIZE) / class_size(c));
+	b->allocated[slot / 32] |= 1u << (slot % 32);
+	if (--b->free_count == 0)
+		partial_remove(heap, c, page);
+	return (void *)(page + off);
+}
+
+static unsigned class_for(size_t size)
+{
+	unsigned c = 0;
+	while (class_size(c) < size)
+		c++;
+	return c;
+}
+
+/* ------------------------------------------------------------ the API */
+
+void *kheap_alloc(struct kheap *heap, size_t size)
+{
+	if (size == 0)
+		return NULL;
+	void *p;
+	if (size <= KHEAP_SMALL_MAX) {
+		unsigned c = class_for(size);
+		p = alloc_small(heap, c);
+		size = class_size(c); /* counted at its class size, as kheap_free does */
+	} else {
+		if (size > (vaddr_t)-1 - HEADER_SIZE - MMK_PAGE_SIZE)
+			return NULL;
+		unsigned pages = (unsigned)((HEADER_SIZE + size + MMK_PAGE_SIZE - 1) / MMK_PAGE_SIZE);
+		vaddr_t va = map_run(heap, pages);
+		if (!va)
+			return NULL;
+		struct block *b = block_at(heap, va);
+		b->class_index = LARGE;
+		b->large_size = size;
+		p = (void *)(va + HEADER_SIZE);
+	}
+	if (p) {
+		heap->stats.objects++;
+		heap->stats.bytes += size;
+	}
+	return p;
+}
+
+/* The block an allocation pointer belongs to, or NULL when it is not one. */
+static struct block *find_block(struct kheap *heap, vaddr_t va, vaddr_t *page)
+{
+	*page = mmk_align_down(va, MMK_PAGE_SIZE);
+	struct vas_range *r = vas_lookup(&heap->kvm->vas, *page);
+	if (!r || r->start != *page)
+		return NULL;
+	struct block *b = block_at(heap, *page);
+	if (&b->range != r || b->magic != MAGIC)
+		return NULL;
+	return b;
+}
+
+/* The slot of va in slab b, or -1 when va is not an object's start. */
+static int slot_of(const struct block *b, vaddr_t page, vaddr_t va)
+{
+	vaddr_t off = va - page;
+	size_t size = class_size(b->class_index);
+	if (off < HEADER_SIZE || (off - HEADER_SIZE) % size)
+		return -1;
+	unsigned slot = (unsigned)((off - HEADER_SIZE) / size);
+	return slot < class_capacity(b->class_index) ? (int)slot : -1;
+}
+
+static void free_small(struct kheap *heap, struct block *b, vaddr_t page, unsigned slot)
+{
+	unsigned c = b->class_index;
+	uint32_t off = (uint32_t)(HEADER_SIZE + slot * class_size(c));
+	b->allocated[slot / 32] &= ~(1u << (slot % 32));
+	*(uint32_t *)kptr(heap, page + off) = b->free_offset;
+	b->free_offset = off;
+	if (++b->free_count == 1)
+		partial_push(heap, c, page);
+	if (b->free_count < class_capacity(c))
+		return;
+	partial_remove(heap, c, page);
+	if (!heap->empty[c])
+		heap->empty[c] = page; /* keep one, against alloc/free thrashing */
+	else
+		release_run(heap, page);
+}
+
+int kheap_free(struct kheap *heap, void *ptr)
+{
+	if (!ptr)
+		return 0;
+	vaddr_t va = (vaddr_t)ptr, page;
+	struct block *b = find_block(heap, va, &page);
+	if (!b)
+		return -MMK_EINVAL;
+	if (b->class_index == LARGE) {
+		if (va != page + HEADER_SIZE)
+			return -MMK_EINVAL;
+		heap->stats.objects--;
+		heap->stats.bytes -= b->large_size;
+		release_run(heap, page);
+		return 0;
+	}
+	int slot = slot_of(b, page, va);
+	if (slot < 0)
+		return -MMK_EINVAL;
+	if (!(b->allocated[slot / 32] & (1u << (slot % 32))))
+		return -MMK_ESTATE;
+	heap->stats.objects--;
+	heap->stats.bytes -= class_size(b->class_index); /* small: counted by class */
+	free_small(heap, b, page, (unsigned)slot);
+	return 0;
+}
+
+size_t kheap_usable_size(struct kheap *heap, const void *ptr)
+{
+	vaddr_t va = (vaddr_t)ptr, page;
+	struct block *b = find_block(heap, va, &page);
+	if (!b)
+		return 0;
+	if (b->class_index == LARGE)
+		return va == page + HEADER_SIZE ? b->range.end - b->range.start - HEADER_SIZE : 0;
+	int slot = slot_of(b, page, va);
+	if (slot < 0 || !(b->allocated[slot / 32] & (1u << (slot % 32))))
+		return 0;
+	return class_size(b->class_index);
+}
+
+/* Copies n bytes between kernel addresses, a page piece at a time (zero when src is 0). */
+static void copy_or_zero(struct kheap *heap, vaddr_t dst, vaddr_t src, size_t n)
+{
+	while (n > 0) {
+		size_t piece = MMK_PAGE_SIZE - (dst & (MMK_PAGE_SIZE - 1));
+		if (src && MMK_PAGE_SIZE - (src & (MMK_PAGE_SIZE - 1)) < piece)
+			piece = MMK_PAGE_SIZE - (src & (MMK_PAGE_SIZE - 1));
+		if (piece > n)
+			piece = n;
+		uint8_t *d = kptr(heap, dst);
+		const uint8_t *s = src ? kptr(heap, src) : NULL;
+		for (size_t i = 0; i < piece; i++)
+			d[i] = s ? s[i] : 0;
+		dst += piece;
+		if (src)
+			src += piece;
+		n -= piece;
+	}
+}
+
+void *kheap_calloc(struct kheap *heap, size_t n, size_t size)
+{
+	if (size && n > (size_t)-1 / size)
+		return NULL;
+	void *p = kheap_alloc(heap, n * size);
+	if (p)
+		copy_or_zero(heap, (vaddr_t)p, 0, n * size);
+	return p;
+}
+
+void *kheap_realloc(struct kheap *heap, void *ptr, size_t size)
+{
+	if (!ptr)
+		return kheap_alloc(heap, size);
+	size_t have = kheap_usable_size(heap, ptr);
+	if (have == 0)
+		return NULL;
+	if (size == 0) {
+		kheap_free(heap, ptr);
+		return NULL;
+	}
+	if (size <= have)
+		return ptr;
+	void *p = kheap_alloc(heap, size);
+	if (!p)
+		return NULL;
+	copy_or_zero(heap, (vaddr_t)p, (vaddr_t)ptr, have);
+	MMK_ASSERT(kheap_free(heap, ptr) == 0);
+	return p;
+}
+
+/* ------------------------------------------------------------ checking */
+
+static int broken(const char *what, vaddr_t page)
+{
+	mmk_printf("kheap_check: %s (page 0x%llx)\n", what, (unsigned long long)page);
+	return -MMK_ESTATE;
+}
+
+static unsigned count_bits(const struct block *b)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < MAX_SLOTS / 32; i++)
+		for (uint32_t w = b->allocated[i]; w; w &= w - 1)
+			n++;
+	return n;
+}
+
+static int check_slab(struct kheap *heap, vaddr_t page, unsigned c, bool want_empty)
+{
+	struct block *b = block_at(heap, page);
+	unsigned cap = class_capacity(c);
+	if (b->magic != MAGIC || b->class_index != c)
+		return broken("bad slab header", page);
+	if (want_empty ? b->free_count != cap : (b->free_count == 0 || b->free_count >= cap))
+		return broken("slab in the wrong list for its free count", page);
+	if (count_bits(b) != cap - b->free_count)
+		return broken("allocation bitmap disagrees with the free count", page);
+	unsigned n = 0;
+	for (uint32_t off = b->free_offset; off; off = *(uint32_t *)kptr(heap, page + off)) {
+		int slot = slot_of(b, page, page + off);
+		if (slot < 0 || (b->allocated[slot / 32] & (1u << (slot % 32))) || ++n > cap)
+			return broken("bad free list", page);
+	}
+	return n == b->free_count ? 0 : broken("free list length differs", page);
+}
+
+int kheap_check(struct kheap *heap)
+{
+	for (unsigned c = 0; c < KHEAP_CLASSES; c++) {
+		vaddr_t prev = 0;
+		for (vaddr_t page = heap->partial[c]; page; page = block_at(heap, page)->next) {
+			int err = check_slab(heap, page, c, false);
+			if (err)
+				return err;
+			if (block_at(heap, page)->prev != prev)
+				return broken("partial list back link", page);
+			prev = page;
+		}
+		if (heap->empty[c]) {
+			int err = check_slab(heap, heap->empty[c], c, true);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ kmalloc */
+
+static struct kheap *default_heap;
+
+struct kheap *kheap_set_default(struct kheap *heap)
+{
+	struct kheap *old = default_heap;
+	default_heap = heap;
+	return old;
+}
+
+void *kmalloc(size_t size)
+{
+	return default_heap ? kheap_alloc(default_heap, size) : NULL;
+}
+
+int kfree(void *ptr)
+{
+	return default_heap ? kheap_free(default_heap, ptr) : -MMK_EINVAL;
+}
+
+void *kcalloc(size_t n, size_t size)
+{
+	return default_heap ? kheap_calloc(default_heap, n, size) : NULL;
+}
+
+void *krealloc(void *ptr, size_t size)
+{
+	return default_heap ? kheap_realloc(default_heap, ptr, size) : NULL;
+}
