@@ -14,8 +14,8 @@
  *              | MMIO                   |
  *   0xFF400000 +------------------------+  PDE 1021: the PD slots - every space's page
  *              | page directories       |  directory mapped at 0xFF400000 + slot*4K, so
- *              | (+ scratch page)       |  each has a kernel address (seed 004); the
- *   0xFF800000 +------------------------+  last one is a scratch page
+ *              | (+ 2 scratch pages)    |  each has a kernel address (seed 004); the
+ *   0xFF800000 +------------------------+  last two are scratch pages
  *              | alternate window       |  PDE 1022 -> another space's PD: its tables
  *              |                        |  at 0xFF800000 + i*4K, its PD at 0xFFBFF000
  *   0xFFC00000 +------------------------+  PDE 1023 -> this PD (recursive slot):
@@ -52,8 +52,9 @@
 #define PDI_SLOTS 1021u
 #define PDI_ALT 1022u
 #define PDI_SELF 1023u
-#define SCRATCH_SLOT 1023u
-#define SCRATCH_VA (SLOTS_BASE + SCRATCH_SLOT * 4096u)
+#define SCRATCH_SLOT 1023u        /* new tables, zero and copy destination */
+#define SCRATCH_SOURCE_SLOT 1022u /* copy source */
+#define FIRST_SCRATCH_SLOT SCRATCH_SOURCE_SLOT
 #define FLUSH_THRESHOLD 32u /* pages; see bench/ for where INVLPG stops paying */
 
 #define FEATURE_PSE 1u
@@ -121,13 +122,34 @@ static void alt_target(struct mmu *mmu, uint32_t root)
 	}
 }
 
-/* The scratch page shows frame pa; returns it. */
+/* Scratch page `slot` shows frame pa; returns it. */
+static pte_t *scratch_slot_map(struct mmu *mmu, unsigned slot, uint32_t pa)
+{
+	uint32_t va = SLOTS_BASE + slot * 4096u;
+	slot_table()[slot] = pa | PTE_P | PTE_RW;
+	i386_invlpg(va);
+	mmu->stats.tlb_page_invalidations++;
+	return window_page(va);
+}
+
 static pte_t *scratch_map(struct mmu *mmu, uint32_t pa)
 {
-	slot_table()[SCRATCH_SLOT] = pa | PTE_P | PTE_RW;
-	i386_invlpg(SCRATCH_VA);
-	mmu->stats.tlb_page_invalidations++;
-	return window_page(SCRATCH_VA);
+	return scratch_slot_map(mmu, SCRATCH_SLOT, pa);
+}
+
+void mmu_zero_frame(struct mmu *mmu, paddr_t pa)
+{
+	MMK_ASSERT(pa < 4 * MMK_GIB);
+	zero_page(scratch_map(mmu, (uint32_t)pa));
+}
+
+void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src)
+{
+	MMK_ASSERT(dst < 4 * MMK_GIB && src < 4 * MMK_GIB);
+	const pte_t *from = scratch_slot_map(mmu, SCRATCH_SOURCE_SLOT, (uint32_t)src);
+	pte_t *to = scratch_map(mmu, (uint32_t)dst);
+	for (unsigned i = 0; i < ENTRIES; i++)
+		to[i] = from[i];
 }
 
 /* A space's directory at its own kernel address (its PD slot, seed 004). */
@@ -747,17 +769,17 @@ static unsigned slot_of(const struct mmu_space *s)
 	return (unsigned)(((uintptr_t)s->root_va - SLOTS_BASE) >> PT_SHIFT);
 }
 
-/* The lowest PD slot no space uses, or SCRATCH_SLOT when all are taken. */
+/* The lowest PD slot no space uses, or FIRST_SCRATCH_SLOT when all are taken. */
 static unsigned free_slot(const struct mmu *mmu)
 {
-	for (unsigned slot = 0; slot < SCRATCH_SLOT; slot++) {
+	for (unsigned slot = 0; slot < FIRST_SCRATCH_SLOT; slot++) {
 		bool used = false;
 		for (const struct mmu_space *s = mmu->spaces; s && !used; s = s->next)
 			used = s->root_va && slot_of(s) == slot;
 		if (!used)
 			return slot;
 	}
-	return SCRATCH_SLOT;
+	return FIRST_SCRATCH_SLOT;
 }
 
 static void link_space(struct mmu *mmu, struct mmu_space *space)
@@ -782,7 +804,7 @@ static void unlink_space(struct mmu *mmu, struct mmu_space *space)
 int mmu_space_create(struct mmu *mmu, struct mmu_space *space)
 {
 	unsigned slot = free_slot(mmu);
-	if (slot == SCRATCH_SLOT)
+	if (slot == FIRST_SCRATCH_SLOT)
 		return -MMK_ENOSPC;
 	paddr_t pa;
 	int err = pmm_alloc(mmu->pmm, &pa);

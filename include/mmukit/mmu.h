@@ -198,6 +198,14 @@ int mmu_walk(const struct mmu_space *space, vaddr_t start, vaddr_t end,
  */
 void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va);
 
+/*
+ * Fills frame pa with zeros / copies frame src to frame dst (pmap(9)'s
+ * pmap_zero_page and pmap_copy_page), through whatever window the backend has.
+ * => the frames are RAM; invalidates only the backend's own window pages.
+ */
+void mmu_zero_frame(struct mmu *mmu, paddr_t pa);
+void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src);
+
 /* Prints the table walk for va in space (each level's entry, decoded). */
 void mmu_print_walk(const struct mmu_space *space, vaddr_t va);
 

@@ -298,6 +298,32 @@ KTEST(mmu_i386, kernel_mappings_made_later_appear_in_every_space)
 	sim_machine_free(&m);
 }
 
+KTEST(mmu_i386, zero_and_copy_frames)
+{
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	paddr_t a, b;
+	KASSERT_EQ(pmm_alloc(&m.pmm, &a), 0);
+	KASSERT_EQ(pmm_alloc(&m.pmm, &b), 0);
+	uint8_t *pa = sim_phys(a), *pb = sim_phys(b);
+	for (unsigned i = 0; i < 4096; i++) {
+		pa[i] = (uint8_t)(i * 7 + 1);
+		pb[i] = 0xEE;
+	}
+	mmu_copy_frame(&m.mmu, b, a);
+	unsigned differ = 0;
+	for (unsigned i = 0; i < 4096; i++)
+		differ += pb[i] != (uint8_t)(i * 7 + 1);
+	KEXPECT_EQ(differ, 0);
+	mmu_zero_frame(&m.mmu, a);
+	unsigned nonzero = 0;
+	for (unsigned i = 0; i < 4096; i++)
+		nonzero += pa[i] != 0;
+	KEXPECT_EQ(nonzero, 0);
+	KEXPECT_EQ(pb[5], (uint8_t)36); /* the copy was left alone */
+	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	sim_machine_free(&m);
+}
+
 static int count_visit(void *ctx, const struct mmu_mapping *mp)
 {
 	unsigned *n = ctx;
