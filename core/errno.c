@@ -14,6 +14,7 @@ const char *mmk_strerror(int error)
 		[MMK_ESTATE] = "wrong state",
 		[MMK_EPERM] = "not permitted",
 		[MMK_EBUSY] = "busy",
+		[MMK_EFAULT] = "bad address",
 	};
 	if (error < 0)
 		error = -error;

@@ -12,6 +12,8 @@
 #include <mmukit/mmu.h>
 #include <mmukit/services.h>
 
+#include <mmukit/ktest.h>
+
 #include "firmware/multiboot.h"
 #include "platform.h"
 #include "trap.h"
@@ -71,6 +73,25 @@ static void reserve_multiboot_data(uint32_t info_pa, const struct multiboot_info
 struct mmu *kernel_mmu(void)
 {
 	return vm_started ? &the_mmu : NULL;
+}
+
+int i386_probe_read32(uint32_t addr, uint32_t *out);
+int i386_probe_write32(uint32_t addr, uint32_t value);
+
+void *ktest_env_malloc(size_t size)
+{
+	return kmalloc(size);
+}
+
+int ktest_env_free(void *ptr)
+{
+	return kfree(ptr);
+}
+
+int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
+{
+	return write ? i386_probe_write32((uint32_t)va, *value)
+		     : i386_probe_read32((uint32_t)va, value);
 }
 
 struct kvm *kernel_kvm(void)

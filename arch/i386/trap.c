@@ -73,13 +73,24 @@ static struct mmk_fault decode_page_fault(const struct i386_trap_frame *f)
 	return fault;
 }
 
+extern char i386_probe_read_ip[], i386_probe_write_ip[], i386_probe_fixup[];
+
+/* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT). */
+static bool probe_fixup(struct i386_trap_frame *f)
+{
+	if (f->eip != (uintptr_t)i386_probe_read_ip && f->eip != (uintptr_t)i386_probe_write_ip)
+		return false;
+	f->eip = (uintptr_t)i386_probe_fixup;
+	return true;
+}
+
 /* Returns when the fault was resolved (the access is retried); else stops the kernel. */
 static void page_fault(struct i386_trap_frame *f)
 {
 	struct mmk_fault fault = decode_page_fault(f);
 	struct mmu_space *space = i386_active_space();
 	enum fault_result r = fault_dispatch(space, &fault);
-	if (r == FAULT_RESOLVED)
+	if (r == FAULT_RESOLVED || probe_fixup(f))
 		return;
 	fault_report(space, &fault, r);
 	if (space)

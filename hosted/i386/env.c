@@ -3,6 +3,11 @@
  * kernel (64 MiB, hosted/i386/sim.c), its PMM and MMU, and the kernel window laid out
  * as arch/i386/platform.c does. Replaces hosted/env.c's PMM in these binaries.
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmukit/errno.h>
+#include <mmukit/fault.h>
 #include <mmukit/ktest.h>
 #include <mmukit/kvm.h>
 #include <mmukit/services.h>
@@ -44,4 +49,41 @@ struct kvm *ktest_env_kvm(void)
 {
 	boot();
 	return &kvm;
+}
+
+void *ktest_env_malloc(size_t size)
+{
+	return malloc(size);
+}
+
+int ktest_env_free(void *ptr)
+{
+	free(ptr);
+	return 0;
+}
+
+/* The CPU's side of an access: translate, or fault to the handler and try again. */
+int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
+{
+	boot();
+	for (int attempt = 0; attempt < 3; attempt++) {
+		uint64_t pa;
+		if (va + 4 <= 0x100000000ull && sim_translate((uint32_t)va, write, &pa)) {
+			if (write)
+				memcpy(sim_phys(pa), value, 4);
+			else
+				memcpy(value, sim_phys(pa), 4);
+			return 0;
+		}
+		struct ref_translation t;
+		struct mmk_fault f = {
+			.addr = va,
+			.access = write ? MMK_ACCESS_WRITE : MMK_ACCESS_READ,
+			.present = ref_walk(sim.ram, sim.ram_size, sim.cr3, sim.pse, (uint32_t)va, &t),
+			.arch_code = 0,
+		};
+		if (fault_dispatch(machine.mmu.active, &f) != FAULT_RESOLVED)
+			return -MMK_EFAULT;
+	}
+	return -MMK_EFAULT;
 }

@@ -20,6 +20,7 @@ enum mmk_error {
 	MMK_ESTATE = 8,  /* the object is not in the state the call needs (double free) */
 	MMK_EPERM = 9,   /* the request is refused by policy (W+X, kernel range in user) */
 	MMK_EBUSY = 10,  /* still in use */
+	MMK_EFAULT = 11, /* an access faulted and the fault could not be resolved */
 };
 
 /* A short English description of -error or error ("out of memory"). */

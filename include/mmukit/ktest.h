@@ -127,6 +127,18 @@ struct kvm;
 struct mmu *ktest_env_mmu(void);
 struct kvm *ktest_env_kvm(void);
 
+/*
+ * One 32-bit access at va in the active space, as the CPU makes it (kernel mode): a
+ * fault goes to the installed fault handler and the access is retried once resolved.
+ * Returns 0, or -MMK_EFAULT when the fault was fatal (the kernel recovers through a
+ * fixup instead of stopping). *value is read, or written.
+ */
+int ktest_env_access(vaddr_t va, bool write, uint32_t *value);
+
+/* Memory for bookkeeping structures: kmalloc/kfree in a kernel, malloc/free hosted. */
+void *ktest_env_malloc(size_t size);
+int ktest_env_free(void *ptr);
+
 /* How many random steps property tests take: many on the host, fewer in the kernel. */
 unsigned ktest_scale(unsigned hosted_steps, unsigned kernel_steps);
 

@@ -1,0 +1,122 @@
+/*
+ * The VM: user address spaces made of regions, and the decisions a page fault needs.
+ *
+ * A struct vm_space is an MMU space (kernel half shared) plus a VAS of its regions in
+ * the user half. Regions:
+ *   VM_ANON   anonymous memory, zero-filled on first touch (demand paging)
+ *   VM_PHYS   a fixed physical range (device memory, a frame buffer), mapped at once,
+ *             with the region's memory type (MMK_CACHE_UC / WC)
+ *   VM_STACK  anonymous memory with an unmapped guard below it: a touch of the guard
+ *             is fatal, not silent growth into whatever lies below
+ * Writable and executable together is refused unless VM_ALLOW_WX is given.
+ *
+ * Fork shares every anonymous frame between parent and child, read-only, with a PMM
+ * reference per mapping; the first write copies the frame, or just makes it writable
+ * again when the writer holds the only reference. Destroy drops one reference per
+ * mapped frame, so a frame goes back to the PMM with its last mapping.
+ *
+ * vm_fault decides a fault in one place: demand-zero, copy-on-write, or fatal (outside
+ * every region, in a guard page, or against the region's protection); vm_fault_report
+ * prints the fatal ones with the region. Region structures come from the allocator
+ * given to vm_init (the kernel passes kmalloc and kfree).
+ */
+#ifndef MMUKIT_VM_H
+#define MMUKIT_VM_H
+
+#include <mmukit/fault.h>
+#include <mmukit/mmu.h>
+#include <mmukit/vas.h>
+
+enum vm_kind { VM_ANON = 1, VM_PHYS, VM_STACK };
+
+#define VM_ALLOW_WX 0x10000u /* with MMK_PROT_WRITE | MMK_PROT_EXEC: allowed on purpose */
+
+struct vm_region {
+	struct vas_range range; /* [start, end) in the space's VAS, guard included */
+	unsigned kind;          /* enum vm_kind */
+	unsigned prot;          /* MMK_PROT_* | MMK_CACHE_* (user regions: MMK_PROT_USER) */
+	paddr_t phys;           /* VM_PHYS: the physical address of start */
+	vsize_t guard;          /* VM_STACK: bytes of guard at the bottom of the range */
+};
+
+struct vm_stats {
+	uint64_t zero_fills;  /* demand-zero faults resolved */
+	uint64_t cow_copies;  /* copy-on-write faults that copied */
+	uint64_t cow_reuses;  /* copy-on-write faults on a frame with one owner */
+	uint64_t bad_faults;  /* faults found fatal */
+};
+
+struct vm {
+	struct mmu *mmu;
+	void *(*alloc)(size_t size); /* region structures: kmalloc in a kernel */
+	int (*release)(void *ptr);   /* and kfree */
+	struct vm_stats stats;
+};
+
+struct vm_space {
+	struct mmu_space mmu; /* first: the fault path gets from the MMU space to this */
+	struct vas regions;
+	struct vm *vm;
+};
+
+void vm_init(struct vm *vm, struct mmu *mmu, void *(*alloc)(size_t size),
+	     int (*release)(void *ptr));
+
+/* An empty user space. Errors: MMK_ENOMEM, MMK_ENOSPC (the backend's space limit). */
+int vm_space_create(struct vm *vm, struct vm_space *space);
+
+/*
+ * Removes every region and the space; every frame it alone held goes back to the PMM.
+ * Errors: MMK_EBUSY (the space is active).
+ */
+int vm_space_destroy(struct vm_space *space);
+
+void vm_space_activate(struct vm_space *space);
+
+/*
+ * Adds a region of size bytes (page multiple). *va: where (page aligned), or 0 to let
+ * the VM choose the lowest free place; the start is returned in *va. prot: MMK_PROT_*
+ * with MMK_PROT_USER for user access, and for VM_PHYS a memory type.
+ * Errors: MMK_EINVAL (size 0, bad flags), MMK_EALIGN, MMK_ERANGE (outside the user
+ * half), MMK_EEXIST (overlaps a region), MMK_EPERM (write+execute without VM_ALLOW_WX),
+ * MMK_ENOMEM; nothing changes on error.
+ */
+int vm_map_anon(struct vm_space *space, vaddr_t *va, vsize_t size, unsigned prot);
+int vm_map_phys(struct vm_space *space, vaddr_t *va, paddr_t pa, vsize_t size, unsigned prot);
+
+/* A stack of size bytes above a guard of guard bytes; *va gets the stack's lowest byte. */
+int vm_map_stack(struct vm_space *space, vaddr_t *va, vsize_t size, vsize_t guard,
+		 unsigned prot);
+
+/* Removes the region containing va. Errors: MMK_ENOENT. */
+int vm_unmap(struct vm_space *space, vaddr_t va);
+
+/* The region containing va, or NULL. */
+struct vm_region *vm_region_at(struct vm_space *space, vaddr_t va);
+
+/*
+ * Makes child a copy of parent: the same regions; anonymous pages shared read-only
+ * until written (copy-on-write), physical regions mapped again. Errors: MMK_ENOMEM
+ * (child is then empty and destroyed; the parent is unchanged but for pages made
+ * read-only, which its next write makes writable again).
+ */
+int vm_fork(struct vm_space *parent, struct vm_space *child);
+
+/*
+ * Decides a fault in space: FAULT_RESOLVED (demand-zero or copy-on-write done),
+ * FAULT_OOM, or FAULT_BAD_ACCESS (no region, guard page, or forbidden access).
+ */
+enum fault_result vm_fault(struct vm_space *space, const struct mmk_fault *fault);
+
+/* Prints why a fault was fatal: the fault, the region (or none), and the walk. */
+void vm_fault_report(struct vm_space *space, const struct mmk_fault *fault,
+		     enum fault_result result);
+
+/*
+ * The fault handler to install with fault_set_handler(vm_fault_handler, vm, ...):
+ * resolves faults of user spaces through vm_fault; a kernel-space fault is fatal.
+ */
+enum fault_result vm_fault_handler(void *vm, struct mmu_space *space,
+				   const struct mmk_fault *fault);
+
+#endif

@@ -1,0 +1,276 @@
+/*
+ * Tests for address spaces, regions and fault decisions (core/vm.c). Accesses go
+ * through ktest_env_access: real loads and stores with a fixup in the kernel, the
+ * simulated CPU on the host; either way faults reach vm_fault through fault_dispatch.
+ */
+#include <mmukit/errno.h>
+#include <mmukit/kheap.h>
+#include <mmukit/ktest.h>
+#include <mmukit/pmm.h>
+#include <mmukit/vm.h>
+
+#define P MMK_PAGE_SIZE
+#define URW (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER)
+#define UVA 0x40000000u
+
+static struct kheap heap;
+static struct vm vm;
+static fault_handler_fn old_handler;
+static void *old_ctx;
+static struct mmu_space *previous;
+
+static void begin(void)
+{
+	kheap_init(&heap, ktest_env_kvm());
+	vm_init(&vm, ktest_env_mmu(), ktest_env_malloc, ktest_env_free);
+	fault_set_handler(vm_fault_handler, &vm, &old_handler, &old_ctx);
+	previous = ktest_env_mmu()->active;
+	/* The kernel heap keeps a slab page for region structures once it has one: make it
+	 * exist now, so frame counts compare what the VM itself holds. */
+	ktest_env_free(ktest_env_malloc(sizeof(struct vm_region)));
+}
+
+static void end(void)
+{
+	mmu_activate(previous);
+	fault_set_handler(old_handler, old_ctx, NULL, NULL);
+}
+
+static uint32_t read32(vaddr_t va, int *err)
+{
+	uint32_t v = 0;
+	*err = ktest_env_access(va, false, &v);
+	return v;
+}
+
+static int write32(vaddr_t va, uint32_t v)
+{
+	return ktest_env_access(va, true, &v);
+}
+
+KTEST(vm, anonymous_memory_is_zero_filled_on_first_touch)
+{
+	struct vm_space a;
+	struct pmm *pmm = ktest_env_pmm();
+	begin();
+	uint64_t free_before = pmm->free_frames;
+	KASSERT_EQ(vm_space_create(&vm, &a), 0);
+	vaddr_t va = UVA;
+	KASSERT_EQ(vm_map_anon(&a, &va, 16 * P, URW), 0);
+	vm_space_activate(&a);
+	int err;
+	KEXPECT_EQ(read32(UVA + 3 * P + 8, &err), 0);
+	KEXPECT_EQ(err, 0);
+	KEXPECT_EQ(vm.stats.zero_fills, 1);
+	KEXPECT_EQ(write32(UVA + 5 * P, 0xCAFE), 0);
+	KEXPECT_EQ(read32(UVA + 5 * P, &err), 0xCAFE);
+	KEXPECT_EQ(vm.stats.zero_fills, 2);
+	mmu_activate(previous);
+	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	KEXPECT_EQ(pmm->free_frames, free_before);
+	end();
+}
+
+KTEST(vm, fork_shares_until_written_then_copies)
+{
+	struct vm_space a, b;
+	struct pmm *pmm = ktest_env_pmm();
+	int err;
+	begin();
+	uint64_t free_before = pmm->free_frames;
+	KASSERT_EQ(vm_space_create(&vm, &a), 0);
+	vaddr_t va = UVA;
+	KASSERT_EQ(vm_map_anon(&a, &va, 4 * P, URW), 0);
+	vm_space_activate(&a);
+	for (unsigned i = 0; i < 4; i++)
+		KEXPECT_EQ(write32(UVA + i * P, 100 + i), 0);
+	KASSERT_EQ(vm_fork(&a, &b), 0);
+	struct mmu_mapping m;
+	KASSERT_EQ(mmu_query(&a.mmu, UVA, &m), 0);
+	KEXPECT_EQ(pmm_refcount(pmm, m.pa), 2);
+	KEXPECT_FALSE(m.flags & MMK_PROT_WRITE);
+
+	KEXPECT_EQ(write32(UVA, 200), 0);            /* a writes page 0: copied */
+	KEXPECT_EQ(vm.stats.cow_copies, 1);
+	vm_space_activate(&b);
+	KEXPECT_EQ(read32(UVA, &err), 100);          /* b still sees the old value */
+	KEXPECT_EQ(write32(UVA + P, 301), 0);        /* b writes page 1: copied */
+	KEXPECT_EQ(vm.stats.cow_copies, 2);
+	KEXPECT_EQ(write32(UVA, 300), 0);            /* b's page 0 has one owner left */
+	KEXPECT_EQ(vm.stats.cow_reuses, 1);
+	vm_space_activate(&a);
+	KEXPECT_EQ(read32(UVA, &err), 200);
+	KEXPECT_EQ(read32(UVA + P, &err), 101);
+	KEXPECT_EQ(read32(UVA + 2 * P, &err), 102);  /* still shared */
+	KASSERT_EQ(mmu_query(&a.mmu, UVA + 2 * P, &m), 0);
+	KEXPECT_EQ(pmm_refcount(pmm, m.pa), 2);
+
+	mmu_activate(previous);
+	KEXPECT_EQ(vm_space_destroy(&b), 0);         /* frees only what b alone held */
+	KEXPECT_EQ(pmm_refcount(pmm, m.pa), 1);
+	vm_space_activate(&a);
+	KEXPECT_EQ(write32(UVA + 2 * P, 402), 0);    /* one owner now: no copy */
+	KEXPECT_EQ(vm.stats.cow_copies, 2);
+	KEXPECT_EQ(read32(UVA + 3 * P, &err), 103);
+	mmu_activate(previous);
+	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	KEXPECT_EQ(pmm->free_frames, free_before);
+	end();
+}
+
+KTEST(vm, stack_guard_page_is_fatal)
+{
+	struct vm_space a;
+	int err;
+	begin();
+	KASSERT_EQ(vm_space_create(&vm, &a), 0);
+	vaddr_t stack = UVA + 16 * P;
+	KASSERT_EQ(vm_map_stack(&a, &stack, 8 * P, P, URW), 0);
+	KEXPECT_EQ(stack, UVA + 16 * P);
+	vm_space_activate(&a);
+	KEXPECT_EQ(write32(stack + 8 * P - 4, 7), 0); /* the top of the stack */
+	KEXPECT_EQ(write32(stack, 8), 0);             /* its lowest word */
+	uint64_t bad = vm.stats.bad_faults;
+	KEXPECT_EQ(write32(stack - 4, 9), -MMK_EFAULT); /* the guard */
+	KEXPECT_EQ(vm.stats.bad_faults, bad + 1);
+	KEXPECT_TRUE(vm_region_at(&a, stack - 4) != NULL); /* reserved: nothing else goes there */
+	vaddr_t clash = stack - P;
+	KEXPECT_EQ(vm_map_anon(&a, &clash, P, URW), -MMK_EEXIST);
+	(void)read32(stack, &err);
+	KEXPECT_EQ(err, 0);
+	mmu_activate(previous);
+	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	end();
+}
+
+KTEST(vm, accesses_outside_regions_or_their_protection_are_fatal)
+{
+	struct vm_space a;
+	int err;
+	begin();
+	KASSERT_EQ(vm_space_create(&vm, &a), 0);
+	vaddr_t ro = UVA;
+	KASSERT_EQ(vm_map_anon(&a, &ro, P, MMK_PROT_READ | MMK_PROT_USER), 0);
+	vm_space_activate(&a);
+	KEXPECT_EQ(read32(ro, &err), 0);                  /* zero-filled, read-only */
+	KEXPECT_EQ(err, 0);
+	KEXPECT_EQ(write32(ro, 1), -MMK_EFAULT);          /* against its protection */
+	(void)read32(UVA + 64 * P, &err);
+	KEXPECT_EQ(err, -MMK_EFAULT);                     /* in no region */
+	mmu_activate(previous);
+	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	end();
+}
+
+KTEST(vm, regions_refuse_bad_requests)
+{
+	struct vm_space a;
+	begin();
+	KASSERT_EQ(vm_space_create(&vm, &a), 0);
+	vaddr_t va = UVA;
+	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW | MMK_PROT_EXEC), -MMK_EPERM);
+	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW | MMK_PROT_EXEC | VM_ALLOW_WX), 0);
+	KEXPECT_EQ(vm_region_at(&a, UVA)->prot & VM_ALLOW_WX, 0);
+	va = UVA;
+	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW), -MMK_EEXIST);
+	va = UVA + 0x10;
+	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW), -MMK_EALIGN);
+	va = UVA + P;
+	KEXPECT_EQ(vm_map_anon(&a, &va, 0, URW), -MMK_EINVAL);
+	KEXPECT_EQ(vm_map_anon(&a, &va, P, 0), -MMK_EINVAL);
+	va = mmu_user_end();
+	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW), -MMK_ERANGE);
+	va = 0;
+	KEXPECT_EQ(vm_map_anon(&a, &va, 2 * P, URW), 0); /* anywhere: the lowest free place */
+	KEXPECT_EQ(va, mmu_user_base());
+	KEXPECT_EQ(vm_unmap(&a, UVA + 77 * P), -MMK_ENOENT);
+	KEXPECT_EQ(vm_unmap(&a, va + P), 0);
+	KEXPECT_TRUE(vm_region_at(&a, va) == NULL);
+	KEXPECT_EQ(a.regions.count, 1);
+	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	end();
+}
+
+KTEST(vm, physical_regions_map_at_once_with_their_memory_type)
+{
+	struct vm_space a, b;
+	struct pmm *pmm = ktest_env_pmm();
+	paddr_t frame;
+	begin();
+	KASSERT_EQ(pmm_alloc(pmm, &frame), 0);
+	KASSERT_EQ(vm_space_create(&vm, &a), 0);
+	vaddr_t va = UVA;
+	KASSERT_EQ(vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_UC), 0);
+	struct mmu_mapping m;
+	KASSERT_EQ(mmu_query(&a.mmu, UVA, &m), 0);
+	KEXPECT_EQ(m.pa, frame);
+	KEXPECT_EQ(m.flags & MMK_CACHE_MASK, MMK_CACHE_UC);
+	KASSERT_EQ(vm_fork(&a, &b), 0);                 /* mapped again, not copied */
+	KASSERT_EQ(mmu_query(&b.mmu, UVA, &m), 0);
+	KEXPECT_EQ(m.pa, frame);
+	KEXPECT_TRUE(m.flags & MMK_PROT_WRITE);
+	KEXPECT_EQ(pmm_refcount(pmm, frame), 1);        /* not the VM's to count */
+	KEXPECT_EQ(vm_space_destroy(&b), 0);
+	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	KEXPECT_EQ(pmm_refcount(pmm, frame), 1);        /* left to its owner */
+	KEXPECT_EQ(pmm_free(pmm, frame), 0);
+	end();
+}
+
+KTEST(vm, kernel_mappings_made_later_are_seen_by_older_spaces)
+{
+	struct vm_space a;
+	begin();
+	KASSERT_EQ(vm_space_create(&vm, &a), 0);
+	/* Heap growth after the space exists: a fresh large block in the kernel window. */
+	void *p = kheap_alloc(&heap, 64 * P);
+	KASSERT_TRUE(p != NULL);
+	struct mmu_mapping in_kernel, in_space;
+	KEXPECT_EQ(mmu_query(&ktest_env_mmu()->kernel, (vaddr_t)p, &in_kernel), 0);
+	KEXPECT_EQ(mmu_query(&a.mmu, (vaddr_t)p + 63 * P, &in_space), 0);
+	vm_space_activate(&a);
+	uint32_t v = 0x5EED;
+	KEXPECT_EQ(ktest_env_access((vaddr_t)p + 40 * P, true, &v), 0);
+	mmu_activate(previous);
+	KEXPECT_EQ(kheap_free(&heap, p), 0);
+	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	end();
+}
+
+KTEST(vm, out_of_memory_in_fork_leaves_no_trace)
+{
+	struct vm_space a, b;
+	struct pmm *pmm = ktest_env_pmm();
+	int err;
+	begin();
+	KASSERT_EQ(vm_space_create(&vm, &a), 0);
+	vaddr_t va = UVA, va2 = UVA + 0x800000u;
+	KASSERT_EQ(vm_map_anon(&a, &va, 4 * P, URW), 0);
+	KASSERT_EQ(vm_map_anon(&a, &va2, 2 * P, URW), 0);
+	vm_space_activate(&a);
+	for (unsigned i = 0; i < 4; i++)
+		KEXPECT_EQ(write32(UVA + i * P, 10 + i), 0);
+	KEXPECT_EQ(write32(va2, 77), 0);
+	mmu_activate(previous);
+	unsigned failures = 0, tries = 0;
+	for (uint64_t nth = 1; nth < 100; nth++, tries++) {
+		uint64_t free_before = pmm->free_frames;
+		pmm_inject_failure(pmm, nth);
+		err = vm_fork(&a, &b);
+		pmm_inject_failure(pmm, 0);
+		if (err == 0)
+			break;
+		if (err != -MMK_ENOMEM || pmm->free_frames != free_before)
+			failures++;
+	}
+	KEXPECT_EQ(failures, 0);
+	KEXPECT_GT(tries, 1);
+	KEXPECT_EQ(vm_space_destroy(&b), 0);
+	vm_space_activate(&a); /* the parent's contents survived every failed fork */
+	for (unsigned i = 0; i < 4; i++)
+		KEXPECT_EQ(read32(UVA + i * P, &err), 10 + i);
+	KEXPECT_EQ(read32(va2, &err), 77);
+	mmu_activate(previous);
+	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	end();
+}
