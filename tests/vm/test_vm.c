@@ -274,3 +274,128 @@ KTEST(vm, out_of_memory_in_fork_leaves_no_trace)
 	KEXPECT_EQ(vm_space_destroy(&a), 0);
 	end();
 }
+
+/* ------------------------------------------------------------ random mix */
+
+#define SPACES 4
+#define PAGES 16
+
+struct model_space {
+	bool live;
+	uint32_t value[PAGES]; /* what page i holds at offset 0 (0: never written) */
+};
+
+static struct vm_space spaces[SPACES];
+static struct model_space model[SPACES];
+static uint64_t rng;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static int live_space(void)
+{
+	unsigned start = rnd(SPACES);
+	for (unsigned i = 0; i < SPACES; i++)
+		if (model[(start + i) % SPACES].live)
+			return (int)((start + i) % SPACES);
+	return -1;
+}
+
+static int free_slot(void)
+{
+	for (int i = 0; i < SPACES; i++)
+		if (!model[i].live)
+			return i;
+	return -1;
+}
+
+KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
+{
+	struct pmm *pmm = ktest_env_pmm();
+	unsigned bad = 0, steps = ktest_scale(3000, 600);
+	unsigned forks = 0, writes = 0, reads = 0, ooms = 0, destroys = 0;
+	begin();
+	uint64_t free_before = pmm->free_frames;
+	rng = 0xA0761D6478BD642Full;
+	for (int i = 0; i < SPACES; i++)
+		model[i].live = false;
+	for (unsigned step = 0; step < steps && bad == 0; step++) {
+		unsigned op = rnd(16);
+		int s = live_space(), slot = free_slot();
+		if (s < 0 || (op == 0 && slot >= 0)) { /* a new space with its region */
+			if (slot < 0)
+				continue;
+			vaddr_t va = UVA;
+			if (vm_space_create(&vm, &spaces[slot]) ||
+			    vm_map_anon(&spaces[slot], &va, PAGES * P, URW))
+				bad++;
+			model[slot] = (struct model_space){.live = true};
+		} else if (op == 1 && slot >= 0) { /* fork, sometimes out of memory */
+			bool inject = rnd(4) == 0;
+			if (inject)
+				pmm_inject_failure(pmm, 1 + rnd(6));
+			int err = vm_fork(&spaces[s], &spaces[slot]);
+			pmm_inject_failure(pmm, 0);
+			if (err == -MMK_ENOMEM && inject) {
+				ooms++;
+				continue;
+			}
+			if (err) {
+				bad++;
+				continue;
+			}
+			model[slot] = model[s];
+			forks++;
+		} else if (op == 2) { /* destroy */
+			mmu_activate(previous);
+			bad += vm_space_destroy(&spaces[s]) != 0;
+			model[s].live = false;
+			destroys++;
+		} else if (op < 9) { /* write, sometimes with the fault out of memory */
+			unsigned page = rnd(PAGES);
+			uint32_t v = 1 + (uint32_t)rnd(1000000);
+			vm_space_activate(&spaces[s]);
+			bool inject = rnd(8) == 0;
+			if (inject)
+				pmm_inject_failure(pmm, 1);
+			int err = write32(UVA + page * P, v);
+			pmm_inject_failure(pmm, 0);
+			if (err == -MMK_EFAULT && inject) {
+				ooms++;
+				continue;
+			}
+			if (err)
+				bad++;
+			else
+				model[s].value[page] = v;
+			writes++;
+		} else { /* read */
+			unsigned page = rnd(PAGES);
+			int err;
+			vm_space_activate(&spaces[s]);
+			uint32_t v = read32(UVA + page * P, &err);
+			if (err || v != model[s].value[page])
+				bad++;
+			reads++;
+		}
+	}
+	mmu_activate(previous);
+	for (int i = 0; i < SPACES; i++)
+		if (model[i].live)
+			bad += vm_space_destroy(&spaces[i]) != 0;
+	ktest_log("%u writes, %u reads, %u forks, %u destroys, %u injected out-of-memory; "
+		  "%llu zero fills, %llu copies, %llu reuses", writes, reads, forks, destroys, ooms,
+		  (unsigned long long)vm.stats.zero_fills, (unsigned long long)vm.stats.cow_copies,
+		  (unsigned long long)vm.stats.cow_reuses);
+	KEXPECT_EQ(bad, 0);
+	KEXPECT_GT(forks, 5);
+	KEXPECT_GT(vm.stats.cow_copies, 5);
+	KEXPECT_EQ(pmm->free_frames, free_before);
+	KEXPECT_EQ(pmm_check(pmm), 0);
+	end();
+}
