@@ -1,6 +1,7 @@
 /* The kernel's heap-up / MMIO-down window (include/mmukit/kvm.h). */
 #include <mmukit/errno.h>
 #include <mmukit/kvm.h>
+#include <mmukit/pmm.h>
 #include <mmukit/services.h>
 
 void kvm_init(struct kvm *kvm, struct mmu *mmu, vaddr_t base, vaddr_t top)
@@ -63,6 +64,31 @@ int kvm_pages_release(struct kvm_pages *p, bool free_frames)
 	unmap_mapped_runs(p, free_frames);
 	MMK_ASSERT(p->mapped == 0);
 	MMK_ASSERT(vas_free(&p->kvm->vas, &p->range) == 0);
+	return 0;
+}
+
+int kvm_stack_alloc(struct kvm *kvm, struct kvm_pages *p, vsize_t pages, vaddr_t *top)
+{
+	if (pages == 0 || pages >= (vaddr_t)-1 / MMK_PAGE_SIZE)
+		return -MMK_EINVAL;
+	int err = kvm_pages_alloc(kvm, p, pages + 1, MMK_PAGE_SIZE, VAS_LOWEST);
+	if (err)
+		return err;
+	struct pmm *pmm = kvm->mmu->pmm;
+	for (vaddr_t va = p->range.start + MMK_PAGE_SIZE; va < p->range.end; va += MMK_PAGE_SIZE) {
+		paddr_t pa;
+		err = pmm_alloc(pmm, &pa);
+		if (!err) {
+			err = kvm_pages_map(p, va, pa, MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL);
+			if (err)
+				MMK_ASSERT(pmm_free(pmm, pa) == 0);
+		}
+		if (err) {
+			MMK_ASSERT(kvm_pages_release(p, true) == 0);
+			return err;
+		}
+	}
+	*top = p->range.end;
 	return 0;
 }
 

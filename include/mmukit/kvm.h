@@ -53,6 +53,15 @@ int kvm_pages_map(struct kvm_pages *p, vaddr_t va, paddr_t pa, unsigned flags);
 int kvm_pages_release(struct kvm_pages *p, bool free_frames);
 
 /*
+ * A kernel stack: pages fresh frames mapped read/write on the heap side, above one
+ * unmapped guard page that is part of the handle's range (so nothing else is placed
+ * there and an overflow faults). *top gets the address just above the stack.
+ * Errors: MMK_EINVAL (0 pages), MMK_ENOMEM (no room or no frames; nothing kept).
+ * Release with kvm_pages_release(p, true).
+ */
+int kvm_stack_alloc(struct kvm *kvm, struct kvm_pages *p, vsize_t pages, vaddr_t *top);
+
+/*
  * Maps device memory [pa, pa+size) (any alignment) at the top of the window, growing
  * down, readable and writable, not executable, with the memory type cache
  * (MMK_CACHE_UC or MMK_CACHE_WC). *va gets the address of pa itself.

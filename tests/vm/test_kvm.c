@@ -4,6 +4,7 @@
  * and in the kernel.
  */
 #include <mmukit/errno.h>
+#include <mmukit/fault.h>
 #include <mmukit/ktest.h>
 #include <mmukit/kvm.h>
 #include <mmukit/pmm.h>
@@ -145,4 +146,43 @@ KTEST(kvm, out_of_memory_mapping_mmio_gives_the_range_back)
 	KEXPECT_EQ(fresh.vas.count, 0);
 	KEXPECT_EQ(ktest_env_pmm()->free_frames, free_before);
 	KEXPECT_EQ(kvm_pages_release(&region, false), 0);
+}
+
+static enum fault_result refuse_all(void *ctx, struct mmu_space *space, const struct mmk_fault *f)
+{
+	(void)space;
+	*(struct mmk_fault *)ctx = *f;
+	return FAULT_BAD_ACCESS;
+}
+
+KTEST(kvm, kernel_stack_has_an_unmapped_guard_below)
+{
+	struct kvm *kvm = ktest_env_kvm();
+	struct pmm *pmm = ktest_env_pmm();
+	struct kvm_pages stack;
+	vaddr_t top;
+	uint64_t free_before = pmm->free_frames;
+	KASSERT_EQ(kvm_stack_alloc(kvm, &stack, 4, &top), 0);
+	KEXPECT_EQ(top - stack.range.start, 5 * P);
+	KEXPECT_TRUE(unmapped(stack.range.start));           /* the guard */
+	for (vaddr_t va = top - 4 * P; va < top; va += P)
+		KEXPECT_FALSE(unmapped(va));
+	uint32_t v = 0xABCD;
+	KEXPECT_EQ(ktest_env_access(top - 4, true, &v), 0); /* the top of the stack */
+	struct mmk_fault seen = {0};
+	fault_handler_fn old;
+	void *old_ctx;
+	fault_set_handler(refuse_all, &seen, &old, &old_ctx);
+	int err = ktest_env_access(top - 4 * P - 4, true, &v); /* one word below: the guard */
+	fault_set_handler(old, old_ctx, NULL, NULL);
+	KEXPECT_EQ(err, -MMK_EFAULT);
+	KEXPECT_EQ(seen.addr, top - 4 * P - 4);
+	KEXPECT_FALSE(seen.present);
+	KEXPECT_EQ(kvm_pages_release(&stack, true), 0);
+	KEXPECT_LE(free_before - pmm->free_frames, 1); /* at most a kept kernel page table */
+	pmm_inject_failure(pmm, 3);
+	KEXPECT_EQ(kvm_stack_alloc(kvm, &stack, 4, &top), -MMK_ENOMEM);
+	pmm_inject_failure(pmm, 0);
+	KEXPECT_LE(free_before - pmm->free_frames, 1);
+	KEXPECT_EQ(kvm_stack_alloc(kvm, &stack, 0, &top), -MMK_EINVAL);
 }

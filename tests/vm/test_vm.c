@@ -399,3 +399,28 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 	KEXPECT_EQ(pmm_check(pmm), 0);
 	end();
 }
+
+KTEST(vm, user_and_kernel_faults_are_told_apart)
+{
+	struct vm_space a;
+	begin();
+	KASSERT_EQ(vm_space_create(&vm, &a), 0);
+	vaddr_t kernel_only = UVA, user = UVA + 4 * P;
+	KASSERT_EQ(vm_map_anon(&a, &kernel_only, P, MMK_PROT_READ | MMK_PROT_WRITE), 0);
+	KASSERT_EQ(vm_map_anon(&a, &user, P, URW), 0);
+	struct mmk_fault f = {.addr = kernel_only, .access = MMK_ACCESS_WRITE, .user = true};
+	KEXPECT_EQ(vm_fault(&a, &f), FAULT_BAD_ACCESS);  /* user mode, no user access */
+	f.user = false;
+	KEXPECT_EQ(vm_fault(&a, &f), FAULT_RESOLVED);    /* the kernel may */
+	f = (struct mmk_fault){.addr = user + 8, .access = MMK_ACCESS_READ, .user = true};
+	KEXPECT_EQ(vm_fault(&a, &f), FAULT_RESOLVED);
+	f.access = MMK_ACCESS_EXEC;
+	f.present = true;
+	KEXPECT_EQ(vm_fault(&a, &f), FAULT_BAD_ACCESS);  /* not executable */
+	f = (struct mmk_fault){.addr = user, .access = MMK_ACCESS_READ, .reserved_bit = true};
+	KEXPECT_EQ(vm_fault(&a, &f), FAULT_BAD_ACCESS);  /* corrupt tables are never fixed up */
+	vm_fault_report(&a, &f, FAULT_BAD_ACCESS);
+	KEXPECT_EQ(vm_fault_handler(&vm, &ktest_env_mmu()->kernel, &f), FAULT_BAD_ACCESS);
+	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	end();
+}
