@@ -51,6 +51,11 @@ struct kvm *ktest_env_kvm(void)
 	return &kvm;
 }
 
+unsigned ktest_env_stale_tlb_entries(void)
+{
+	return sim_stale_tlb_entries(true);
+}
+
 void *ktest_env_malloc(size_t size)
 {
 	return malloc(size);

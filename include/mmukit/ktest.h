@@ -135,6 +135,12 @@ struct kvm *ktest_env_kvm(void);
  */
 int ktest_env_access(vaddr_t va, bool write, uint32_t *value);
 
+/*
+ * TLB entries that allow more than the page tables now do (a missed invalidation): the
+ * host simulator counts them; a kernel cannot look into its TLB and says 0.
+ */
+unsigned ktest_env_stale_tlb_entries(void);
+
 /* Memory for bookkeeping structures: kmalloc/kfree in a kernel, malloc/free hosted. */
 void *ktest_env_malloc(size_t size);
 int ktest_env_free(void *ptr);

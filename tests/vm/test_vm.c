@@ -383,6 +383,7 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 				bad++;
 			reads++;
 		}
+		bad += ktest_env_stale_tlb_entries();
 	}
 	mmu_activate(previous);
 	for (int i = 0; i < SPACES; i++)
@@ -422,5 +423,48 @@ KTEST(vm, user_and_kernel_faults_are_told_apart)
 	vm_fault_report(&a, &f, FAULT_BAD_ACCESS);
 	KEXPECT_EQ(vm_fault_handler(&vm, &ktest_env_mmu()->kernel, &f), FAULT_BAD_ACCESS);
 	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	end();
+}
+
+static unsigned allocs_left;
+
+static void *failing_alloc(size_t size)
+{
+	if (allocs_left == 0)
+		return NULL;
+	allocs_left--;
+	return ktest_env_malloc(size);
+}
+
+KTEST(vm, out_of_memory_creating_spaces_and_regions_changes_nothing)
+{
+	struct pmm *pmm = ktest_env_pmm();
+	struct vm_space a;
+	struct vm tight;
+	begin();
+	vm_init(&tight, ktest_env_mmu(), failing_alloc, ktest_env_free);
+	uint64_t free_before = pmm->free_frames;
+	pmm_inject_failure(pmm, 1);
+	KEXPECT_EQ(vm_space_create(&tight, &a), -MMK_ENOMEM);   /* its directory */
+	pmm_inject_failure(pmm, 0);
+	KEXPECT_EQ(pmm->free_frames, free_before);
+	KASSERT_EQ(vm_space_create(&tight, &a), 0);
+	allocs_left = 0;
+	vaddr_t va = UVA;
+	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW), -MMK_ENOMEM);  /* the region structure */
+	KEXPECT_EQ(a.regions.count, 0);
+	allocs_left = 10;
+	paddr_t frame;
+	KASSERT_EQ(pmm_alloc(pmm, &frame), 0);
+	uint64_t frames = pmm->free_frames;
+	pmm_inject_failure(pmm, 1);
+	KEXPECT_EQ(vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_WC), -MMK_ENOMEM); /* a table */
+	pmm_inject_failure(pmm, 0);
+	KEXPECT_EQ(a.regions.count, 0);
+	KEXPECT_EQ(pmm->free_frames, frames);
+	KEXPECT_EQ(vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_WC), 0);
+	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	KEXPECT_EQ(pmm_free(pmm, frame), 0);
+	KEXPECT_EQ(pmm->free_frames, free_before);
 	end();
 }
