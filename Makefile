@@ -95,8 +95,9 @@ KDIR := $(BUILD)/$(ARCH)
 KERNEL_CFLAGS := $(COMMON_CFLAGS) -O2 -ffreestanding -nostdlibinc -fno-builtin \
 	-fno-stack-protector -fno-pic -fno-common -Ikernel -Iarch/$(ARCH) -Ibench/$(ARCH) \
 	$(ARCH_CFLAGS)
-KERNEL_VM_SRCS := $(if $(filter $(ARCH),$(MMU_ARCHES)),$(VM_LAYER_SRCS) $(VM_TEST_SRCS))
-KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) $(wildcard lib/*.c kernel/*.c) $(TEST_SRCS) \
+KERNEL_VM_SRCS := $(if $(filter $(ARCH),$(MMU_ARCHES)),$(VM_LAYER_SRCS) $(VM_TEST_SRCS),kernel/vm_none.c)
+KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) $(filter-out kernel/vm_none.c,$(wildcard lib/*.c kernel/*.c)) \
+	$(TEST_SRCS) \
 	$(KERNEL_VM_SRCS) \
 	$(wildcard tests/kernel-$(ARCH)/test_*.c) $(wildcard bench/kernel-$(ARCH)/*.c) \
 	$(filter-out bench/$(ARCH)/bench_%.c,$(wildcard bench/$(ARCH)/*.c))

@@ -19,6 +19,12 @@ struct boot_info {
 	const char *cmdline;       /* the kernel command line, "" when there is none */
 };
 
+/* Marks [base, base+size) with type in the boot map (boot data, the image...); panics when full. */
+void boot_reserve(struct boot_info *boot, paddr_t base, psize_t size, unsigned type);
+
+/* Bytes of the NUL-terminated string at physical pa, NUL included (early window). */
+psize_t boot_string_size(paddr_t pa);
+
 /* Writes one character to the serial console (blocking). */
 void arch_console_putc(char c);
 

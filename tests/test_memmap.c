@@ -172,9 +172,7 @@ KTEST(memmap, random_adds_match_a_page_model)
 
 	memmap_init(&map);
 	for (unsigned s = 0; s < steps; s++) {
-		seed ^= seed << 13;
-		seed ^= seed >> 7;
-		seed ^= seed << 17;
+		ktest_random(&seed);
 		unsigned first = seed % PAGES, len = 1 + (seed >> 8) % 8;
 		unsigned type = 1 + (seed >> 16) % MMK_MEM_TYPE_MAX;
 		int mode = (seed >> 24) % 3;

@@ -280,10 +280,7 @@ static uint64_t rng_state;
 
 static uint64_t rng_next(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return ktest_random(&rng_state);
 }
 
 struct held_block {

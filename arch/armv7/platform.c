@@ -19,25 +19,6 @@ extern char _kernel_phys_start[], _kernel_phys_end[];
 
 static struct boot_info boot;
 
-struct mmu *kernel_mmu(void)
-{
-	return NULL;
-}
-
-struct kvm *kernel_kvm(void)
-{
-	return NULL;
-}
-
-/* No MMU backend on this machine yet (its own issue): the kernel stays on the boot tables. */
-int arch_vm_start(struct pmm *pmm, struct boot_info *b)
-{
-	(void)pmm;
-	(void)b;
-	mmk_printf("vm: no %s MMU backend yet; running on the boot page tables\n", "armv7");
-	return 0;
-}
-
 void armv7_boot_main(uint32_t r0, uint32_t r1, uint32_t r2);
 
 void *arch_phys_to_virt(paddr_t pa)

@@ -594,17 +594,27 @@ static void drop_if_empty(struct mmu_space *s, struct view v, unsigned pdi, unsi
 		remove_table(s, v, pdi);
 }
 
-int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
+/*
+ * What unmap and protect do first: check the range is theirs and wholly mapped, and
+ * split the 4 MiB pages at its ends. On error nothing has changed.
+ */
+static int prepare_change(struct mmu_space *s, vaddr_t va, vsize_t size, struct view *v)
 {
 	int err = check_range(s, va, size);
 	if (err)
 		return err;
-	struct view v = view_of(s);
+	*v = view_of(s);
 	unsigned splits;
-	err = plan_change(v, (uint32_t)va, size, &splits);
+	err = plan_change(*v, (uint32_t)va, size, &splits);
 	if (err)
 		return err;
-	err = split_ends(s, v, (uint32_t)va, size, splits);
+	return split_ends(s, *v, (uint32_t)va, size, splits);
+}
+
+int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
+{
+	struct view v;
+	int err = prepare_change(s, va, size, &v);
 	if (err)
 		return err;
 
@@ -640,19 +650,12 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 
 int mmu_protect(struct mmu_space *s, vaddr_t va, vsize_t size, unsigned flags)
 {
-	int err = check_range(s, va, size);
-	if (err)
-		return err;
 	if (!flags_valid(flags))
 		return -MMK_EINVAL;
 	if (s->is_kernel && (flags & MMK_PROT_USER))
 		return -MMK_EPERM;
-	struct view v = view_of(s);
-	unsigned splits;
-	err = plan_change(v, (uint32_t)va, size, &splits);
-	if (err)
-		return err;
-	err = split_ends(s, v, (uint32_t)va, size, splits);
+	struct view v;
+	int err = prepare_change(s, va, size, &v);
 	if (err)
 		return err;
 

@@ -39,33 +39,18 @@ void *arch_phys_to_virt(paddr_t pa)
 	return (void *)(uintptr_t)(pa + KERNEL_VMA);
 }
 
-static void reserve(paddr_t base, psize_t size, unsigned type)
-{
-	if (memmap_add(&boot.memmap, base, size, type) != 0)
-		mmk_panic("boot: memory map full reserving 0x%llx", (unsigned long long)base);
-}
-
-static uint32_t string_size(uint32_t pa)
-{
-	const char *s = arch_phys_to_virt(pa);
-	uint32_t n = 0;
-	while (s[n])
-		n++;
-	return n + 1;
-}
-
 static void reserve_multiboot_data(uint32_t info_pa, const struct multiboot_info *mbi)
 {
-	reserve(info_pa, sizeof(*mbi), MMK_MEM_BOOT);
+	boot_reserve(&boot, info_pa, sizeof(*mbi), MMK_MEM_BOOT);
 	if (mbi->flags & MULTIBOOT_INFO_MMAP)
-		reserve(mbi->mmap_addr, mbi->mmap_length, MMK_MEM_BOOT);
+		boot_reserve(&boot, mbi->mmap_addr, mbi->mmap_length, MMK_MEM_BOOT);
 	if (mbi->flags & MULTIBOOT_INFO_CMDLINE)
-		reserve(mbi->cmdline, string_size(mbi->cmdline), MMK_MEM_BOOT);
+		boot_reserve(&boot, mbi->cmdline, boot_string_size(mbi->cmdline), MMK_MEM_BOOT);
 	if (mbi->flags & MULTIBOOT_INFO_MODS) {
 		const struct multiboot_module *mods = arch_phys_to_virt(mbi->mods_addr);
-		reserve(mbi->mods_addr, mbi->mods_count * sizeof(*mods), MMK_MEM_BOOT);
+		boot_reserve(&boot, mbi->mods_addr, mbi->mods_count * sizeof(*mods), MMK_MEM_BOOT);
 		for (uint32_t i = 0; i < mbi->mods_count; i++)
-			reserve(mods[i].mod_start, mods[i].mod_end - mods[i].mod_start,
+			boot_reserve(&boot, mods[i].mod_start, mods[i].mod_end - mods[i].mod_start,
 				MMK_MEM_BOOT);
 	}
 }
@@ -167,8 +152,8 @@ void i386_boot_main(uint32_t magic, uint32_t info_pa)
 	if (err)
 		mmk_panic("multiboot memory map: %s", mmk_strerror(err));
 
-	reserve(0, MMK_MIB, MMK_MEM_FIRMWARE);
-	reserve((uintptr_t)_kernel_phys_start,
+	boot_reserve(&boot, 0, MMK_MIB, MMK_MEM_FIRMWARE);
+	boot_reserve(&boot, (uintptr_t)_kernel_phys_start,
 		(uintptr_t)_kernel_phys_end - (uintptr_t)_kernel_phys_start, MMK_MEM_KERNEL);
 	reserve_multiboot_data(info_pa, mbi);
 	if (memmap_retype(&boot.memmap, 4 * MMK_GIB, UINT64_MAX - 4 * MMK_GIB + 1,

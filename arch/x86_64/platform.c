@@ -19,25 +19,6 @@ extern char _kernel_phys_start[], _kernel_phys_end[];
 
 static struct boot_info boot;
 
-struct mmu *kernel_mmu(void)
-{
-	return NULL;
-}
-
-struct kvm *kernel_kvm(void)
-{
-	return NULL;
-}
-
-/* No MMU backend on this machine yet (its own issue): the kernel stays on the boot tables. */
-int arch_vm_start(struct pmm *pmm, struct boot_info *b)
-{
-	(void)pmm;
-	(void)b;
-	mmk_printf("vm: no %s MMU backend yet; running on the boot page tables\n", "x86_64");
-	return 0;
-}
-
 void x86_64_boot_main(uint32_t start_info_pa);
 
 void *arch_phys_to_virt(paddr_t pa)
@@ -46,33 +27,18 @@ void *arch_phys_to_virt(paddr_t pa)
 	return (void *)(uintptr_t)(EARLY_WINDOW + pa);
 }
 
-static void reserve(paddr_t base, psize_t size, unsigned type)
-{
-	if (memmap_add(&boot.memmap, base, size, type) != 0)
-		mmk_panic("boot: memory map full reserving 0x%llx", (unsigned long long)base);
-}
-
-static uint64_t string_size(paddr_t pa)
-{
-	const char *s = arch_phys_to_virt(pa);
-	uint64_t n = 0;
-	while (s[n])
-		n++;
-	return n + 1;
-}
-
 static void reserve_start_info(uint32_t si_pa, const struct hvm_start_info *si)
 {
-	reserve(si_pa, sizeof(*si), MMK_MEM_BOOT);
-	reserve(si->memmap_paddr, si->memmap_entries * sizeof(struct hvm_memmap_entry),
+	boot_reserve(&boot, si_pa, sizeof(*si), MMK_MEM_BOOT);
+	boot_reserve(&boot, si->memmap_paddr, si->memmap_entries * sizeof(struct hvm_memmap_entry),
 		MMK_MEM_BOOT);
 	if (si->cmdline_paddr)
-		reserve(si->cmdline_paddr, string_size(si->cmdline_paddr), MMK_MEM_BOOT);
+		boot_reserve(&boot, si->cmdline_paddr, boot_string_size(si->cmdline_paddr), MMK_MEM_BOOT);
 	if (si->nr_modules) {
 		const struct hvm_modlist_entry *mods = arch_phys_to_virt(si->modlist_paddr);
-		reserve(si->modlist_paddr, si->nr_modules * sizeof(*mods), MMK_MEM_BOOT);
+		boot_reserve(&boot, si->modlist_paddr, si->nr_modules * sizeof(*mods), MMK_MEM_BOOT);
 		for (uint32_t i = 0; i < si->nr_modules; i++)
-			reserve(mods[i].paddr, mods[i].size, MMK_MEM_BOOT);
+			boot_reserve(&boot, mods[i].paddr, mods[i].size, MMK_MEM_BOOT);
 	}
 }
 
@@ -95,8 +61,8 @@ void x86_64_boot_main(uint32_t start_info_pa)
 			   si->magic, si->version, mmk_strerror(err));
 		arch_exit(2);
 	}
-	reserve(0, MMK_MIB, MMK_MEM_FIRMWARE);
-	reserve((uintptr_t)_kernel_phys_start,
+	boot_reserve(&boot, 0, MMK_MIB, MMK_MEM_FIRMWARE);
+	boot_reserve(&boot, (uintptr_t)_kernel_phys_start,
 		(uintptr_t)_kernel_phys_end - (uintptr_t)_kernel_phys_start, MMK_MEM_KERNEL);
 	reserve_start_info(start_info_pa, si);
 	kmain(&boot);

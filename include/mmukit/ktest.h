@@ -145,6 +145,21 @@ unsigned ktest_env_stale_tlb_entries(void);
 void *ktest_env_malloc(size_t size);
 int ktest_env_free(void *ptr);
 
+/* A small seeded generator (xorshift64) for randomized tests: same seed, same sequence. */
+static inline uint64_t ktest_random(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+/* A number in [0, n) from ktest_random. */
+static inline unsigned ktest_random_below(uint64_t *state, unsigned n)
+{
+	return (unsigned)(ktest_random(state) % n);
+}
+
 /* How many random steps property tests take: many on the host, fewer in the kernel. */
 unsigned ktest_scale(unsigned hosted_steps, unsigned kernel_steps);
 

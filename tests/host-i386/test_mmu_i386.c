@@ -366,10 +366,7 @@ static uint64_t rng_state;
 
 static uint32_t rnd(uint32_t n)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state % n);
+	return ktest_random_below(&rng_state, n);
 }
 
 /* Model of the result of a call, or false when the call must fail. */

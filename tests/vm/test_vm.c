@@ -291,10 +291,7 @@ static uint64_t rng;
 
 static unsigned rnd(unsigned n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
+	return ktest_random_below(&rng, n);
 }
 
 static int live_space(void)
