@@ -4,6 +4,22 @@
 
 static fault_handler_fn handler;
 static void *handler_ctx;
+static fault_reporter_fn reporter;
+static void *reporter_ctx;
+
+void fault_set_reporter(fault_reporter_fn fn, void *ctx)
+{
+	reporter = fn;
+	reporter_ctx = ctx;
+}
+
+void fault_report_fatal(struct mmu_space *space, const struct mmk_fault *fault,
+			enum fault_result result)
+{
+	fault_report(space, fault, result);
+	if (reporter)
+		reporter(reporter_ctx, space, fault);
+}
 
 void fault_set_handler(fault_handler_fn fn, void *ctx, fault_handler_fn *old_fn,
 		       void **old_ctx)

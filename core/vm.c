@@ -327,9 +327,8 @@ static const char *kind_name(unsigned kind)
 	}
 }
 
-void vm_fault_report(struct vm_space *s, const struct mmk_fault *f, enum fault_result result)
+static void describe_region(struct vm_space *s, const struct mmk_fault *f)
 {
-	fault_report(&s->mmu, f, result);
 	struct vm_region *r = vm_region_at(s, f->addr);
 	if (!r)
 		mmk_printf("  in no region\n");
@@ -340,6 +339,21 @@ void vm_fault_report(struct vm_space *s, const struct mmk_fault *f, enum fault_r
 			   r->kind == VM_STACK && f->addr < r->range.start + r->guard
 				   ? ": its guard page (stack overflow)" : "",
 			   r->prot);
+}
+
+void vm_fault_describe(void *vm, struct mmu_space *space, const struct mmk_fault *fault)
+{
+	(void)vm;
+	if (!space || space->is_kernel)
+		mmk_printf("  in the kernel space\n");
+	else
+		describe_region((struct vm_space *)(void *)space, fault);
+}
+
+void vm_fault_report(struct vm_space *s, const struct mmk_fault *f, enum fault_result result)
+{
+	fault_report(&s->mmu, f, result);
+	describe_region(s, f);
 	mmu_print_walk(&s->mmu, f->addr);
 }
 

@@ -10,6 +10,7 @@
 #include <mmukit/kheap.h>
 #include <mmukit/kvm.h>
 #include <mmukit/mmu.h>
+#include <mmukit/vm.h>
 #include <mmukit/services.h>
 
 #include <mmukit/ktest.h>
@@ -27,6 +28,7 @@ static struct boot_info boot;
 static struct mmu the_mmu;
 static struct kvm the_kvm;
 static struct kheap the_heap;
+static struct vm the_vm;
 static bool vm_started;
 
 #define KVM_TOP 0xFF400000u /* below the backend's windows (arch/i386/mmu.c) */
@@ -127,6 +129,10 @@ int arch_vm_start(struct pmm *pmm, struct boot_info *b)
 	kvm_init(&the_kvm, &the_mmu, KERNEL_VMA + (vaddr_t)b->early_limit, KVM_TOP);
 	kheap_init(&the_heap, &the_kvm);
 	kheap_set_default(&the_heap);
+	/* User spaces' faults go to the VM; fatal ones are reported with their region. */
+	vm_init(&the_vm, &the_mmu, kmalloc, kfree);
+	fault_set_handler(vm_fault_handler, &the_vm, NULL, NULL);
+	fault_set_reporter(vm_fault_describe, &the_vm);
 	mmk_printf("vm: kernel directory at 0x%llx, low memory [0, 0x%llx) at 0xC0000000, "
 		   "%s pages, boot identity map gone\n",
 		   (unsigned long long)the_mmu.kernel.root, (unsigned long long)b->early_limit,

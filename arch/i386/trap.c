@@ -92,7 +92,7 @@ static void page_fault(struct i386_trap_frame *f)
 	enum fault_result r = fault_dispatch(space, &fault);
 	if (r == FAULT_RESOLVED || probe_fixup(f))
 		return;
-	fault_report(space, &fault, r);
+	fault_report_fatal(space, &fault, r);
 	if (space)
 		mmu_print_walk(space, fault.addr);
 	arch_exit(2);

@@ -48,6 +48,19 @@ enum fault_result fault_dispatch(struct mmu_space *space, const struct mmk_fault
 void fault_report(const struct mmu_space *space, const struct mmk_fault *fault,
 		  enum fault_result result);
 
+typedef void (*fault_reporter_fn)(void *ctx, struct mmu_space *space,
+				  const struct mmk_fault *fault);
+
+/* Installs what describes a fatal fault further (the VM: its region). NULL: nothing. */
+void fault_set_reporter(fault_reporter_fn fn, void *ctx);
+
+/*
+ * The architecture's trap code calls this for a fault it is about to die of:
+ * fault_report, then the installed reporter. It then prints the walk itself.
+ */
+void fault_report_fatal(struct mmu_space *space, const struct mmk_fault *fault,
+			enum fault_result result);
+
 /* "read", "write", "execute". */
 const char *fault_access_name(unsigned access);
 

@@ -108,6 +108,12 @@ int vm_fork(struct vm_space *parent, struct vm_space *child);
  */
 enum fault_result vm_fault(struct vm_space *space, const struct mmk_fault *fault);
 
+/*
+ * The region part of a fatal fault's report (install with fault_set_reporter): which
+ * region of the user space the address is in, or none, or its guard page.
+ */
+void vm_fault_describe(void *vm, struct mmu_space *space, const struct mmk_fault *fault);
+
 /* Prints why a fault was fatal: the fault, the region (or none), and the walk. */
 void vm_fault_report(struct vm_space *space, const struct mmk_fault *fault,
 		     enum fault_result result);

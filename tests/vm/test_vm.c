@@ -465,3 +465,40 @@ KTEST(vm, out_of_memory_creating_spaces_and_regions_changes_nothing)
 	KEXPECT_EQ(pmm->free_frames, free_before);
 	end();
 }
+
+struct reported {
+	unsigned calls;
+	struct mmu_space *space;
+	vaddr_t addr;
+};
+
+static void record_report(void *ctx, struct mmu_space *space, const struct mmk_fault *f)
+{
+	struct reported *r = ctx;
+	r->calls++;
+	r->space = space;
+	r->addr = f->addr;
+}
+
+KTEST(vm, fatal_faults_are_reported_with_the_installed_reporter)
+{
+	struct vm_space a;
+	struct reported seen = {0};
+	begin();
+	KASSERT_EQ(vm_space_create(&vm, &a), 0);
+	vaddr_t stack = UVA + 8 * P;
+	KASSERT_EQ(vm_map_stack(&a, &stack, P, P, URW), 0);
+	struct mmk_fault f = {.addr = stack - 8, .access = MMK_ACCESS_WRITE};
+	KEXPECT_EQ(vm_fault(&a, &f), FAULT_BAD_ACCESS);
+	fault_set_reporter(record_report, &seen);
+	fault_report_fatal(&a.mmu, &f, FAULT_BAD_ACCESS);
+	fault_set_reporter(vm_fault_describe, &vm); /* what a kernel with a VM installs */
+	fault_report_fatal(&a.mmu, &f, FAULT_BAD_ACCESS);
+	fault_report_fatal(&ktest_env_mmu()->kernel, &f, FAULT_BAD_ACCESS);
+	fault_set_reporter(NULL, NULL);
+	KEXPECT_EQ(seen.calls, 1);
+	KEXPECT_TRUE(seen.space == &a.mmu);
+	KEXPECT_EQ(seen.addr, stack - 8);
+	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	end();
+}
