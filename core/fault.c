@@ -7,8 +7,13 @@ static void *handler_ctx;
 static fault_reporter_fn reporter;
 static void *reporter_ctx;
 
-void fault_set_reporter(fault_reporter_fn fn, void *ctx)
+void fault_set_reporter(fault_reporter_fn fn, void *ctx, fault_reporter_fn *old_fn,
+			void **old_ctx)
 {
+	if (old_fn)
+		*old_fn = reporter;
+	if (old_ctx)
+		*old_ctx = reporter_ctx;
 	reporter = fn;
 	reporter_ctx = ctx;
 }

@@ -132,7 +132,7 @@ int arch_vm_start(struct pmm *pmm, struct boot_info *b)
 	/* User spaces' faults go to the VM; fatal ones are reported with their region. */
 	vm_init(&the_vm, &the_mmu, kmalloc, kfree);
 	fault_set_handler(vm_fault_handler, &the_vm, NULL, NULL);
-	fault_set_reporter(vm_fault_describe, &the_vm);
+	fault_set_reporter(vm_fault_describe, &the_vm, NULL, NULL);
 	mmk_printf("vm: kernel directory at 0x%llx, low memory [0, 0x%llx) at 0xC0000000, "
 		   "%s pages, boot identity map gone\n",
 		   (unsigned long long)the_mmu.kernel.root, (unsigned long long)b->early_limit,

@@ -51,8 +51,12 @@ void fault_report(const struct mmu_space *space, const struct mmk_fault *fault,
 typedef void (*fault_reporter_fn)(void *ctx, struct mmu_space *space,
 				  const struct mmk_fault *fault);
 
-/* Installs what describes a fatal fault further (the VM: its region). NULL: nothing. */
-void fault_set_reporter(fault_reporter_fn fn, void *ctx);
+/*
+ * Installs what describes a fatal fault further (the VM: its region), NULL for
+ * nothing; the previous one comes back through *old_fn / *old_ctx when not NULL.
+ */
+void fault_set_reporter(fault_reporter_fn fn, void *ctx, fault_reporter_fn *old_fn,
+			void **old_ctx);
 
 /*
  * The architecture's trap code calls this for a fault it is about to die of:
