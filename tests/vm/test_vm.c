@@ -490,14 +490,14 @@ KTEST(vm, fatal_faults_are_reported_with_the_installed_reporter)
 	KASSERT_EQ(vm_map_stack(&a, &stack, P, P, URW), 0);
 	struct mmk_fault f = {.addr = stack - 8, .access = MMK_ACCESS_WRITE};
 	KEXPECT_EQ(vm_fault(&a, &f), FAULT_BAD_ACCESS);
-	fault_reporter_fn old;
-	void *old_ctx;
-	fault_set_reporter(record_report, &seen, &old, &old_ctx);
+	fault_reporter_fn prev_reporter;
+	void *prev_ctx;
+	fault_set_reporter(record_report, &seen, &prev_reporter, &prev_ctx);
 	fault_report_fatal(&a.mmu, &f, FAULT_BAD_ACCESS);
 	fault_set_reporter(vm_fault_describe, &vm, NULL, NULL); /* what a kernel installs */
 	fault_report_fatal(&a.mmu, &f, FAULT_BAD_ACCESS);
 	fault_report_fatal(&ktest_env_mmu()->kernel, &f, FAULT_BAD_ACCESS);
-	fault_set_reporter(old, old_ctx, NULL, NULL);
+	fault_set_reporter(prev_reporter, prev_ctx, NULL, NULL);
 	KEXPECT_EQ(seen.calls, 1);
 	KEXPECT_TRUE(seen.space == &a.mmu);
 	KEXPECT_EQ(seen.addr, stack - 8);
