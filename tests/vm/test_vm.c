@@ -315,7 +315,7 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 {
 	struct pmm *pmm = ktest_env_pmm();
 	unsigned bad = 0, steps = ktest_scale(3000, 600);
-	unsigned forks = 0, writes = 0, reads = 0, ooms = 0, destroys = 0;
+	unsigned forks = 0, writes = 0, reads = 0, ooms = 0, destroys = 0, remaps = 0;
 	begin();
 	uint64_t free_before = pmm->free_frames;
 	rng = 0xA0761D6478BD642Full;
@@ -348,6 +348,13 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 			}
 			model[slot] = model[s];
 			forks++;
+		} else if (op == 3) { /* unmap the region and map a fresh one: all zero again */
+			bad += vm_unmap(&spaces[s], UVA + rnd(PAGES) * P) != 0;
+			vaddr_t va = UVA;
+			bad += vm_map_anon(&spaces[s], &va, PAGES * P, URW) != 0;
+			for (unsigned i = 0; i < PAGES; i++)
+				model[s].value[i] = 0;
+			remaps++;
 		} else if (op == 2) { /* destroy */
 			mmu_activate(previous);
 			bad += vm_space_destroy(&spaces[s]) != 0;
@@ -386,12 +393,13 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 	for (int i = 0; i < SPACES; i++)
 		if (model[i].live)
 			bad += vm_space_destroy(&spaces[i]) != 0;
-	ktest_log("%u writes, %u reads, %u forks, %u destroys, %u injected out-of-memory; "
-		  "%llu zero fills, %llu copies, %llu reuses", writes, reads, forks, destroys, ooms,
+	ktest_log("%u writes, %u reads, %u forks, %u remaps, %u destroys, %u injected OOM; "
+		  "%llu zero fills, %llu copies, %llu reuses", writes, reads, forks, remaps, destroys, ooms,
 		  (unsigned long long)vm.stats.zero_fills, (unsigned long long)vm.stats.cow_copies,
 		  (unsigned long long)vm.stats.cow_reuses);
 	KEXPECT_EQ(bad, 0);
 	KEXPECT_GT(forks, 5);
+	KEXPECT_GT(remaps, 5);
 	KEXPECT_GT(vm.stats.cow_copies, 5);
 	KEXPECT_EQ(pmm->free_frames, free_before);
 	KEXPECT_EQ(pmm_check(pmm), 0);
