@@ -19,6 +19,7 @@ enum frame_state {
 	FRAME_TAIL,          /* owned, inside a block but not its first frame */
 	FRAME_FREE,          /* first frame of a free block */
 	FRAME_ALLOCATED,     /* first frame of an allocated block */
+	FRAME_CACHED,        /* a free single frame in the cache, outside the lists */
 };
 
 struct pmm_frame {
@@ -200,13 +201,51 @@ static bool injected_failure(struct pmm *pmm)
 	return --pmm->fail_after == 0;
 }
 
+static void take_frame(struct pmm *pmm, uint32_t idx, unsigned order, paddr_t *pa)
+{
+	struct pmm_frame *f = &pmm->frames[idx];
+	f->state = FRAME_ALLOCATED;
+	f->order = (uint8_t)order;
+	f->refcount = 1;
+	*pa = (pmm->base_pfn + idx) << MMK_PAGE_SHIFT;
+}
+
+static void release_block(struct pmm *pmm, uint32_t idx, unsigned order);
+
+void pmm_drain_cache(struct pmm *pmm)
+{
+	while (pmm->cached > 0) {
+		uint32_t idx = pmm->cache[--pmm->cached];
+		pmm->free_frames--; /* release_block counts it again */
+		release_block(pmm, idx, 0);
+	}
+}
+
+/* The smallest order >= order with a free block, or PMM_MAX_ORDER + 1. */
+static unsigned smallest_free_order(const struct pmm *pmm, unsigned order)
+{
+	unsigned k = order;
+	while (k <= PMM_MAX_ORDER && pmm->free_head[k] == PMM_NONE)
+		k++;
+	return k;
+}
+
 int pmm_alloc_block(struct pmm *pmm, unsigned order, paddr_t *pa)
 {
 	if (order > PMM_MAX_ORDER)
 		return -MMK_EINVAL;
-	unsigned k = order;
-	while (k <= PMM_MAX_ORDER && pmm->free_head[k] == PMM_NONE)
-		k++;
+	if (order == 0 && pmm->cached > 0) {
+		if (injected_failure(pmm))
+			return -MMK_ENOMEM;
+		pmm->free_frames--;
+		take_frame(pmm, pmm->cache[--pmm->cached], 0, pa);
+		return 0;
+	}
+	unsigned k = smallest_free_order(pmm, order);
+	if (k > PMM_MAX_ORDER && pmm->cached > 0) {
+		pmm_drain_cache(pmm); /* cached frames may merge into what is asked */
+		k = smallest_free_order(pmm, order);
+	}
 	if (k > PMM_MAX_ORDER)
 		return -MMK_ENOMEM;
 	if (injected_failure(pmm))
@@ -218,11 +257,7 @@ int pmm_alloc_block(struct pmm *pmm, unsigned order, paddr_t *pa)
 		k--;
 		list_push(pmm, idx + (uint32_t)frames_in_order(k), k);
 	}
-	struct pmm_frame *f = &pmm->frames[idx];
-	f->state = FRAME_ALLOCATED;
-	f->order = (uint8_t)order;
-	f->refcount = 1;
-	*pa = (pmm->base_pfn + idx) << MMK_PAGE_SHIFT;
+	take_frame(pmm, idx, order, pa);
 	return 0;
 }
 
@@ -294,6 +329,12 @@ int pmm_free_block(struct pmm *pmm, paddr_t pa, unsigned order)
 		return err;
 	if (--pmm->frames[idx].refcount > 0)
 		return 0;
+	if (order == 0 && pmm->cached < PMM_CACHE) {
+		pmm->frames[idx].state = FRAME_CACHED;
+		pmm->cache[pmm->cached++] = idx;
+		pmm->free_frames++;
+		return 0;
+	}
 	release_block(pmm, idx, order);
 	return 0;
 }
@@ -355,6 +396,7 @@ void pmm_get_stats(const struct pmm *pmm, struct pmm_stats *stats)
 {
 	stats->total_frames = pmm->total_frames;
 	stats->free_frames = pmm->free_frames;
+	stats->cached_frames = pmm->cached;
 	stats->reserved_frames = pmm->span - pmm->total_frames;
 	stats->metadata_bytes = pmm->span * sizeof(struct pmm_frame);
 	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
@@ -413,7 +455,12 @@ static int check_list(const struct pmm *pmm, unsigned order, uint64_t *blocks,
 
 int pmm_check(const struct pmm *pmm)
 {
-	uint64_t free_frames = 0;
+	uint64_t free_frames = pmm->cached;
+	if (pmm->cached > PMM_CACHE)
+		return broken("cache count out of range", pmm->cached);
+	for (unsigned i = 0; i < pmm->cached; i++)
+		if (pmm->cache[i] >= pmm->span || pmm->frames[pmm->cache[i]].state != FRAME_CACHED)
+			return broken("cache entry is not a cached frame", pmm->cache[i]);
 	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++) {
 		uint64_t blocks = 0;
 		int err = check_list(pmm, k, &blocks, &free_frames);
@@ -425,11 +472,13 @@ int pmm_check(const struct pmm *pmm)
 	if (free_frames != pmm->free_frames)
 		return broken("free frame count differs from the lists", 0);
 
-	uint64_t owned = 0, heads = 0;
+	uint64_t owned = 0, heads = 0, cached = 0;
 	for (uint64_t i = 0; i < pmm->span; i++) {
 		const struct pmm_frame *f = &pmm->frames[i];
-		if (f->state > FRAME_ALLOCATED)
+		if (f->state > FRAME_CACHED)
 			return broken("unknown frame state", i);
+		if (f->state == FRAME_CACHED)
+			cached++;
 		if (f->state != FRAME_NOT_OWNED)
 			owned++;
 		if (f->state == FRAME_FREE)
@@ -444,5 +493,7 @@ int pmm_check(const struct pmm *pmm)
 		return broken("a free head is missing from the free lists", 0);
 	if (owned != pmm->total_frames)
 		return broken("owned frame count differs from the total", 0);
+	if (cached != pmm->cached)
+		return broken("cached frames differ from the cache (listed twice?)", 0);
 	return 0;
 }

@@ -137,6 +137,8 @@ KTEST(pmm, exhaustion_then_full_recovery)
 		KEXPECT_EQ(pmm_free(&p, held[i]), 0);
 	for (unsigned i = 1; i < n; i += 2)
 		KEXPECT_EQ(pmm_free(&p, held[i]), 0);
+	KEXPECT_EQ(p.cached, PMM_CACHE); /* the last frames freed wait in the cache */
+	pmm_drain_cache(&p);
 	pmm_get_stats(&p, &after);
 	KEXPECT_TRUE(stats_equal(&before, &after));
 	KEXPECT_EQ(pmm_check(&p), 0);
@@ -211,6 +213,45 @@ KTEST(pmm, split_block_frees_frame_by_frame)
 		KEXPECT_EQ(pmm_free(&p, pa + FRAME(i)), 0);
 		KEXPECT_EQ(pmm_free(&p, pa + FRAME(i)), 0);
 	}
+	KEXPECT_EQ(p.free_frames, 72);
+	KEXPECT_EQ(pmm_check(&p), 0);
+}
+
+KTEST(pmm, freed_single_frames_are_cached_in_front_of_the_lists)
+{
+	paddr_t a, b, blocks[8];
+	struct pmm_stats s;
+	KASSERT_EQ(build_small(), 0);
+	KASSERT_EQ(pmm_alloc(&p, &a), 0);
+	KEXPECT_EQ(pmm_free(&p, a), 0);
+	KEXPECT_EQ(p.cached, 1);
+	KEXPECT_EQ(p.free_frames, 72);
+	KEXPECT_EQ(pmm_free(&p, a), -MMK_ESTATE);      /* a cached frame is free */
+	KEXPECT_EQ(pmm_ref(&p, a), -MMK_ESTATE);
+	KEXPECT_EQ(pmm_refcount(&p, a), 0);
+	KEXPECT_EQ(pmm_alloc(&p, &b), 0);
+	KEXPECT_EQ(b, a);                               /* LIFO: the warm frame again */
+	KEXPECT_EQ(p.cached, 0);
+	KEXPECT_EQ(pmm_free(&p, b), 0);
+	pmm_get_stats(&p, &s);
+	KEXPECT_EQ(s.cached_frames, 1);
+	KEXPECT_EQ(pmm_check(&p), 0);
+	/* Take the 7 blocks of 8 frames there are, free them all as single frames (split):
+	 * the first 32 go to the cache, so the block of 32 at frame 32 only exists once the
+	 * cache is drained back into the lists. */
+	unsigned got = 0;
+	for (; got < 8; got++)
+		if (pmm_alloc_block(&p, 3, &blocks[got]) || pmm_split_block(&p, blocks[got], 3))
+			break;
+	KASSERT_EQ(got, 7);
+	for (unsigned i = 0; i < 7; i++)
+		for (unsigned j = 0; j < 8; j++)
+			KEXPECT_EQ(pmm_free(&p, blocks[i] + FRAME(j)), 0);
+	KEXPECT_EQ(p.cached, PMM_CACHE);
+	paddr_t big;
+	KEXPECT_EQ(pmm_alloc_block(&p, 5, &big), 0);    /* drained and merged on demand */
+	KEXPECT_EQ(p.cached, 0);
+	KEXPECT_EQ(pmm_free_block(&p, big, 5), 0);
 	KEXPECT_EQ(p.free_frames, 72);
 	KEXPECT_EQ(pmm_check(&p), 0);
 }
@@ -384,6 +425,7 @@ static void take_everything(unsigned order)
 	paddr_t pa;
 
 	KASSERT_LE(env->span, sizeof(taken) * 8);
+	pmm_drain_cache(env);
 	pmm_get_stats(env, &before);
 	while (pmm_alloc_block(env, order, &pa) == 0) {
 		uint64_t i = (pa >> MMK_PAGE_SHIFT) - env->base_pfn;
@@ -418,6 +460,7 @@ static void take_everything(unsigned order)
 			outside++;
 	}
 	KEXPECT_EQ(outside, 0);
+	pmm_drain_cache(env);
 	pmm_get_stats(env, &after);
 	KEXPECT_TRUE(stats_equal(&before, &after));
 	KEXPECT_EQ(pmm_check(env), 0);

@@ -10,6 +10,12 @@
  *   over the span from the lowest to the highest usable frame (holes included: 36 MiB
  *   for QEMU's 8 GiB map, whose span is 9 GiB). Spans up to 2^32 frames (16 TiB).
  *
+ * Single frames: a freed frame first goes to a small cache (PMM_CACHE frames, LIFO) in
+ * front of the buddy lists, and pmm_alloc takes from it first, so an alloc/free loop
+ * does not split a large block down and merge it back every time (Linux's per-CPU page
+ * lists do the same). When a block allocation finds no block, the cache is drained
+ * into the lists and it tries again; pmm_drain_cache does it on demand.
+ *
  * Blocks: pmm_alloc_block returns the first frame of 2^order frames aligned to
  * 2^order * 4 KiB in physical address. The block carries one reference count (on its
  * first frame); pmm_ref adds a reference, pmm_free_block drops one and returns the block
@@ -32,6 +38,7 @@
 struct pmm_frame; /* private to core/pmm.c */
 
 #define PMM_NONE UINT32_MAX /* end of a free list */
+#define PMM_CACHE 32        /* free single frames kept out of the buddy lists */
 
 struct pmm {
 	uint64_t base_pfn;         /* first frame number covered by frames[] */
@@ -40,13 +47,16 @@ struct pmm {
 	uint32_t free_head[PMM_MAX_ORDER + 1]; /* index of the first free block, or PMM_NONE */
 	uint64_t free_blocks[PMM_MAX_ORDER + 1];
 	uint64_t total_frames;     /* usable frames owned */
-	uint64_t free_frames;
+	uint64_t free_frames;      /* in the lists and in the cache */
 	uint64_t fail_after;       /* test hook, see pmm_inject_failure; 0 = off */
+	uint32_t cache[PMM_CACHE]; /* frame indexes of cached free single frames */
+	unsigned cached;
 };
 
 struct pmm_stats {
 	uint64_t total_frames;    /* usable frames the PMM owns */
-	uint64_t free_frames;     /* of which free now */
+	uint64_t free_frames;     /* of which free now (cached ones included) */
+	uint64_t cached_frames;   /* free single frames in the cache, not in free_blocks */
 	uint64_t reserved_frames; /* frames in the span it does not own */
 	uint64_t metadata_bytes;
 	uint64_t free_blocks[PMM_MAX_ORDER + 1]; /* free blocks per order */
@@ -110,6 +120,9 @@ int pmm_split_block(struct pmm *pmm, paddr_t pa, unsigned order);
 bool pmm_owns(const struct pmm *pmm, paddr_t pa);
 
 void pmm_get_stats(const struct pmm *pmm, struct pmm_stats *stats);
+
+/* Returns every cached single frame to the buddy lists (merging as it goes). */
+void pmm_drain_cache(struct pmm *pmm);
 
 /*
  * Validates every invariant (free lists consistent with frame states, blocks aligned
