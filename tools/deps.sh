@@ -6,7 +6,7 @@ set -eu
 need=""
 command -v clang >/dev/null 2>&1 || need="$need clang"
 command -v ld.lld >/dev/null 2>&1 || need="$need lld"
-command -v llvm-objcopy >/dev/null 2>&1 || need="$need llvm"
+command -v llvm-ar >/dev/null 2>&1 || need="$need llvm"
 command -v make >/dev/null 2>&1 || need="$need make"
 command -v prove >/dev/null 2>&1 || need="$need perl"
 command -v timeout >/dev/null 2>&1 || need="$need coreutils"
