@@ -14,7 +14,6 @@ BUILD := build
 
 CC := clang
 LD := ld.lld
-OBJCOPY := llvm-objcopy
 
 export MEM QEMU_ARGS
 PROVE_FLAGS ?= -j2
