@@ -119,6 +119,7 @@ int arch_vm_start(struct pmm *pmm, struct boot_info *b)
 		.kernel_size = (uintptr_t)_kernel_end - ((uintptr_t)_kernel_phys_start + KERNEL_VMA),
 		.window_limit = direct_window_limit(&b->memmap),
 		.phys_to_virt = arch_phys_to_virt,
+		.memmap = &b->memmap,
 	};
 	int err = mmu_init(&the_mmu, pmm, &mb);
 	if (err)

@@ -211,7 +211,7 @@ int sim_machine_boot(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool p
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
 	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
-	struct mmu_boot boot = {MMK_MIB, 0xC0100000u, MMK_MIB, 2 * MMK_MIB, sim_phys};
+	struct mmu_boot boot = {MMK_MIB, 0xC0100000u, MMK_MIB, 2 * MMK_MIB, sim_phys, &m->map};
 	return mmu_init(&m->mmu, &m->pmm, &boot);
 }
 

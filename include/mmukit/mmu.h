@@ -37,6 +37,7 @@
 #include <mmukit/types.h>
 
 struct pmm;
+struct mmk_memmap;
 
 /* Portable protection: what an access may do. READ is implied by WRITE and EXEC. */
 #define MMK_PROT_READ 0x01u
@@ -104,6 +105,7 @@ struct mmu_boot {
 	vsize_t kernel_size;
 	paddr_t window_limit; /* physical memory [0, window_limit) the kernel reaches directly */
 	void *(*phys_to_virt)(paddr_t pa); /* the boot's early window, used during mmu_init */
+	const struct mmk_memmap *memmap;   /* what RAM there is (a direct map covers it) */
 };
 
 /*

@@ -62,6 +62,7 @@ KTEST(kheap, large_objects_take_whole_pages_and_give_them_back)
 	struct pmm *pmm = ktest_env_pmm();
 	kheap_init(&heap, ktest_env_kvm());
 	uint64_t free_before = pmm->free_frames;
+	uint64_t tables_before = ktest_env_mmu()->kernel.table_pages;
 	void *p = kheap_alloc(&heap, 3 * MMK_PAGE_SIZE);
 	KASSERT_TRUE(p != NULL);
 	KEXPECT_EQ(heap.stats.pages, 4); /* the header needs a fourth */
@@ -71,8 +72,9 @@ KTEST(kheap, large_objects_take_whole_pages_and_give_them_back)
 	KEXPECT_TRUE(holds(p, 3 * MMK_PAGE_SIZE, 7));
 	KEXPECT_EQ(kheap_free(&heap, p), 0);
 	KEXPECT_EQ(heap.stats.pages, 0);
-	/* All frames back but at most one new kernel page table (kept). */
-	KEXPECT_LE(free_before - pmm->free_frames, 1);
+	/* All frames back but new kernel page tables (kept: every space shares them). */
+	KEXPECT_EQ(free_before - pmm->free_frames,
+		   ktest_env_mmu()->kernel.table_pages - tables_before);
 }
 
 KTEST(kheap, empty_slab_pages_go_back_to_the_pmm)
@@ -172,6 +174,7 @@ KTEST(kheap, churn_keeps_every_object_intact)
 	kheap_init(&heap, ktest_env_kvm());
 	struct kheap *kernel_heap = kheap_set_default(&heap);
 	uint64_t free_before = pmm->free_frames;
+	uint64_t tables_before = ktest_env_mmu()->kernel.table_pages;
 	unsigned steps = ktest_scale(20000, 4000), damaged = 0, refused = 0;
 	rng = 0x2545F4914F6CDD1Dull;
 	for (unsigned i = 0; i < 256; i++)
@@ -203,7 +206,8 @@ KTEST(kheap, churn_keeps_every_object_intact)
 	KEXPECT_LE(heap.stats.pages, KHEAP_CLASSES); /* at most the kept empty pages */
 	KEXPECT_EQ(kheap_check(&heap), 0);
 	/* Every frame back but the kept pages and kernel page tables made on the way. */
-	KEXPECT_LE(free_before - pmm->free_frames, heap.stats.pages + 4);
+	KEXPECT_EQ(free_before - pmm->free_frames,
+		   heap.stats.pages + ktest_env_mmu()->kernel.table_pages - tables_before);
 	ktest_log("%u steps, %llu pages kept", steps, (unsigned long long)heap.stats.pages);
 	kheap_set_default(kernel_heap);
 }

@@ -1,0 +1,24 @@
+/*
+ * The x86_64 MMU backend's access to the machine: instructions in the kernel
+ * (arch/x86_64/cpu.c), a simulated CPU in the host tests (hosted/x86_64/sim.c).
+ * Tables are reached through the direct map of physical memory (HHDM).
+ */
+#ifndef MMUKIT_ARCH_X86_64_CPU_H
+#define MMUKIT_ARCH_X86_64_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A pointer to physical address pa (the HHDM in a kernel), valid to the end of its page. */
+void *x86_64_phys(uint64_t pa);
+
+uint64_t x86_64_read_cr3(void);
+void x86_64_write_cr3(uint64_t cr3);  /* flushes non-global entries */
+void x86_64_invlpg(uint64_t va);      /* SDM Vol 3A 4.10.4.1 */
+void x86_64_flush_tlb_global(void);   /* everything, global entries too */
+bool x86_64_has_1g_pages(void);       /* CPUID.80000001H:EDX bit 26 */
+bool x86_64_has_nx(void);             /* CPUID.80000001H:EDX bit 20 (and EFER.NXE set) */
+bool x86_64_has_pge(void);            /* CPUID.1:EDX bit 13 */
+void x86_64_enable_pge(void);
+
+#endif

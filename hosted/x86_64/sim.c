@@ -1,0 +1,180 @@
+/* The simulated x86_64 (see sim.h) and arch/x86_64/cpu.h over it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmukit/services.h>
+
+#include "cpu.h"
+#include "sim.h"
+
+struct sim_x86_64 sim64;
+
+void *sim64_phys(paddr_t pa)
+{
+	MMK_ASSERT(pa < sim64.ram_size);
+	return sim64.ram + pa;
+}
+
+static struct sim64_tlb_entry *tlb_lookup(uint64_t va)
+{
+	struct sim64_tlb_entry *set = &sim64.tlb[((va >> 12) % SIM64_TLB_SETS) * SIM64_TLB_WAYS];
+	for (unsigned i = 0; i < SIM64_TLB_WAYS; i++)
+		if (set[i].valid && (va & ~0xFFFull) == set[i].vpage)
+			return &set[i];
+	struct sim64_tlb_entry *large = &sim64.tlb[SIM64_TLB_SETS * SIM64_TLB_WAYS];
+	for (unsigned i = 0; i < SIM64_TLB_LARGE; i++)
+		if (large[i].valid && (va & ~(large[i].size - 1)) == large[i].vpage)
+			return &large[i];
+	return NULL;
+}
+
+static struct sim64_tlb_entry *tlb_victim(uint64_t va, uint64_t size)
+{
+	if (size == 4096) {
+		unsigned set = (unsigned)((va >> 12) % SIM64_TLB_SETS);
+		return &sim64.tlb[set * SIM64_TLB_WAYS + sim64.victim[set]++ % SIM64_TLB_WAYS];
+	}
+	return &sim64.tlb[SIM64_TLB_SETS * SIM64_TLB_WAYS +
+			  sim64.victim[SIM64_TLB_SETS]++ % SIM64_TLB_LARGE];
+}
+
+bool sim64_translate(uint64_t va, bool write, uint64_t *pa)
+{
+	struct sim64_tlb_entry *e = tlb_lookup(va);
+	if (e) {
+		if (write && !e->writable)
+			return false;
+		*pa = e->pa + (va & (e->size - 1));
+		return true;
+	}
+	struct ref64_translation t;
+	if (!ref64_walk(sim64.ram, sim64.ram_size, sim64.cr3, sim64.has_nx, va, &t))
+		return false;
+	if (write && !t.writable)
+		return false;
+	e = tlb_victim(va, t.page_size);
+	*e = (struct sim64_tlb_entry){true, va & ~(t.page_size - 1), t.page_size,
+				      t.pa & ~(t.page_size - 1), t.writable, t.user,
+				      t.global && sim64.pge_enabled};
+	*pa = t.pa;
+	return true;
+}
+
+static bool entry_stale(const struct sim64_tlb_entry *e)
+{
+	/* Check each 4 KiB of it (up to 16 samples for a large entry, its edges included). */
+	uint64_t step = e->size > 4096 ? e->size / 16 : 4096;
+	for (uint64_t off = 0; off < e->size; off += step) {
+		uint64_t at = e->vpage + off;
+		struct ref64_translation t;
+		if (!ref64_walk(sim64.ram, sim64.ram_size, sim64.cr3, sim64.has_nx, at, &t))
+			return true;
+		if ((t.pa & ~0xFFFull) != e->pa + off || (e->writable && !t.writable) ||
+		    (e->user && !t.user))
+			return true;
+	}
+	return false;
+}
+
+unsigned sim64_stale_tlb_entries(bool print)
+{
+	unsigned stale = 0;
+	for (unsigned i = 0; i < SIM64_TLB_ENTRIES; i++) {
+		const struct sim64_tlb_entry *e = &sim64.tlb[i];
+		if (e->valid && entry_stale(e)) {
+			stale++;
+			if (print)
+				mmk_printf("    # stale TLB entry: va 0x%llx -> pa 0x%llx\n",
+					   (unsigned long long)e->vpage, (unsigned long long)e->pa);
+		}
+	}
+	return stale;
+}
+
+/* ------------------------------------------------------------ arch/x86_64/cpu.h */
+
+void *x86_64_phys(uint64_t pa)
+{
+	return sim64_phys(pa);
+}
+
+uint64_t x86_64_read_cr3(void)
+{
+	return sim64.cr3;
+}
+
+void x86_64_write_cr3(uint64_t cr3)
+{
+	sim64.cr3 = cr3;
+	sim64.cr3_loads++;
+	for (unsigned i = 0; i < SIM64_TLB_ENTRIES; i++)
+		if (!sim64.tlb[i].global)
+			sim64.tlb[i].valid = false;
+}
+
+void x86_64_invlpg(uint64_t va)
+{
+	struct sim64_tlb_entry *e;
+	sim64.invlpgs++;
+	while ((e = tlb_lookup(va)) != NULL)
+		e->valid = false;
+}
+
+void x86_64_flush_tlb_global(void)
+{
+	sim64.global_flushes++;
+	for (unsigned i = 0; i < SIM64_TLB_ENTRIES; i++)
+		sim64.tlb[i].valid = false;
+}
+
+bool x86_64_has_1g_pages(void)
+{
+	return sim64.has_1g;
+}
+
+bool x86_64_has_nx(void)
+{
+	return sim64.has_nx;
+}
+
+bool x86_64_has_pge(void)
+{
+	return sim64.has_pge;
+}
+
+void x86_64_enable_pge(void)
+{
+	sim64.pge_enabled = true;
+}
+
+/* ------------------------------------------------------------ the machine */
+
+int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g, bool has_nx)
+{
+	free(sim64.ram);
+	memset(&sim64, 0, sizeof(sim64));
+	sim64.ram = calloc(1, ram_bytes);
+	MMK_ASSERT(sim64.ram != NULL);
+	sim64.ram_size = ram_bytes;
+	sim64.has_1g = has_1g;
+	sim64.has_nx = has_nx;
+	sim64.has_pge = true;
+	memmap_init(&m->map);
+	MMK_ASSERT(memmap_add(&m->map, 0, ram_bytes, MMK_MEM_USABLE) == 0);
+	MMK_ASSERT(memmap_set(&m->map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);
+	MMK_ASSERT(memmap_set(&m->map, MMK_MIB, MMK_MIB, MMK_MEM_KERNEL) == 0);
+	size_t meta = pmm_metadata_size(&m->map);
+	m->meta = malloc(meta);
+	MMK_ASSERT(m->meta != NULL);
+	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
+	struct mmu_boot boot = {MMK_MIB, 0xFFFFFFFF80100000ull, MMK_MIB, 0, sim64_phys, &m->map};
+	return mmu_init(&m->mmu, &m->pmm, &boot);
+}
+
+void sim64_machine_free(struct sim64_machine *m)
+{
+	free(m->meta);
+	m->meta = NULL;
+	free(sim64.ram);
+	memset(&sim64, 0, sizeof(sim64));
+}

@@ -1,0 +1,249 @@
+/*
+ * The x86_64 MMU backend (arch/x86_64/mmu.c) on a simulated x86_64
+ * (hosted/x86_64/sim.c), checked against the reference 4-level walk
+ * (hosted/x86_64/refmmu.c) and the simulated TLB.
+ */
+#include <mmukit/errno.h>
+#include <mmukit/ktest.h>
+#include <mmukit/mmu.h>
+#include <mmukit/pmm.h>
+
+#include "sim.h"
+
+#define RW (MMK_PROT_READ | MMK_PROT_WRITE)
+#define URW (RW | MMK_PROT_USER)
+#define K4 0x1000ull
+#define M2 0x200000ull
+#define G1 0x40000000ull
+#define UVA 0x0000004000000000ull /* a PML4 slot of its own */
+#define HHDM 0xFFFF800000000000ull
+
+static struct sim64_machine m;
+
+static bool walk(const struct mmu_space *s, uint64_t va, struct ref64_translation *t)
+{
+	return ref64_walk(sim64.ram, sim64.ram_size, s->root, sim64.has_nx, va, t);
+}
+
+static bool agrees(const struct mmu_space *s, uint64_t va)
+{
+	struct ref64_translation t;
+	struct mmu_mapping q;
+	bool present = walk(s, va, &t);
+	int err = mmu_query(s, va, &q);
+	if (!present)
+		return err == -MMK_ENOENT;
+	return err == 0 && q.pa + (va - q.va) == t.pa && (1ull << q.page_shift) == t.page_size &&
+	       !!(q.flags & MMK_PROT_WRITE) == t.writable && !!(q.flags & MMK_PROT_USER) == t.user &&
+	       !!(q.flags & MMK_PROT_EXEC) == t.executable;
+}
+
+KTEST(mmu_x86_64, init_maps_ram_in_the_hhdm_with_the_largest_pages)
+{
+	for (int has_1g = 0; has_1g <= 1; has_1g++) {
+		KASSERT_EQ(sim64_machine_boot(&m, 2 * G1, has_1g, true), 0);
+		struct mmu_space *k = &m.mmu.kernel;
+		struct mmu_mapping q;
+		KEXPECT_EQ(sim64.cr3, k->root);
+		KASSERT_EQ(mmu_query(k, HHDM + G1 + 12345, &q), 0);
+		KEXPECT_EQ(q.pa, has_1g ? G1 : G1 + 0);
+		KEXPECT_EQ(q.page_shift, has_1g ? 30 : 21);
+		KEXPECT_TRUE(agrees(k, HHDM + G1 + 12345));
+		KEXPECT_FALSE(q.flags & MMK_PROT_EXEC);  /* NX on the direct map */
+		KEXPECT_TRUE(q.flags & MMK_PROT_GLOBAL);
+		KASSERT_EQ(mmu_query(k, 0xFFFFFFFF80100000ull, &q), 0); /* the image */
+		KEXPECT_EQ(q.pa, 0x100000);
+		KEXPECT_TRUE(q.flags & MMK_PROT_EXEC);
+		KEXPECT_EQ(mmu_query(k, 0x100000, &q), -MMK_ENOENT);   /* no identity map */
+		KEXPECT_EQ(mmu_query(k, HHDM + 2 * G1, &q), -MMK_ENOENT); /* beyond RAM */
+		KEXPECT_EQ(mmu_page_shifts(&m.mmu) & (1u << 30), has_1g ? 1u << 30 : 0);
+		KEXPECT_EQ(pmm_refcount(&m.pmm, k->root), 1);
+		sim64_machine_free(&m);
+	}
+}
+
+KTEST(mmu_x86_64, map_query_unmap_with_every_page_size)
+{
+	struct mmu_space u;
+	struct mmu_mapping q;
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true), 0);
+	uint64_t before = m.pmm.free_frames;
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	KEXPECT_EQ(mmu_map(&u, UVA, G1, G1, URW, 0), 0);           /* one 1 GiB page */
+	KEXPECT_EQ(mmu_map(&u, UVA + G1 + M2 - K4, 2 * G1 - K4, M2 + K4, URW, 0), 0); /* 4K + 2M */
+	KASSERT_EQ(mmu_query(&u, UVA + 5, &q), 0);
+	KEXPECT_EQ(q.page_shift, 30);
+	KASSERT_EQ(mmu_query(&u, UVA + G1 + M2 - K4, &q), 0);
+	KEXPECT_EQ(q.page_shift, 12);
+	KASSERT_EQ(mmu_query(&u, UVA + G1 + M2 + 7, &q), 0);
+	KEXPECT_EQ(q.page_shift, 21);
+	KEXPECT_EQ(q.pa, 2 * G1);
+	for (uint64_t va = UVA + G1 - K4; va < UVA + G1 + 3 * M2; va += K4)
+		if (!agrees(&u, va))
+			KEXPECT_TRUE(agrees(&u, va));
+	KEXPECT_EQ(mmu_map(&u, UVA + 4 * G1, 0x800000, K4, MMK_PROT_READ | MMK_PROT_USER |
+			   MMK_PROT_EXEC, 12), 0);
+	KASSERT_EQ(mmu_query(&u, UVA + 4 * G1, &q), 0);
+	KEXPECT_TRUE(q.flags & MMK_PROT_EXEC);
+	KEXPECT_TRUE(agrees(&u, UVA + 4 * G1));
+	KEXPECT_EQ(mmu_unmap(&u, UVA, G1, false), 0);
+	KEXPECT_EQ(mmu_unmap(&u, UVA + G1 + M2 - K4, M2 + K4, false), 0);
+	KEXPECT_EQ(mmu_unmap(&u, UVA + 4 * G1, K4, false), 0);
+	KEXPECT_EQ(u.table_pages, 0);                              /* emptied tables went back */
+	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	KEXPECT_EQ(m.pmm.free_frames, before);
+	sim64_machine_free(&m);
+}
+
+KTEST(mmu_x86_64, partial_unmap_and_protect_split_large_pages)
+{
+	struct mmu_space u;
+	struct mmu_mapping q;
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	KASSERT_EQ(mmu_map(&u, UVA, G1, G1, URW, 30), 0);
+	uint64_t free_before = m.pmm.free_frames;
+	KEXPECT_EQ(mmu_unmap(&u, UVA + 3 * M2 + 5 * K4, K4, false), 0); /* 1G -> 2M -> 4K */
+	KEXPECT_EQ(free_before - m.pmm.free_frames, 2);
+	KEXPECT_EQ(mmu_query(&u, UVA + 3 * M2 + 5 * K4, &q), -MMK_ENOENT);
+	KASSERT_EQ(mmu_query(&u, UVA + 3 * M2 + 6 * K4, &q), 0);
+	KEXPECT_EQ(q.page_shift, 12);
+	KEXPECT_EQ(q.pa, G1 + 3 * M2 + 6 * K4);
+	KASSERT_EQ(mmu_query(&u, UVA + 9 * M2, &q), 0);
+	KEXPECT_EQ(q.page_shift, 21);
+	KEXPECT_EQ(mmu_protect(&u, UVA + 4 * M2, M2, MMK_PROT_READ | MMK_PROT_USER), 0); /* whole 2M */
+	KASSERT_EQ(mmu_query(&u, UVA + 4 * M2 + 77, &q), 0);
+	KEXPECT_FALSE(q.flags & MMK_PROT_WRITE);
+	KEXPECT_EQ(q.page_shift, 21);
+	for (uint64_t va = UVA; va < UVA + 12 * M2; va += K4)
+		if (!agrees(&u, va))
+			KEXPECT_TRUE(agrees(&u, va));
+	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	sim64_machine_free(&m);
+}
+
+KTEST(mmu_x86_64, bad_input_is_refused_and_changes_nothing)
+{
+	struct mmu_space u;
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, false, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	KASSERT_EQ(mmu_map(&u, UVA, 0x800000, 2 * K4, URW, 0), 0);
+	uint64_t frames = m.pmm.free_frames;
+	KEXPECT_EQ(mmu_map(&u, UVA + 8, 0x900000, K4, URW, 0), -MMK_EALIGN);
+	KEXPECT_EQ(mmu_map(&u, UVA + M2, 0x900000, M2, URW, 21), -MMK_EALIGN);
+	KEXPECT_EQ(mmu_map(&u, UVA, 0, G1, URW, 30), -MMK_EINVAL);          /* no 1 GiB pages */
+	KEXPECT_EQ(mmu_map(&u, UVA + 8 * K4, 0x900000, K4, URW, 22), -MMK_EINVAL);
+	KEXPECT_EQ(mmu_map(&u, 0, 0x900000, K4, URW, 0), -MMK_ERANGE);       /* page 0 */
+	KEXPECT_EQ(mmu_map(&u, 0x00007FFFFFFFF000ull, 0x900000, 2 * K4, URW, 0), -MMK_ERANGE);
+	KEXPECT_EQ(mmu_map(&u, HHDM, 0x900000, K4, RW, 0), -MMK_ERANGE);     /* kernel half */
+	KEXPECT_EQ(mmu_map(&u, UVA - K4, 0x900000, 2 * K4, URW, 0), -MMK_EEXIST);
+	KEXPECT_EQ(mmu_map(&m.mmu.kernel, 0xFFFFC00000000000ull, 0x900000, K4, URW, 0), -MMK_EPERM);
+	KEXPECT_EQ(mmu_unmap(&u, UVA, 3 * K4, false), -MMK_ENOENT);
+	KEXPECT_EQ(mmu_protect(&u, UVA, 3 * K4, MMK_PROT_READ), -MMK_ENOENT);
+	KEXPECT_EQ(mmu_protect(&u, UVA, K4, 0x8000), -MMK_EINVAL);
+	KEXPECT_EQ(mmu_space_destroy(m.mmu.active, false), -MMK_EINVAL);
+	KEXPECT_EQ(m.pmm.free_frames, frames);
+	KEXPECT_TRUE(agrees(&u, UVA) && agrees(&u, UVA + K4) && agrees(&u, UVA + 2 * K4));
+	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	sim64_machine_free(&m);
+}
+
+KTEST(mmu_x86_64, out_of_memory_at_every_allocation_rolls_back)
+{
+	struct mmu_space u;
+	struct mmu_mapping q;
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	unsigned failures = 0, tries = 0;
+	for (uint64_t nth = 1;; nth++, tries++) {
+		uint64_t frames = m.pmm.free_frames;
+		pmm_inject_failure(&m.pmm, nth);
+		/* Three PTs (the end of one 2 MiB slot, a whole slot, the start of the next)
+		 * under a fresh PDPT and PD: 5 tables, 5 allocation points. */
+		int err = mmu_map(&u, UVA + M2 - K4, 0x800000, 2 * K4 + M2, URW, 12);
+		pmm_inject_failure(&m.pmm, 0);
+		if (err == 0)
+			break;
+		if (err != -MMK_ENOMEM || m.pmm.free_frames != frames ||
+		    mmu_query(&u, UVA + M2, &q) != -MMK_ENOENT || u.table_pages != 0)
+			failures++;
+	}
+	KEXPECT_EQ(tries, 5);
+	KEXPECT_EQ(failures, 0);
+	KASSERT_EQ(mmu_map(&u, UVA + 4 * G1, G1, G1, URW, 30), 0);
+	for (uint64_t nth = 1; nth <= 2; nth++) {
+		uint64_t frames = m.pmm.free_frames;
+		pmm_inject_failure(&m.pmm, nth);
+		KEXPECT_EQ(mmu_unmap(&u, UVA + 4 * G1 + K4, K4, false), -MMK_ENOMEM);
+		pmm_inject_failure(&m.pmm, 0);
+		KEXPECT_EQ(m.pmm.free_frames, frames);
+		KASSERT_EQ(mmu_query(&u, UVA + 4 * G1 + K4, &q), 0);
+		KEXPECT_EQ(q.page_shift, 30); /* still whole */
+	}
+	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	sim64_machine_free(&m);
+}
+
+KTEST(mmu_x86_64, tlb_entries_are_invalidated_and_kernel_entries_shared)
+{
+	struct mmu_space a, b;
+	uint64_t pa;
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &a), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &b), 0);
+	mmu_activate(&a);
+	KASSERT_EQ(mmu_map(&a, UVA, 0x800000, 64 * K4, URW, 0), 0);
+	for (unsigned i = 0; i < 64; i++)
+		KEXPECT_TRUE(sim64_translate(UVA + i * K4, true, &pa));
+	KEXPECT_EQ(mmu_protect(&a, UVA, 4 * K4, MMK_PROT_READ | MMK_PROT_USER), 0);
+	KEXPECT_EQ(mmu_unmap(&a, UVA + 8 * K4, 2 * K4, false), 0);
+	KEXPECT_EQ(mmu_unmap(&a, UVA + 16 * K4, 48 * K4, false), 0); /* full flush */
+	KEXPECT_EQ(sim64_stale_tlb_entries(true), 0);
+	/* A new kernel PML4 entry while a is active shows in every space. */
+	KASSERT_EQ(mmu_map(&m.mmu.kernel, 0xFFFFD00000000000ull, 0x900000, K4,
+			   RW | MMK_PROT_GLOBAL, 0), 0);
+	struct ref64_translation t;
+	KEXPECT_TRUE(walk(&b, 0xFFFFD00000000000ull, &t) && t.pa == 0x900000);
+	KEXPECT_TRUE(sim64_translate(0xFFFFD00000000000ull, false, &pa));
+	KEXPECT_EQ(mmu_unmap(&m.mmu.kernel, 0xFFFFD00000000000ull, K4, false), 0);
+	KEXPECT_EQ(sim64_stale_tlb_entries(true), 0);
+	KEXPECT_FALSE(walk(&b, 0xFFFFD00000000000ull, &t));
+	mmu_activate(&m.mmu.kernel);
+	KEXPECT_EQ(mmu_space_destroy(&a, false), 0);
+	KEXPECT_EQ(mmu_space_destroy(&b, false), 0);
+	sim64_machine_free(&m);
+}
+
+static int count_mapping(void *ctx, const struct mmu_mapping *mp)
+{
+	(*(unsigned *)ctx)++;
+	return mp->page_shift == 30 ? 7 : 0;
+}
+
+KTEST(mmu_x86_64, walk_frames_and_pointers)
+{
+	struct mmu_space u;
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	KASSERT_EQ(mmu_map(&u, UVA, 0x800000, 3 * K4, URW, 0), 0);
+	KASSERT_EQ(mmu_map(&u, UVA + G1, G1, G1, URW, 0), 0);
+	unsigned n = 0;
+	KEXPECT_EQ(mmu_walk(&u, 0, 0x0000800000000000ull, count_mapping, &n), 7);
+	KEXPECT_EQ(n, 4);
+	mmu_print_walk(&u, UVA + K4);
+	paddr_t a, b;
+	KASSERT_EQ(pmm_alloc(&m.pmm, &a), 0);
+	KASSERT_EQ(pmm_alloc(&m.pmm, &b), 0);
+	uint8_t *pa = sim64_phys(a), *pb = sim64_phys(b);
+	for (unsigned i = 0; i < 4096; i++)
+		pa[i] = (uint8_t)(i * 3);
+	mmu_copy_frame(&m.mmu, b, a);
+	KEXPECT_EQ(pb[4095], (uint8_t)(4095 * 3));
+	mmu_zero_frame(&m.mmu, a);
+	KEXPECT_EQ(pa[100], 0);
+	/* A kernel address through the direct map, as the heap reaches its pages. */
+	uint8_t *k = mmu_kernel_pointer(&m.mmu, HHDM + b + 10);
+	KEXPECT_TRUE(k == pb + 10);
+	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	sim64_machine_free(&m);
+}
