@@ -96,8 +96,9 @@ KERNEL_CFLAGS := $(COMMON_CFLAGS) -O2 -ffreestanding -nostdlibinc -fno-builtin \
 	$(ARCH_CFLAGS)
 # A kernel runs the VM layer once its arch.mk says ARCH_KERNEL_VM := yes (the backend
 # can exist, and be tested on the host, before the kernel boots onto it).
-KERNEL_VM_SRCS := $(if $(ARCH_KERNEL_VM),$(VM_LAYER_SRCS) $(VM_TEST_SRCS),kernel/vm_none.c)
-KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) $(filter-out kernel/vm_none.c,$(wildcard lib/*.c kernel/*.c)) \
+KERNEL_VM_SRCS := $(if $(ARCH_KERNEL_VM),$(VM_LAYER_SRCS) $(VM_TEST_SRCS) kernel/vm.c,kernel/vm_none.c)
+KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) \
+	$(filter-out kernel/vm_none.c kernel/vm.c,$(wildcard lib/*.c kernel/*.c)) \
 	$(TEST_SRCS) \
 	$(KERNEL_VM_SRCS) \
 	$(wildcard tests/kernel-$(ARCH)/test_*.c) $(wildcard bench/kernel-$(ARCH)/*.c) \

@@ -266,6 +266,36 @@ int pmm_alloc(struct pmm *pmm, paddr_t *pa)
 	return pmm_alloc_block(pmm, 0, pa);
 }
 
+int pmm_alloc_below(struct pmm *pmm, paddr_t limit, paddr_t *pa)
+{
+	uint64_t limit_pfn = limit >> MMK_PAGE_SHIFT;
+	for (unsigned i = 0; i < pmm->cached; i++) {
+		uint32_t idx = pmm->cache[i];
+		if (pmm->base_pfn + idx < limit_pfn) {
+			pmm->cache[i] = pmm->cache[--pmm->cached];
+			pmm->free_frames--;
+			take_frame(pmm, idx, 0, pa);
+			return 0;
+		}
+	}
+	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++) {
+		for (uint32_t idx = pmm->free_head[k]; idx != PMM_NONE; idx = pmm->frames[idx].next) {
+			if (pmm->base_pfn + idx >= limit_pfn)
+				continue;
+			if (injected_failure(pmm))
+				return -MMK_ENOMEM;
+			list_remove(pmm, idx);
+			while (k > 0) { /* keep the lowest frame: split, freeing upper halves */
+				k--;
+				list_push(pmm, idx + (uint32_t)frames_in_order(k), k);
+			}
+			take_frame(pmm, idx, 0, pa);
+			return 0;
+		}
+	}
+	return -MMK_ENOMEM;
+}
+
 /*
  * Finds the allocated block head for pa, checking everything a caller can get wrong.
  * order < 0 means "any order".

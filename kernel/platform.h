@@ -41,6 +41,15 @@ _Noreturn void arch_exit(int status);
 struct pmm;
 int arch_vm_start(struct pmm *pmm, struct boot_info *boot);
 
+/*
+ * kernel/vm.c, for machines whose kernel runs on mmukit's tables: mmu_init from the boot
+ * state, then the heap/MMIO window [window_base, window_top), the kernel heap (kmalloc)
+ * and the VM with its fault handler and reporter. Returns mmu_init's error.
+ */
+struct mmu_boot;
+int kernel_vm_start(struct pmm *pmm, const struct mmu_boot *boot, vaddr_t window_base,
+		    vaddr_t window_top);
+
 /* The kernel's MMU state once arch_vm_start succeeded; NULL where there is none yet. */
 struct mmu;
 struct mmu *kernel_mmu(void);

@@ -256,6 +256,29 @@ KTEST(pmm, freed_single_frames_are_cached_in_front_of_the_lists)
 	KEXPECT_EQ(pmm_check(&p), 0);
 }
 
+KTEST(pmm, frames_below_a_limit)
+{
+	paddr_t pa, held[8];
+	memmap_init(&map);
+	memmap_add(&map, FRAME(16), FRAME(48), MMK_MEM_USABLE); /* frames 16..63 */
+	KASSERT_EQ(build(), 0);
+	/* Take the low ones away first: only the frame pool above 32 is left low-ish. */
+	for (unsigned i = 0; i < 8; i++)
+		KASSERT_EQ(pmm_alloc_below(&p, FRAME(24), &held[i]), 0);
+	KEXPECT_EQ(pmm_alloc_below(&p, FRAME(24), &pa), -MMK_ENOMEM); /* 16..23 all taken */
+	unsigned below = 0;
+	for (unsigned i = 0; i < 8; i++)
+		below += held[i] < FRAME(24);
+	KEXPECT_EQ(below, 8);
+	KEXPECT_EQ(pmm_alloc_below(&p, FRAME(40), &pa), 0);
+	KEXPECT_LT(pa, FRAME(40));
+	KEXPECT_EQ(pmm_free(&p, pa), 0);       /* to the cache */
+	KEXPECT_EQ(pmm_alloc_below(&p, FRAME(40), &pa), 0); /* from the cache */
+	KEXPECT_LT(pa, FRAME(40));
+	KEXPECT_EQ(pmm_check(&p), 0);
+	KEXPECT_EQ(p.free_frames, 48 - 9);
+}
+
 KTEST(pmm, injected_failure_hits_the_nth_allocation)
 {
 	paddr_t a, b, c;

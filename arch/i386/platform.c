@@ -7,10 +7,7 @@
  * RAM at or above 4 GiB is marked unreachable: without PAE a 32-bit kernel cannot map it.
  */
 #include <mmukit/errno.h>
-#include <mmukit/kheap.h>
-#include <mmukit/kvm.h>
 #include <mmukit/mmu.h>
-#include <mmukit/vm.h>
 #include <mmukit/services.h>
 
 #include <mmukit/ktest.h>
@@ -25,12 +22,6 @@
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
 static struct boot_info boot;
-static struct mmu the_mmu;
-static struct kvm the_kvm;
-static struct kheap the_heap;
-static struct vm the_vm;
-static bool vm_started;
-
 #define KVM_TOP 0xFF400000u /* below the backend's windows (arch/i386/mmu.c) */
 
 void i386_boot_main(uint32_t magic, uint32_t info_pa);
@@ -57,28 +48,8 @@ static void reserve_multiboot_data(uint32_t info_pa, const struct multiboot_info
 	}
 }
 
-struct mmu *kernel_mmu(void)
-{
-	return vm_started ? &the_mmu : NULL;
-}
-
 int i386_probe_read32(uint32_t addr, uint32_t *out);
 int i386_probe_write32(uint32_t addr, uint32_t value);
-
-unsigned ktest_env_stale_tlb_entries(void)
-{
-	return 0; /* the real TLB cannot be inspected; the host simulator checks this */
-}
-
-void *ktest_env_malloc(size_t size)
-{
-	return kmalloc(size);
-}
-
-int ktest_env_free(void *ptr)
-{
-	return kfree(ptr);
-}
 
 int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
 {
@@ -86,14 +57,10 @@ int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
 		     : i386_probe_read32((uint32_t)va, value);
 }
 
-struct kvm *kernel_kvm(void)
-{
-	return vm_started ? &the_kvm : NULL;
-}
-
 struct mmu_space *i386_active_space(void)
 {
-	return vm_started ? the_mmu.active : NULL;
+	struct mmu *mmu = kernel_mmu();
+	return mmu ? mmu->active : NULL;
 }
 
 /* The end of the low memory the kernel uses directly: image, boot data, PMM metadata. */
@@ -121,23 +88,17 @@ int arch_vm_start(struct pmm *pmm, struct boot_info *b)
 		.phys_to_virt = arch_phys_to_virt,
 		.memmap = &b->memmap,
 	};
-	int err = mmu_init(&the_mmu, pmm, &mb);
+	paddr_t window = mmk_align_up(mb.window_limit, 4 * MMK_MIB);
+	/* Heap up from just above the low-memory window, MMIO down from KVM_TOP. */
+	int err = kernel_vm_start(pmm, &mb, KERNEL_VMA + (vaddr_t)window, KVM_TOP);
 	if (err)
 		return err;
-	vm_started = true;
-	b->early_limit = mmk_align_up(mb.window_limit, 4 * MMK_MIB);
-	/* Heap up from just above the low-memory window, MMIO down from KVM_TOP. */
-	kvm_init(&the_kvm, &the_mmu, KERNEL_VMA + (vaddr_t)b->early_limit, KVM_TOP);
-	kheap_init(&the_heap, &the_kvm);
-	kheap_set_default(&the_heap);
-	/* User spaces' faults go to the VM; fatal ones are reported with their region. */
-	vm_init(&the_vm, &the_mmu, kmalloc, kfree);
-	fault_set_handler(vm_fault_handler, &the_vm, NULL, NULL);
-	fault_set_reporter(vm_fault_describe, &the_vm, NULL, NULL);
+	b->early_limit = window;
+	struct mmu *mmu = kernel_mmu();
 	mmk_printf("vm: kernel directory at 0x%llx, low memory [0, 0x%llx) at 0xC0000000, "
 		   "%s pages, boot identity map gone\n",
-		   (unsigned long long)the_mmu.kernel.root, (unsigned long long)b->early_limit,
-		   (mmu_page_shifts(&the_mmu) & (1u << 22)) ? "4 MiB" : "4 KiB");
+		   (unsigned long long)mmu->kernel.root, (unsigned long long)b->early_limit,
+		   (mmu_page_shifts(mmu) & (1u << 22)) ? "4 MiB" : "4 KiB");
 	return 0;
 }
 

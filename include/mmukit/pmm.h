@@ -87,6 +87,13 @@ int pmm_alloc(struct pmm *pmm, paddr_t *pa);
 /* 2^order frames, naturally aligned, count 1. Errors: MMK_EINVAL (order too big), MMK_ENOMEM. */
 int pmm_alloc_block(struct pmm *pmm, unsigned order, paddr_t *pa);
 
+/*
+ * One frame below limit (for tables a boot window must reach before the direct map
+ * exists). Looks through the free lists: O(free blocks), meant for boot, not hot paths.
+ * Errors: MMK_ENOMEM (none below limit).
+ */
+int pmm_alloc_below(struct pmm *pmm, paddr_t limit, paddr_t *pa);
+
 /* Drops one reference to the frame at pa; frees it with the last. Same as order 0 below. */
 int pmm_free(struct pmm *pmm, paddr_t pa);
 
