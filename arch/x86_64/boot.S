@@ -127,6 +127,7 @@ pd_4gib:
 
 /* Flat segments (SDM Vol 3A 3.4.5, 5.2.1): null, 64-bit code 0x08 (L=1), data 0x10. */
 	.balign 8
+	.globl gdt64, gdt64_end
 gdt64:
 	.quad 0
 	.quad 0x00AF9A000000FFFF

@@ -122,12 +122,20 @@ static void reserve_release(struct mmu *mmu, struct reserve *r)
 	}
 }
 
+/* A page for a table: below mmu->table_limit while mmu_init runs on the boot window. */
+static int alloc_table_frame(struct mmu *mmu, paddr_t *pa)
+{
+	if (mmu->table_limit)
+		return pmm_alloc_below(mmu->pmm, mmu->table_limit, pa);
+	return pmm_alloc(mmu->pmm, pa);
+}
+
 static int reserve_take(struct mmu *mmu, struct reserve *r, unsigned n)
 {
 	*r = (struct reserve){0, 0};
 	for (unsigned i = 0; i < n; i++) {
 		paddr_t pa;
-		int err = pmm_alloc(mmu->pmm, &pa);
+		int err = alloc_table_frame(mmu, &pa);
 		if (err) {
 			reserve_release(mmu, r);
 			return err;
@@ -813,7 +821,8 @@ static int map_hhdm(struct mmu *mmu, const struct mmk_memmap *map)
 
 int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 {
-	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD};
+	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD,
+			    .table_limit = boot->window_limit};
 	mmu->page_shifts = 1u << 12 | 1u << 21;
 	if (x86_64_has_1g_pages()) {
 		mmu->features |= FEATURE_1G;
@@ -826,7 +835,7 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 		x86_64_enable_pge();
 	}
 	paddr_t pa;
-	int err = pmm_alloc(pmm, &pa);
+	int err = alloc_table_frame(mmu, &pa);
 	if (err)
 		return err;
 	pte_t *pml4 = table_of(pa);
@@ -849,5 +858,6 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 		return err;
 	}
 	mmu_activate(&mmu->kernel);
+	mmu->table_limit = 0; /* the new HHDM reaches every frame */
 	return 0;
 }

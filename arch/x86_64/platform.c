@@ -6,16 +6,22 @@
  * its memory map, command line, module list and modules.
  */
 #include <mmukit/errno.h>
+#include <mmukit/ktest.h>
+#include <mmukit/mmu.h>
 #include <mmukit/services.h>
 
 #include "firmware/pvh.h"
 #include "platform.h"
 #include "trap.h"
 
-#define EARLY_WINDOW 0xFFFF800000000000ull /* PML4[256] in boot.S */
+#define EARLY_WINDOW 0xFFFF800000000000ull /* PML4[256] in boot.S; the HHDM after */
 #define EARLY_LIMIT (4 * MMK_GIB)
+#define KERNEL_VMA 0xFFFFFFFF80000000ull
+#define KVM_BASE 0xFFFFC00000000000ull /* heap up from here ... */
+#define KVM_TOP 0xFFFFFF8000000000ull  /* ... MMIO down from the top 512 GiB */
 
 extern char _kernel_phys_start[], _kernel_phys_end[];
+extern char gdt64[], gdt64_end[];
 
 static struct boot_info boot;
 
@@ -23,7 +29,7 @@ void x86_64_boot_main(uint32_t start_info_pa);
 
 void *arch_phys_to_virt(paddr_t pa)
 {
-	MMK_ASSERT(pa < EARLY_LIMIT);
+	MMK_ASSERT(pa < boot.early_limit);
 	return (void *)(uintptr_t)(EARLY_WINDOW + pa);
 }
 
@@ -42,14 +48,69 @@ static void reserve_start_info(uint32_t si_pa, const struct hvm_start_info *si)
 	}
 }
 
+int x86_64_probe_read32(uint64_t addr, uint32_t *out);
+int x86_64_probe_write32(uint64_t addr, uint32_t value);
+
+int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
+{
+	return write ? x86_64_probe_write32(va, *value) : x86_64_probe_read32(va, value);
+}
+
+/* The GDT from its higher-half address: the identity map it was loaded through goes. */
+static void reload_gdt_high(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) d = {(uint16_t)(gdt64_end - gdt64 - 1),
+				       (uint64_t)(uintptr_t)gdt64 + KERNEL_VMA};
+	__asm__ volatile("lgdt %0" : : "m"(d));
+}
+
+/* The end of the RAM the direct map covers (everything but reserved, bad and NVS). */
+static paddr_t ram_end(const struct mmk_memmap *map)
+{
+	paddr_t end = 0;
+	for (unsigned i = 0; i < map->count; i++) {
+		const struct mmk_memrange *r = &map->range[i];
+		if (r->type != MMK_MEM_RESERVED && r->type != MMK_MEM_BAD &&
+		    r->type != MMK_MEM_ACPI_NVS && r->base + r->size > end)
+			end = r->base + r->size;
+	}
+	return end;
+}
+
+int arch_vm_start(struct pmm *pmm, struct boot_info *b)
+{
+	reload_gdt_high();
+	struct mmu_boot mb = {
+		.kernel_pa = (uintptr_t)_kernel_phys_start,
+		.kernel_va = (uintptr_t)_kernel_phys_start + KERNEL_VMA,
+		.kernel_size = (uintptr_t)_kernel_phys_end - (uintptr_t)_kernel_phys_start,
+		.window_limit = EARLY_LIMIT, /* new tables must be reachable until the switch */
+		.phys_to_virt = arch_phys_to_virt,
+		.memmap = &b->memmap,
+	};
+	int err = kernel_vm_start(pmm, &mb, KVM_BASE, KVM_TOP);
+	if (err)
+		return err;
+	b->early_limit = ram_end(&b->memmap);
+	struct mmu *mmu = kernel_mmu();
+	mmk_printf("vm: PML4 at 0x%llx, RAM [0, 0x%llx) in the HHDM with %s pages, "
+		   "boot identity map gone\n",
+		   (unsigned long long)mmu->kernel.root, (unsigned long long)b->early_limit,
+		   (mmu_page_shifts(mmu) & (1u << 30)) ? "1 GiB" : "2 MiB");
+	return 0;
+}
+
 void x86_64_boot_main(uint32_t start_info_pa)
 {
 	x86_64_idt_init();
+	boot.early_limit = EARLY_LIMIT;
 	const struct hvm_start_info *si = arch_phys_to_virt(start_info_pa);
 	boot.arch = "x86_64";
 	boot.cmdline = "";
 	boot.firmware = "pvh";
-	boot.early_limit = EARLY_LIMIT;
 	memmap_init(&boot.memmap);
 	const struct hvm_memmap_entry *entries =
 		si->magic == PVH_START_MAGIC && si->version >= 1 && si->memmap_paddr

@@ -3,6 +3,7 @@
  * reports the exception and stops the kernel with a failing status (the page-fault
  * handler proper arrives with the VM).
  */
+#include <mmukit/fault.h>
 #include <mmukit/services.h>
 #include <mmukit/types.h>
 
@@ -44,6 +45,7 @@ void x86_64_idt_init(void)
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
+
 static uint64_t read_cr2(void)
 {
 	uint64_t v;
@@ -51,8 +53,61 @@ static uint64_t read_cr2(void)
 	return v;
 }
 
+/* Page-fault error code bits (SDM Vol 3A 4.7, figure 4-12). */
+#define PF_PRESENT 0x01u
+#define PF_WRITE 0x02u
+#define PF_USER 0x04u
+#define PF_RESERVED 0x08u
+#define PF_FETCH 0x10u
+#define VECTOR_PAGE_FAULT 14
+
+extern char x86_64_probe_read_ip[], x86_64_probe_write_ip[], x86_64_probe_fixup[];
+
+static struct mmk_fault decode_page_fault(const struct x86_64_trap_frame *f)
+{
+	uint64_t code = f->error_code;
+	return (struct mmk_fault){
+		.addr = read_cr2(),
+		.pc = f->rip,
+		.access = code & PF_FETCH ? MMK_ACCESS_EXEC
+			  : code & PF_WRITE ? MMK_ACCESS_WRITE : MMK_ACCESS_READ,
+		.user = code & PF_USER,
+		.present = code & PF_PRESENT,
+		.reserved_bit = code & PF_RESERVED,
+		.arch_code = code,
+	};
+}
+
+/* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT). */
+static bool probe_fixup(struct x86_64_trap_frame *f)
+{
+	if (f->rip != (uintptr_t)x86_64_probe_read_ip && f->rip != (uintptr_t)x86_64_probe_write_ip)
+		return false;
+	f->rip = (uintptr_t)x86_64_probe_fixup;
+	return true;
+}
+
+/* Returns when the fault was resolved (the access is retried); else stops the kernel. */
+static void page_fault(struct x86_64_trap_frame *f)
+{
+	struct mmk_fault fault = decode_page_fault(f);
+	struct mmu *mmu = kernel_mmu();
+	struct mmu_space *space = mmu ? mmu->active : NULL;
+	enum fault_result r = fault_dispatch(space, &fault);
+	if (r == FAULT_RESOLVED || probe_fixup(f))
+		return;
+	fault_report_fatal(space, &fault, r);
+	if (space)
+		mmu_print_walk(space, fault.addr);
+	arch_exit(2);
+}
+
 void x86_64_trap(struct x86_64_trap_frame *f)
 {
+	if (f->vector == VECTOR_PAGE_FAULT) {
+		page_fault(f);
+		return;
+	}
 	mmk_printf("\nexception %llu at rip 0x%016llx, error code 0x%llx, cr2 0x%016llx\n",
 		   (unsigned long long)f->vector, (unsigned long long)f->rip,
 		   (unsigned long long)f->error_code, (unsigned long long)read_cr2());

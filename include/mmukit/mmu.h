@@ -95,6 +95,7 @@ struct mmu {
 	unsigned page_shifts;     /* bit n set: pages of 2^n bytes are supported */
 	unsigned flush_threshold; /* range length in pages above which a full flush is used */
 	uint64_t features;        /* backend-defined feature bits (PSE, PGE, NX, PCID...) */
+	paddr_t table_limit;      /* nonzero while table pages must lie below it (mmu_init) */
 	struct mmu_stats stats;
 };
 
@@ -103,7 +104,9 @@ struct mmu_boot {
 	paddr_t kernel_pa;    /* the kernel image (all sections, .bss included) */
 	vaddr_t kernel_va;
 	vsize_t kernel_size;
-	paddr_t window_limit; /* physical memory [0, window_limit) the kernel reaches directly */
+	paddr_t window_limit; /* physical memory [0, window_limit) the kernel reaches directly
+			       * now (0: all of it); new tables must lie there until mmu_init
+			       * has switched to its own */
 	void *(*phys_to_virt)(paddr_t pa); /* the boot's early window, used during mmu_init */
 	const struct mmk_memmap *memmap;   /* what RAM there is (a direct map covers it) */
 };
