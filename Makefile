@@ -96,7 +96,8 @@ KERNEL_CFLAGS := $(COMMON_CFLAGS) -O2 -ffreestanding -nostdlibinc -fno-builtin \
 	$(ARCH_CFLAGS)
 # A kernel runs the VM layer once its arch.mk says ARCH_KERNEL_VM := yes (the backend
 # can exist, and be tested on the host, before the kernel boots onto it).
-KERNEL_VM_SRCS := $(if $(ARCH_KERNEL_VM),$(VM_LAYER_SRCS) $(VM_TEST_SRCS) kernel/vm.c,kernel/vm_none.c)
+KERNEL_VM_SRCS := $(if $(ARCH_KERNEL_VM),$(VM_LAYER_SRCS) $(VM_TEST_SRCS) kernel/vm.c \
+	$(wildcard bench/kernel/*.c),kernel/vm_none.c)
 KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) \
 	$(filter-out kernel/vm_none.c kernel/vm.c,$(wildcard lib/*.c kernel/*.c)) \
 	$(TEST_SRCS) \
@@ -183,9 +184,10 @@ $(BENCH_DIR)/$(1)/bench_%: $(BENCH_DIR)/obj-$(1)/bench/$(1)/bench_%.o $$(BENCH_$
 endef
 $(foreach a,$(MMU_ARCHES),$(eval $(call BENCH_ARCH_RULES,$(a))))
 
-# Kernels with benchmarks (bench/kernel-<arch>/) boot with "bench" on the command line:
-# once under -icount shift=0 (rdtsc counts instructions: deterministic), once without.
-KBENCH_ARCHES := $(patsubst bench/kernel-%,%,$(wildcard bench/kernel-*))
+# Kernels running the VM layer carry benchmarks (bench/kernel/, bench/kernel-<arch>/) and
+# run them when booted with "bench": once under -icount shift=0 (rdtsc counts
+# instructions: deterministic), once without (TCG time, for what instructions miss).
+KBENCH_ARCHES := $(patsubst arch/%/arch.mk,%,$(shell grep -l '^ARCH_KERNEL_VM := yes' arch/*/arch.mk))
 
 bench: deps $(BENCHES) kernels
 	@for b in $(BENCHES); do $$b || exit 1; done
@@ -193,7 +195,7 @@ bench: deps $(BENCHES) kernels
 		echo; echo "$$a kernel, QEMU -icount shift=0 (instructions):"; \
 		tools/qemu.sh $$a build/$$a/kernel.img -icount shift=0 -append bench | grep '^# bench .*:' || exit 1; \
 		echo; echo "$$a kernel, QEMU TCG without -icount (rdtsc cycles, host-time dependent):"; \
-		tools/qemu.sh $$a build/$$a/kernel.img -append bench | grep '^# bench unmap' || exit 1; \
+		tools/qemu.sh $$a build/$$a/kernel.img -append bench | grep '^# bench unmap ' || true; \
 	done
 
 clean:

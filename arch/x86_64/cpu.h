@@ -12,6 +12,9 @@
 /* A pointer to physical address pa (the HHDM in a kernel), valid to the end of its page. */
 void *x86_64_phys(uint64_t pa);
 
+/* A pointer for kernel address va as the CPU translates it now (in a kernel: va). */
+void *x86_64_kernel_pointer(uint64_t va);
+
 uint64_t x86_64_read_cr3(void);
 void x86_64_write_cr3(uint64_t cr3);  /* flushes non-global entries */
 void x86_64_invlpg(uint64_t va);      /* SDM Vol 3A 4.10.4.1 */

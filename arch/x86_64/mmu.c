@@ -267,6 +267,13 @@ static void flush_end(struct mmu *mmu, struct flush *f)
 
 /* ------------------------------------------------------------ map */
 
+/* Bytes of 4 KiB pages from va to the end of its page table (2 MiB), or remaining. */
+static uint64_t small_run(uint64_t va, uint64_t remaining)
+{
+	uint64_t to_end = level_size(1) - (va & (level_size(1) - 1));
+	return remaining < to_end ? remaining : to_end;
+}
+
 /* The largest level whose page fits at va (alignment, size, nothing in the way). */
 static unsigned piece_level(const struct mmu_space *s, uint64_t va, uint64_t pa,
 			    uint64_t remaining, unsigned page_shift)
@@ -301,11 +308,17 @@ static int plan_map(const struct mmu_space *s, uint64_t va, uint64_t pa, uint64_
 	for (uint64_t done = 0; done < size;) {
 		uint64_t at = va + done;
 		unsigned level = piece_level(s, at, pa + done, size - done, page_shift);
+		/* 4 KiB pieces run to the next 2 MiB boundary: one page table. */
+		uint64_t step = level ? level_size(level) : small_run(at, size - done);
 		unsigned found;
 		pte_t *e = lookup(s, at, level, &found);
-		if (e && (*e & PTE_P))
-			return -MMK_EEXIST; /* the slot, or a large page above it */
-		if (!e) /* tables missing from level found - 1 down to level */
+		if (e && found != level)
+			return -MMK_EEXIST; /* a large page above the slot */
+		if (e) {
+			for (uint64_t off = 0; off < step; off += level_size(level))
+				if (e[off >> level_shift(level)] & PTE_P)
+					return -MMK_EEXIST;
+		} else { /* tables missing from level found - 1 down to level */
 			for (unsigned l = level; l < found; l++) {
 				uint64_t key = at >> level_shift(l + 1);
 				if (key != last[l]) {
@@ -313,7 +326,8 @@ static int plan_map(const struct mmu_space *s, uint64_t va, uint64_t pa, uint64_
 					(*tables)++;
 				}
 			}
-		done += level_size(level);
+		}
+		done += step;
 	}
 	return 0;
 }
@@ -377,13 +391,15 @@ int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned 
 	for (uint64_t done = 0; done < size;) {
 		uint64_t at = va + done;
 		unsigned level = piece_level(s, at, pa + done, size - done, page_shift);
+		uint64_t step = level ? level_size(level) : small_run(at, size - done);
 		pte_t *e = ensure(s, at, level, &r);
 		pte_t value = (pa + done) | leaf_bits(s->mmu, flags, level);
-		if (level == LEVELS - 1)
-			set_pml4(s, level_index(at, level), value);
+		if (level > 0)
+			*e = value; /* one large page */
 		else
-			*e = value;
-		done += level_size(level);
+			for (uint64_t off = 0; off < step; off += MMK_PAGE_SIZE)
+				*e++ = value + off; /* a run within one page table */
+		done += step;
 	}
 	MMK_ASSERT(r.count == 0);
 	return 0;
@@ -504,10 +520,14 @@ static void prune(struct mmu_space *s, paddr_t t, unsigned level, uint64_t base,
 {
 	if (level == 0)
 		return;
-	for (unsigned i = 0; i < ENTRIES; i++) {
-		uint64_t start = base + i * level_size(level), end = start + level_size(level);
+	/* Only the entries [lo, hi) touches. */
+	unsigned first = lo > base ? level_index(lo, level) : 0;
+	unsigned last = hi - 1 < base + level_size(level + 1) - 1 ? level_index(hi - 1, level)
+								   : ENTRIES - 1;
+	for (unsigned i = first; i <= last; i++) {
+		uint64_t start = base + i * level_size(level);
 		pte_t *e = &table_of(t)[i];
-		if (end <= lo || start >= hi || !(*e & PTE_P) || (*e & PTE_PS))
+		if (!(*e & PTE_P) || (*e & PTE_PS))
 			continue;
 		paddr_t child = *e & PTE_FRAME;
 		prune(s, child, level - 1, start, lo, hi, f);
@@ -531,21 +551,22 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 	for (uint64_t at = va; at < va + size;) {
 		unsigned level;
 		pte_t *e = leaf_inside(s, at, va, va + size, &level, &r);
-		pte_t old = *e;
-		if (level == LEVELS - 1)
-			set_pml4(s, level_index(at, level), 0);
-		else
+		/* A large page, or a run of 4 KiB pages to the end of their page table. */
+		uint64_t step = level ? level_size(level) : small_run(at, va + size - at);
+		for (uint64_t off = 0; off < step; off += level_size(level), e++) {
+			pte_t old = *e;
 			*e = 0;
-		if (free_frames)
-			free_leaf_frames(s->mmu, old & PTE_FRAME, level);
-		flush_page(s->mmu, &f, at);
-		at += level_size(level);
+			if (free_frames)
+				free_leaf_frames(s->mmu, old & PTE_FRAME, level);
+			flush_page(s->mmu, &f, at + off);
+		}
+		at += step;
 	}
 	if (!s->is_kernel) /* kernel tables are kept: every space shares them */
-		for (unsigned i = 0; i < PML4_KERNEL; i++) {
+		for (unsigned i = level_index(va, 3); i <= level_index(va + size - 1, 3); i++) {
 			uint64_t start = (uint64_t)i << level_shift(3);
 			pte_t *e = &table_of(s->root)[i];
-			if (start + level_size(3) <= va || start >= va + size || !(*e & PTE_P))
+			if (!(*e & PTE_P))
 				continue;
 			paddr_t child = *e & PTE_FRAME;
 			prune(s, child, 2, start, va, va + size, &f);
@@ -576,9 +597,12 @@ int mmu_protect(struct mmu_space *s, vaddr_t va, vsize_t size, unsigned flags)
 	for (uint64_t at = va; at < va + size;) {
 		unsigned level;
 		pte_t *e = leaf_inside(s, at, va, va + size, &level, &r);
-		*e = (*e & PTE_FRAME) | leaf_bits(s->mmu, flags, level);
-		flush_page(s->mmu, &f, at);
-		at += level_size(level);
+		uint64_t step = level ? level_size(level) : small_run(at, va + size - at);
+		for (uint64_t off = 0; off < step; off += level_size(level), e++) {
+			*e = (*e & PTE_FRAME) | leaf_bits(s->mmu, flags, level);
+			flush_page(s->mmu, &f, at + off);
+		}
+		at += step;
 	}
 	flush_end(s->mmu, &f);
 	reserve_release(s->mmu, &r);
@@ -663,12 +687,8 @@ void mmu_print_walk(const struct mmu_space *s, vaddr_t va)
 
 void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va)
 {
-	unsigned level;
-	pte_t *e = leaf_of(&mmu->kernel, va, &level);
-	MMK_ASSERT(e != NULL);
-	uint64_t off = va & (level_size(level) - 1);
-	return (uint8_t *)x86_64_phys((*e & PTE_FRAME) + mmk_align_down(off, MMK_PAGE_SIZE)) +
-	       (off & (MMK_PAGE_SIZE - 1));
+	(void)mmu;
+	return x86_64_kernel_pointer(va);
 }
 
 void mmu_zero_frame(struct mmu *mmu, paddr_t pa)

@@ -109,7 +109,8 @@ void x86_64_boot_main(uint32_t start_info_pa)
 	boot.early_limit = EARLY_LIMIT;
 	const struct hvm_start_info *si = arch_phys_to_virt(start_info_pa);
 	boot.arch = "x86_64";
-	boot.cmdline = "";
+	boot.cmdline = si->magic == PVH_START_MAGIC && si->cmdline_paddr
+			       ? arch_phys_to_virt(si->cmdline_paddr) : "";
 	boot.firmware = "pvh";
 	memmap_init(&boot.memmap);
 	const struct hvm_memmap_entry *entries =

@@ -98,6 +98,15 @@ void *x86_64_phys(uint64_t pa)
 	return sim64_phys(pa);
 }
 
+void *x86_64_kernel_pointer(uint64_t va)
+{
+	uint64_t pa;
+	if (!sim64_translate(va, true, &pa))
+		mmk_panic("sim: kernel pointer for 0x%llx, which does not translate",
+			  (unsigned long long)va);
+	return sim64_phys(pa);
+}
+
 uint64_t x86_64_read_cr3(void)
 {
 	return sim64.cr3;
