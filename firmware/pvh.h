@@ -2,7 +2,9 @@
  * The PVH boot ABI: what QEMU (or Xen) hands a kernel entered through its
  * XEN_ELFNOTE_PHYS32_ENTRY note - 32-bit protected mode, paging off, ebx = physical
  * address of struct hvm_start_info. Layouts from Xen's public header
- * xen/include/public/arch-x86/hvm/start_info.h (version 1 adds the memory map).
+ * xen/include/public/arch-x86/hvm/start_info.h (version 1 adds the memory map); the
+ * entry state is Xen's docs/misc/pvh.pandoc. QEMU 7.2's PVH option ROM gives version 1
+ * with the E820 map, the start info, map and command line all in the first MiB.
  */
 #ifndef MMUKIT_FIRMWARE_PVH_H
 #define MMUKIT_FIRMWARE_PVH_H
@@ -43,7 +45,7 @@ struct hvm_modlist_entry {
 /*
  * Adds the start info's memory map (entries points at its memmap_entries entries) to
  * out. Errors: MMK_EINVAL (bad magic, version 0, or no entries), MMK_ENOSPC (out full);
- * out is then unchanged.
+ * out is then unchanged. Not reentrant (one static scratch map: boot-time use).
  */
 int pvh_memmap(const struct hvm_start_info *si, const struct hvm_memmap_entry *entries,
 	       struct mmk_memmap *out);

@@ -74,3 +74,49 @@ KTEST(pvh, bad_start_info_leaves_the_map_unchanged)
 	KEXPECT_EQ(map.count, 1);
 	KEXPECT_EQ(memmap_type_at(&map, 0x1000), MMK_MEM_KERNEL);
 }
+
+KTEST(pvh, unsorted_entries_give_the_same_map)
+{
+	static struct hvm_memmap_entry reversed[MMK_ARRAY_SIZE(qemu_8g)];
+	static struct mmk_memmap sorted;
+	unsigned n = MMK_ARRAY_SIZE(qemu_8g);
+	for (unsigned i = 0; i < n; i++)
+		reversed[i] = qemu_8g[n - 1 - i];
+	struct hvm_start_info si = start_info(n);
+	memmap_init(&sorted);
+	memmap_init(&map);
+	KASSERT_EQ(pvh_memmap(&si, qemu_8g, &sorted), 0);
+	KASSERT_EQ(pvh_memmap(&si, reversed, &map), 0);
+	KASSERT_EQ(map.count, sorted.count);
+	for (unsigned i = 0; i < map.count; i++) {
+		KEXPECT_EQ(map.range[i].base, sorted.range[i].base);
+		KEXPECT_EQ(map.range[i].size, sorted.range[i].size);
+		KEXPECT_EQ(map.range[i].type, sorted.range[i].type);
+	}
+}
+
+KTEST(pvh, reservations_already_in_the_map_keep_their_type)
+{
+	struct hvm_start_info si = start_info(MMK_ARRAY_SIZE(qemu_8g));
+	memmap_init(&map);
+	KASSERT_EQ(memmap_add(&map, 0x100000, 0x80000, MMK_MEM_KERNEL), 0);
+	KASSERT_EQ(pvh_memmap(&si, qemu_8g, &map), 0);
+	KEXPECT_EQ(memmap_type_at(&map, 0x17FFFF), MMK_MEM_KERNEL);
+	KEXPECT_EQ(memmap_type_at(&map, 0x180000), MMK_MEM_USABLE);
+	KEXPECT_EQ(memmap_total(&map, MMK_MEM_KERNEL), 0x80000);
+}
+
+KTEST(pvh, too_many_ranges_fails_with_enospc_and_changes_nothing)
+{
+	/* Disjoint, non-adjacent entries: each one would be a range of its own. */
+	static struct hvm_memmap_entry many[MMK_MEMMAP_MAX + 1];
+	for (unsigned i = 0; i < MMK_ARRAY_SIZE(many); i++)
+		many[i] = (struct hvm_memmap_entry){0x200000ull * i, 0x1000, 1, 0};
+	struct hvm_start_info si = start_info(MMK_ARRAY_SIZE(many));
+	memmap_init(&map);
+	KASSERT_EQ(memmap_add(&map, 0x1000, 0x1000, MMK_MEM_KERNEL), 0);
+	KEXPECT_EQ(pvh_memmap(&si, many, &map), -MMK_ENOSPC);
+	KEXPECT_EQ(map.count, 1);
+	KEXPECT_EQ(memmap_type_at(&map, 0x1000), MMK_MEM_KERNEL);
+	KEXPECT_EQ(memmap_type_at(&map, 0x200000), 0);
+}
