@@ -92,6 +92,18 @@ bool x86_64_has_pge(void)
 	return d & (1u << 13);
 }
 
+bool x86_64_has_pcid(void)
+{
+	uint32_t a, b, c, d;
+	cpuid(1, &a, &b, &c, &d);
+	return c & (1u << 17);
+}
+
+void x86_64_enable_pcid(void)
+{
+	write_cr4(read_cr4() | (1ull << 17));
+}
+
 void x86_64_enable_pge(void)
 {
 	write_cr4(read_cr4() | CR4_PGE);

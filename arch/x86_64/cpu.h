@@ -23,5 +23,9 @@ bool x86_64_has_1g_pages(void);       /* CPUID.80000001H:EDX bit 26 */
 bool x86_64_has_nx(void);             /* CPUID.80000001H:EDX bit 20 (and EFER.NXE set) */
 bool x86_64_has_pge(void);            /* CPUID.1:EDX bit 13 */
 void x86_64_enable_pge(void);
+bool x86_64_has_pcid(void);           /* CPUID.1:ECX bit 17 */
+void x86_64_enable_pcid(void);        /* CR4.PCIDE (CR3[11:0] must be 0) */
+
+#define CR3_NOFLUSH (1ull << 63)      /* with PCIDs: keep the PCID's entries (SDM 4.10.4.1) */
 
 #endif

@@ -16,7 +16,13 @@
  * PMM first (Haiku's "reserve before you map"), and only then changes anything: an
  * error leaves everything as it was. Large pages (2 MiB, 1 GiB) where alignment
  * allows; a partial unmap or protect splits them, taking the tables from that reserve.
- * TLB: as the i386 backend (INVLPG per page, a full flush past flush_threshold).
+ * TLB: as the i386 backend (INVLPG per page, a full flush past flush_threshold). With
+ * PCIDs (CPUID, CR4.PCIDE) every user space gets one from the ASID allocator when it is
+ * activated, and CR3 is loaded with the no-flush bit; a space edited while inactive is
+ * marked and its PCID's entries are dropped by that load instead (a CR3 load without
+ * bit 63, SDM Vol 3A 4.10.4.1: no INVPCID needed). Kernel-half leaves are then always
+ * global, so INVLPG drops them under every PCID; a generation roll-over of the
+ * allocator flushes everything (toggling CR4.PGE).
  */
 #include <mmukit/errno.h>
 #include <mmukit/mmu.h>
@@ -37,6 +43,8 @@
 #define FEATURE_1G 1u
 #define FEATURE_NX 2u
 #define FEATURE_PGE 4u
+#define FEATURE_PCID 8u
+#define PCID_BITS 12
 
 /* ------------------------------------------------------------ tables */
 
@@ -180,9 +188,11 @@ static pte_t cache_bits(unsigned flags)
 	}
 }
 
-static pte_t leaf_bits(const struct mmu *mmu, unsigned flags, unsigned level)
+static pte_t leaf_bits(const struct mmu *mmu, unsigned flags, unsigned level, bool kernel)
 {
 	pte_t e = PTE_P | cache_bits(flags);
+	if (kernel && (mmu->features & FEATURE_PCID))
+		flags |= MMK_PROT_GLOBAL; /* reached by INVLPG under every PCID */
 	if (flags & MMK_PROT_WRITE)
 		e |= PTE_RW;
 	if (flags & MMK_PROT_USER)
@@ -236,9 +246,12 @@ struct flush {
 	bool global, needed;
 };
 
-static struct flush flush_begin(const struct mmu_space *s)
+static struct flush flush_begin(struct mmu_space *s)
 {
-	return (struct flush){0, s->is_kernel, s->is_kernel || s == s->mmu->active};
+	bool visible = s->is_kernel || s == s->mmu->active;
+	if (!visible && (s->mmu->features & FEATURE_PCID))
+		s->tlb_stale = true; /* its PCID may still hold entries: drop them on activation */
+	return (struct flush){0, s->is_kernel, visible};
 }
 
 static void flush_page(struct mmu *mmu, struct flush *f, uint64_t va)
@@ -393,7 +406,7 @@ int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned 
 		unsigned level = piece_level(s, at, pa + done, size - done, page_shift);
 		uint64_t step = level ? level_size(level) : small_run(at, size - done);
 		pte_t *e = ensure(s, at, level, &r);
-		pte_t value = (pa + done) | leaf_bits(s->mmu, flags, level);
+		pte_t value = (pa + done) | leaf_bits(s->mmu, flags, level, s->is_kernel);
 		if (level > 0)
 			*e = value; /* one large page */
 		else
@@ -599,7 +612,7 @@ int mmu_protect(struct mmu_space *s, vaddr_t va, vsize_t size, unsigned flags)
 		pte_t *e = leaf_inside(s, at, va, va + size, &level, &r);
 		uint64_t step = level ? level_size(level) : small_run(at, va + size - at);
 		for (uint64_t off = 0; off < step; off += level_size(level), e++) {
-			*e = (*e & PTE_FRAME) | leaf_bits(s->mmu, flags, level);
+			*e = (*e & PTE_FRAME) | leaf_bits(s->mmu, flags, level, s->is_kernel);
 			flush_page(s->mmu, &f, at + off);
 		}
 		at += step;
@@ -784,11 +797,30 @@ int mmu_space_destroy(struct mmu_space *space, bool free_frames)
 	return 0;
 }
 
+static void flush_all_pcids(void *ctx)
+{
+	struct mmu *mmu = ctx;
+	x86_64_flush_tlb_global(); /* a CR4.PGE toggle drops every PCID's entries */
+	mmu->stats.tlb_full_flushes++;
+}
+
 void mmu_activate(struct mmu_space *space)
 {
-	x86_64_write_cr3(space->root);
-	space->mmu->active = space;
-	space->mmu->stats.space_switches++;
+	struct mmu *mmu = space->mmu;
+	uint64_t cr3 = space->root;
+	if (mmu->features & FEATURE_PCID) {
+		if (!space->is_kernel) { /* the kernel space keeps PCID 0 */
+			bool rolled_over;
+			space->asid = asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
+		}
+		cr3 |= space->asid;
+		if (!space->tlb_stale)
+			cr3 |= CR3_NOFLUSH;
+		space->tlb_stale = false;
+	}
+	x86_64_write_cr3(cr3);
+	mmu->active = space;
+	mmu->stats.space_switches++;
 }
 
 unsigned mmu_page_shifts(const struct mmu *mmu)
@@ -854,6 +886,12 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 		mmu->features |= FEATURE_PGE;
 		x86_64_enable_pge();
 	}
+	if (mmu->features & FEATURE_PGE && x86_64_has_pcid() &&
+	    (x86_64_read_cr3() & 0xFFF) == 0) {
+		mmu->features |= FEATURE_PCID;
+		x86_64_enable_pcid();
+		MMK_ASSERT(asid_init(&mmu->asids, PCID_BITS, flush_all_pcids, mmu) == 0);
+	}
 	paddr_t pa;
 	int err = alloc_table_frame(mmu, &pa);
 	if (err)
@@ -861,7 +899,9 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 	pte_t *pml4 = table_of(pa);
 	for (unsigned i = 0; i < ENTRIES; i++)
 		pml4[i] = 0;
-	mmu->kernel = (struct mmu_space){.mmu = mmu, .root = pa, .root_va = pml4, .is_kernel = true};
+	/* tlb_stale: the first load drops what PCID 0 held from the boot tables. */
+	mmu->kernel = (struct mmu_space){.mmu = mmu, .root = pa, .root_va = pml4, .is_kernel = true,
+					 .tlb_stale = true};
 	link_space(mmu, &mmu->kernel);
 	err = map_hhdm(mmu, boot->memmap);
 	if (!err)

@@ -96,10 +96,11 @@ int arch_vm_start(struct pmm *pmm, struct boot_info *b)
 		return err;
 	b->early_limit = ram_end(&b->memmap);
 	struct mmu *mmu = kernel_mmu();
-	mmk_printf("vm: PML4 at 0x%llx, RAM [0, 0x%llx) in the HHDM with %s pages, "
+	mmk_printf("vm: PML4 at 0x%llx, RAM [0, 0x%llx) in the HHDM with %s pages, %s, "
 		   "boot identity map gone\n",
 		   (unsigned long long)mmu->kernel.root, (unsigned long long)b->early_limit,
-		   (mmu_page_shifts(mmu) & (1u << 30)) ? "1 GiB" : "2 MiB");
+		   (mmu_page_shifts(mmu) & (1u << 30)) ? "1 GiB" : "2 MiB",
+		   mmu->asids.bits ? "PCIDs" : "no PCIDs");
 	return 0;
 }
 

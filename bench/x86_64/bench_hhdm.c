@@ -20,7 +20,7 @@ static struct sim64_machine m;
 int main(void)
 {
 	static const unsigned shifts[] = {30, 21, 12};
-	if (sim64_machine_boot(&m, 256ull << 20, true, true))
+	if (sim64_machine_boot(&m, 256ull << 20, true, true, true))
 		return 1;
 	printf("\nx86_64 direct map of 8 GiB (host, simulated x86_64), median of %d runs\n", RUNS);
 	printf("  %-10s %12s %14s\n", "page size", "time (ms)", "tables (KiB)");

@@ -25,7 +25,7 @@ static void boot(void)
 {
 	if (booted)
 		return;
-	MMK_ASSERT(sim64_machine_boot(&machine, 64 * MMK_MIB, true, true) == 0);
+	MMK_ASSERT(sim64_machine_boot(&machine, 64 * MMK_MIB, true, true, true) == 0);
 	kvm_init(&kvm, &machine.mmu, KVM_BASE, KVM_TOP);
 	booted = true;
 }

@@ -15,15 +15,26 @@ void *sim64_phys(paddr_t pa)
 	return sim64.ram + pa;
 }
 
+unsigned sim64_pcid(void)
+{
+	return sim64.pcide ? (unsigned)(sim64.cr3 & 0xFFF) : 0;
+}
+
+/* Usable now: filled under the current PCID, or global. */
+static bool usable(const struct sim64_tlb_entry *e)
+{
+	return e->valid && (e->global || e->pcid == sim64_pcid());
+}
+
 static struct sim64_tlb_entry *tlb_lookup(uint64_t va)
 {
 	struct sim64_tlb_entry *set = &sim64.tlb[((va >> 12) % SIM64_TLB_SETS) * SIM64_TLB_WAYS];
 	for (unsigned i = 0; i < SIM64_TLB_WAYS; i++)
-		if (set[i].valid && (va & ~0xFFFull) == set[i].vpage)
+		if (usable(&set[i]) && (va & ~0xFFFull) == set[i].vpage)
 			return &set[i];
 	struct sim64_tlb_entry *large = &sim64.tlb[SIM64_TLB_SETS * SIM64_TLB_WAYS];
 	for (unsigned i = 0; i < SIM64_TLB_LARGE; i++)
-		if (large[i].valid && (va & ~(large[i].size - 1)) == large[i].vpage)
+		if (usable(&large[i]) && (va & ~(large[i].size - 1)) == large[i].vpage)
 			return &large[i];
 	return NULL;
 }
@@ -55,7 +66,7 @@ bool sim64_translate(uint64_t va, bool write, uint64_t *pa)
 	e = tlb_victim(va, t.page_size);
 	*e = (struct sim64_tlb_entry){true, va & ~(t.page_size - 1), t.page_size,
 				      t.pa & ~(t.page_size - 1), t.writable, t.user,
-				      t.global && sim64.pge_enabled};
+				      t.global && sim64.pge_enabled, sim64_pcid()};
 	*pa = t.pa;
 	return true;
 }
@@ -81,7 +92,8 @@ unsigned sim64_stale_tlb_entries(bool print)
 	unsigned stale = 0;
 	for (unsigned i = 0; i < SIM64_TLB_ENTRIES; i++) {
 		const struct sim64_tlb_entry *e = &sim64.tlb[i];
-		if (e->valid && entry_stale(e)) {
+		/* Entries of other PCIDs are checked when their space is loaded again. */
+		if (usable(e) && entry_stale(e)) {
 			stale++;
 			if (print)
 				mmk_printf("    # stale TLB entry: va 0x%llx -> pa 0x%llx\n",
@@ -112,13 +124,18 @@ uint64_t x86_64_read_cr3(void)
 	return sim64.cr3;
 }
 
+/* SDM Vol 3A 4.10.4.1: without PCIDs a load drops every non-global entry; with them,
+ * the new PCID's non-global entries, unless bit 63 says keep them. */
 void x86_64_write_cr3(uint64_t cr3)
 {
-	sim64.cr3 = cr3;
+	bool keep = sim64.pcide && (cr3 & CR3_NOFLUSH);
+	sim64.cr3 = cr3 & ~CR3_NOFLUSH;
 	sim64.cr3_loads++;
-	for (unsigned i = 0; i < SIM64_TLB_ENTRIES; i++)
-		if (!sim64.tlb[i].global)
-			sim64.tlb[i].valid = false;
+	for (unsigned i = 0; i < SIM64_TLB_ENTRIES && !keep; i++) {
+		struct sim64_tlb_entry *e = &sim64.tlb[i];
+		if (!e->global && (!sim64.pcide || e->pcid == sim64_pcid()))
+			e->valid = false;
+	}
 }
 
 void x86_64_invlpg(uint64_t va)
@@ -156,9 +173,21 @@ void x86_64_enable_pge(void)
 	sim64.pge_enabled = true;
 }
 
+bool x86_64_has_pcid(void)
+{
+	return sim64.has_pcid;
+}
+
+void x86_64_enable_pcid(void)
+{
+	MMK_ASSERT((sim64.cr3 & 0xFFF) == 0); /* SDM: CR4.PCIDE needs CR3[11:0] = 0 */
+	sim64.pcide = true;
+}
+
 /* ------------------------------------------------------------ the machine */
 
-int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g, bool has_nx)
+int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g, bool has_nx,
+		       bool has_pcid)
 {
 	free(sim64.ram);
 	memset(&sim64, 0, sizeof(sim64));
@@ -168,6 +197,7 @@ int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g,
 	sim64.has_1g = has_1g;
 	sim64.has_nx = has_nx;
 	sim64.has_pge = true;
+	sim64.has_pcid = has_pcid;
 	memmap_init(&m->map);
 	MMK_ASSERT(memmap_add(&m->map, 0, ram_bytes, MMK_MEM_USABLE) == 0);
 	MMK_ASSERT(memmap_set(&m->map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);

@@ -20,13 +20,14 @@ struct sim64_tlb_entry {
 	bool valid;
 	uint64_t vpage, size, pa;
 	bool writable, user, global;
+	unsigned pcid; /* the PCID it was filled under (PCIDs are not part of the walk) */
 };
 
 struct sim_x86_64 {
 	uint8_t *ram;
 	uint64_t ram_size;
 	uint64_t cr3;
-	bool has_1g, has_nx, has_pge, pge_enabled;
+	bool has_1g, has_nx, has_pge, pge_enabled, has_pcid, pcide;
 	struct sim64_tlb_entry tlb[SIM64_TLB_ENTRIES];
 	unsigned victim[SIM64_TLB_SETS + 1];
 	uint64_t invlpgs, cr3_loads, global_flushes;
@@ -45,7 +46,11 @@ struct sim64_machine {
  * RAM of ram_bytes (first MiB firmware, the kernel image [1 MiB, 2 MiB)), the PMM over
  * the rest, then mmu_init (HHDM of the RAM, the image at 0xFFFFFFFF80100000).
  */
-int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g, bool has_nx);
+int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g, bool has_nx,
+		       bool has_pcid);
+
+/* The PCID the simulated CPU runs under now (0 without CR4.PCIDE). */
+unsigned sim64_pcid(void);
 void sim64_machine_free(struct sim64_machine *m);
 
 bool sim64_translate(uint64_t va, bool write, uint64_t *pa);

@@ -34,6 +34,7 @@
 #ifndef MMUKIT_MMU_H
 #define MMUKIT_MMU_H
 
+#include <mmukit/asid.h>
 #include <mmukit/types.h>
 
 struct pmm;
@@ -71,7 +72,8 @@ struct mmu_space {
 	void *root_va;        /* a kernel pointer to it where the backend keeps one (seed 004) */
 	bool is_kernel;       /* the kernel space: maps only the kernel half */
 	unsigned asid;        /* address-space tag (PCID, ASID); 0 where there is none */
-	uint64_t asid_generation;
+	uint64_t asid_generation; /* the allocator's tag for it (generation | asid) */
+	bool tlb_stale;       /* edited while inactive: drop its tagged entries on activation */
 	uint64_t table_pages; /* table pages owned by this space (the kernel space: the
 			       * shared kernel tables) */
 	struct mmu_space *next; /* every space of the machine, kernel space first */
@@ -96,6 +98,7 @@ struct mmu {
 	unsigned flush_threshold; /* range length in pages above which a full flush is used */
 	uint64_t features;        /* backend-defined feature bits (PSE, PGE, NX, PCID...) */
 	paddr_t table_limit;      /* nonzero while table pages must lie below it (mmu_init) */
+	struct asid_allocator asids; /* where spaces are tagged (PCID, ASID) */
 	struct mmu_stats stats;
 };
 

@@ -8,6 +8,7 @@
 #include <mmukit/mmu.h>
 #include <mmukit/pmm.h>
 
+#include "cpu.h"
 #include "sim.h"
 
 #define RW (MMK_PROT_READ | MMK_PROT_WRITE)
@@ -41,7 +42,7 @@ static bool agrees(const struct mmu_space *s, uint64_t va)
 KTEST(mmu_x86_64, init_maps_ram_in_the_hhdm_with_the_largest_pages)
 {
 	for (int has_1g = 0; has_1g <= 1; has_1g++) {
-		KASSERT_EQ(sim64_machine_boot(&m, 2 * G1, has_1g, true), 0);
+		KASSERT_EQ(sim64_machine_boot(&m, 2 * G1, has_1g, true, true), 0);
 		struct mmu_space *k = &m.mmu.kernel;
 		struct mmu_mapping q;
 		KEXPECT_EQ(sim64.cr3, k->root);
@@ -66,7 +67,7 @@ KTEST(mmu_x86_64, map_query_unmap_with_every_page_size)
 {
 	struct mmu_space u;
 	struct mmu_mapping q;
-	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true), 0);
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true, true), 0);
 	uint64_t before = m.pmm.free_frames;
 	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
 	KEXPECT_EQ(mmu_map(&u, UVA, G1, G1, URW, 0), 0);           /* one 1 GiB page */
@@ -99,7 +100,7 @@ KTEST(mmu_x86_64, partial_unmap_and_protect_split_large_pages)
 {
 	struct mmu_space u;
 	struct mmu_mapping q;
-	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true), 0);
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true, true), 0);
 	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
 	KASSERT_EQ(mmu_map(&u, UVA, G1, G1, URW, 30), 0);
 	uint64_t free_before = m.pmm.free_frames;
@@ -125,7 +126,7 @@ KTEST(mmu_x86_64, partial_unmap_and_protect_split_large_pages)
 KTEST(mmu_x86_64, bad_input_is_refused_and_changes_nothing)
 {
 	struct mmu_space u;
-	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, false, true), 0);
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, false, true, true), 0);
 	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
 	KASSERT_EQ(mmu_map(&u, UVA, 0x800000, 2 * K4, URW, 0), 0);
 	uint64_t frames = m.pmm.free_frames;
@@ -152,7 +153,7 @@ KTEST(mmu_x86_64, out_of_memory_at_every_allocation_rolls_back)
 {
 	struct mmu_space u;
 	struct mmu_mapping q;
-	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true), 0);
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true, true), 0);
 	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
 	unsigned failures = 0, tries = 0;
 	for (uint64_t nth = 1;; nth++, tries++) {
@@ -188,7 +189,7 @@ KTEST(mmu_x86_64, tlb_entries_are_invalidated_and_kernel_entries_shared)
 {
 	struct mmu_space a, b;
 	uint64_t pa;
-	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true), 0);
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true, true), 0);
 	KASSERT_EQ(mmu_space_create(&m.mmu, &a), 0);
 	KASSERT_EQ(mmu_space_create(&m.mmu, &b), 0);
 	mmu_activate(&a);
@@ -223,7 +224,7 @@ static int count_mapping(void *ctx, const struct mmu_mapping *mp)
 KTEST(mmu_x86_64, walk_frames_and_pointers)
 {
 	struct mmu_space u;
-	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true), 0);
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true, true), 0);
 	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
 	KASSERT_EQ(mmu_map(&u, UVA, 0x800000, 3 * K4, URW, 0), 0);
 	KASSERT_EQ(mmu_map(&u, UVA + G1, G1, G1, URW, 0), 0);
@@ -245,5 +246,60 @@ KTEST(mmu_x86_64, walk_frames_and_pointers)
 	uint8_t *k = mmu_kernel_pointer(&m.mmu, HHDM + b + 10);
 	KEXPECT_TRUE(k == pb + 10);
 	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	sim64_machine_free(&m);
+}
+
+KTEST(mmu_x86_64, pcids_tag_spaces_and_edits_while_inactive_are_dropped_on_load)
+{
+	struct mmu_space a, b;
+	uint64_t pa;
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true, true), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &a), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &b), 0);
+	KEXPECT_EQ(sim64_pcid(), 0);                      /* the kernel space */
+	mmu_activate(&a);
+	unsigned pcid_a = sim64_pcid();
+	KASSERT_EQ(mmu_map(&a, UVA, 0x800000, 4 * K4, URW, 0), 0);
+	for (unsigned i = 0; i < 4; i++)
+		KEXPECT_TRUE(sim64_translate(UVA + i * K4, true, &pa)); /* cached under a's PCID */
+	mmu_activate(&b);
+	unsigned pcid_b = sim64_pcid();
+	KEXPECT_NE(pcid_a, 0);
+	KEXPECT_NE(pcid_b, 0);
+	KEXPECT_NE(pcid_a, pcid_b);
+	KEXPECT_EQ(pcid_a, a.asid);                       /* recorded, not part of the walk */
+	/* Edit a while b runs: a's PCID still holds the old entries. */
+	KEXPECT_EQ(mmu_unmap(&a, UVA + K4, K4, false), 0);
+	KEXPECT_TRUE(a.tlb_stale);
+	mmu_activate(&a);                                 /* the load drops them */
+	KEXPECT_EQ(sim64_pcid(), pcid_a);
+	KEXPECT_EQ(sim64_stale_tlb_entries(true), 0);
+	KEXPECT_FALSE(sim64_translate(UVA + K4, false, &pa));
+	/* Control: the same edit with the drop skipped leaves a stale entry, and it is seen. */
+	KEXPECT_TRUE(sim64_translate(UVA + 2 * K4, true, &pa));
+	mmu_activate(&b);
+	KEXPECT_EQ(mmu_unmap(&a, UVA + 2 * K4, K4, false), 0);
+	a.tlb_stale = false;
+	mmu_activate(&a);
+	KEXPECT_EQ(sim64_stale_tlb_entries(false), 1);
+	x86_64_flush_tlb_global();
+	/* Roll-over: with 2-bit PCIDs (three numbers), a fourth space starts a new generation. */
+	KASSERT_EQ(asid_init(&m.mmu.asids, 2, m.mmu.asids.flush_all, m.mmu.asids.ctx), 0);
+	struct mmu_space c, d;
+	KASSERT_EQ(mmu_space_create(&m.mmu, &c), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &d), 0);
+	uint64_t flushes = sim64.global_flushes;
+	mmu_activate(&a);
+	mmu_activate(&b);
+	mmu_activate(&c); /* numbers 1, 2, 3: all there are */
+	mmu_activate(&d);
+	KEXPECT_EQ(m.mmu.asids.rollovers, 1);
+	KEXPECT_EQ(sim64.global_flushes, flushes + 1);
+	KEXPECT_EQ(sim64_stale_tlb_entries(true), 0);
+	mmu_activate(&m.mmu.kernel);
+	KEXPECT_EQ(mmu_space_destroy(&a, false), 0);
+	KEXPECT_EQ(mmu_space_destroy(&b, false), 0);
+	KEXPECT_EQ(mmu_space_destroy(&c, false), 0);
+	KEXPECT_EQ(mmu_space_destroy(&d, false), 0);
 	sim64_machine_free(&m);
 }
