@@ -871,6 +871,23 @@ static int map_hhdm(struct mmu *mmu, const struct mmk_memmap *map)
 	return 0;
 }
 
+/* The kernel image: section by section when the boot says how, else as one RWX range. */
+static int map_image(struct mmu *mmu, const struct mmu_boot *boot)
+{
+	if (boot->section_count == 0)
+		return mmu_map(&mmu->kernel, boot->kernel_va, boot->kernel_pa,
+			       mmk_align_up(boot->kernel_size, MMK_PAGE_SIZE),
+			       MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
+	for (unsigned i = 0; i < boot->section_count && i < MMU_BOOT_SECTIONS; i++) {
+		const struct mmu_boot_section *sec = &boot->sections[i];
+		int err = mmu_map(&mmu->kernel, sec->va, sec->pa, mmk_align_up(sec->size, MMK_PAGE_SIZE),
+				  sec->flags | MMK_PROT_GLOBAL, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 {
 	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD,
@@ -905,9 +922,7 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 	link_space(mmu, &mmu->kernel);
 	err = map_hhdm(mmu, boot->memmap);
 	if (!err)
-		err = mmu_map(&mmu->kernel, boot->kernel_va, boot->kernel_pa,
-			      mmk_align_up(boot->kernel_size, MMK_PAGE_SIZE),
-			      MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
+		err = map_image(mmu, boot);
 	if (err) {
 		for (unsigned i = PML4_KERNEL; i < ENTRIES; i++)
 			if (pml4[i] & PTE_P) {

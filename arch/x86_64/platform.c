@@ -22,6 +22,7 @@
 
 extern char _kernel_phys_start[], _kernel_phys_end[];
 extern char gdt64[], gdt64_end[];
+extern char _text_start[], _rodata_start[], _data_start[], _kernel_end[];
 
 static struct boot_info boot;
 
@@ -80,6 +81,24 @@ static paddr_t ram_end(const struct mmk_memmap *map)
 	return end;
 }
 
+static void add_section(struct mmu_boot *mb, vaddr_t start, vaddr_t end, unsigned flags)
+{
+	mb->sections[mb->section_count++] = (struct mmu_boot_section){
+		start, (paddr_t)(start - KERNEL_VMA), end - start, flags};
+}
+
+/* NX on everything but text (seed 001, EFER.NXE): the linker script's section bounds. */
+static void add_image_sections(struct mmu_boot *mb)
+{
+	vaddr_t image = (uintptr_t)_kernel_phys_start + KERNEL_VMA;
+	add_section(mb, image, (uintptr_t)_text_start, MMK_PROT_READ | MMK_PROT_WRITE); /* boot data, GDT */
+	add_section(mb, (uintptr_t)_text_start, (uintptr_t)_rodata_start,
+		    MMK_PROT_READ | MMK_PROT_EXEC);
+	add_section(mb, (uintptr_t)_rodata_start, (uintptr_t)_data_start, MMK_PROT_READ);
+	add_section(mb, (uintptr_t)_data_start, (uintptr_t)_kernel_end,
+		    MMK_PROT_READ | MMK_PROT_WRITE);
+}
+
 int arch_vm_start(struct pmm *pmm, struct boot_info *b)
 {
 	reload_gdt_high();
@@ -91,6 +110,7 @@ int arch_vm_start(struct pmm *pmm, struct boot_info *b)
 		.phys_to_virt = arch_phys_to_virt,
 		.memmap = &b->memmap,
 	};
+	add_image_sections(&mb);
 	int err = kernel_vm_start(pmm, &mb, KVM_BASE, KVM_TOP);
 	if (err)
 		return err;

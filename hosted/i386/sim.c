@@ -211,7 +211,8 @@ int sim_machine_boot(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool p
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
 	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
-	struct mmu_boot boot = {MMK_MIB, 0xC0100000u, MMK_MIB, 2 * MMK_MIB, sim_phys, &m->map};
+	struct mmu_boot boot = {.kernel_pa = MMK_MIB, .kernel_va = 0xC0100000u, .kernel_size = MMK_MIB,
+				.window_limit = 2 * MMK_MIB, .phys_to_virt = sim_phys, .memmap = &m->map};
 	return mmu_init(&m->mmu, &m->pmm, &boot);
 }
 

@@ -206,7 +206,8 @@ int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g,
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
 	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
-	struct mmu_boot boot = {MMK_MIB, 0xFFFFFFFF80100000ull, MMK_MIB, 0, sim64_phys, &m->map};
+	struct mmu_boot boot = {.kernel_pa = MMK_MIB, .kernel_va = 0xFFFFFFFF80100000ull,
+				.kernel_size = MMK_MIB, .phys_to_virt = sim64_phys, .memmap = &m->map};
 	return mmu_init(&m->mmu, &m->pmm, &boot);
 }
 

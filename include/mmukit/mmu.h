@@ -102,6 +102,16 @@ struct mmu {
 	struct mmu_stats stats;
 };
 
+/* One part of the kernel image with its own protection (text RX, rodata R, data RW). */
+struct mmu_boot_section {
+	vaddr_t va;
+	paddr_t pa;
+	vsize_t size;
+	unsigned flags; /* MMK_PROT_* */
+};
+
+#define MMU_BOOT_SECTIONS 4
+
 /* What the boot hands mmu_init: what must stay mapped in the kernel space. */
 struct mmu_boot {
 	paddr_t kernel_pa;    /* the kernel image (all sections, .bss included) */
@@ -112,6 +122,12 @@ struct mmu_boot {
 			       * has switched to its own */
 	void *(*phys_to_virt)(paddr_t pa); /* the boot's early window, used during mmu_init */
 	const struct mmk_memmap *memmap;   /* what RAM there is (a direct map covers it) */
+	/* When given, the image is mapped section by section with these protections
+	 * (page aligned, inside [kernel_va, kernel_va + kernel_size)) instead of as one
+	 * read-write-execute range. (The i386 backend maps its low-memory window with 4 MiB
+	 * pages and without NX, so it has no use for them.) */
+	struct mmu_boot_section sections[MMU_BOOT_SECTIONS];
+	unsigned section_count;
 };
 
 /*
