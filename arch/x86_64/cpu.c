@@ -104,6 +104,24 @@ void x86_64_enable_pcid(void)
 	write_cr4(read_cr4() | (1ull << 17));
 }
 
+bool x86_64_has_invpcid(void)
+{
+	uint32_t a, b, c, d;
+	cpuid(0, &a, &b, &c, &d);
+	if (a < 7)
+		return false;
+	cpuid(7, &a, &b, &c, &d);
+	return b & (1u << 10);
+}
+
+void x86_64_invpcid_context(unsigned pcid)
+{
+	struct {
+		uint64_t pcid, address;
+	} descriptor = {pcid, 0};
+	__asm__ volatile("invpcid %0, %1" : : "m"(descriptor), "r"(1ull) : "memory");
+}
+
 void x86_64_enable_pge(void)
 {
 	write_cr4(read_cr4() | CR4_PGE);

@@ -25,6 +25,8 @@ bool x86_64_has_pge(void);            /* CPUID.1:EDX bit 13 */
 void x86_64_enable_pge(void);
 bool x86_64_has_pcid(void);           /* CPUID.1:ECX bit 17 */
 void x86_64_enable_pcid(void);        /* CR4.PCIDE (CR3[11:0] must be 0) */
+bool x86_64_has_invpcid(void);        /* CPUID.(EAX=07H,ECX=0):EBX bit 10 */
+void x86_64_invpcid_context(unsigned pcid); /* INVPCID type 1: one PCID's non-global entries */
 
 #define CR3_NOFLUSH (1ull << 63)      /* with PCIDs: keep the PCID's entries (SDM 4.10.4.1) */
 

@@ -20,7 +20,7 @@
  * PCIDs (CPUID, CR4.PCIDE) every user space gets one from the ASID allocator when it is
  * activated, and CR3 is loaded with the no-flush bit; a space edited while inactive is
  * marked and its PCID's entries are dropped by that load instead (a CR3 load without
- * bit 63, SDM Vol 3A 4.10.4.1: no INVPCID needed). Kernel-half leaves are then always
+ * bit 63, SDM Vol 3A 4.10.4.1), or at once with INVPCID where the CPU has it. Kernel-half leaves are then always
  * global, so INVLPG drops them under every PCID; a generation roll-over of the
  * allocator flushes everything (toggling CR4.PGE).
  */
@@ -44,6 +44,7 @@
 #define FEATURE_NX 2u
 #define FEATURE_PGE 4u
 #define FEATURE_PCID 8u
+#define FEATURE_INVPCID 16u
 #define PCID_BITS 12
 
 /* ------------------------------------------------------------ tables */
@@ -244,27 +245,42 @@ static int check_range(const struct mmu_space *s, vaddr_t va, vsize_t size)
 struct flush {
 	uint64_t count;
 	bool global, needed;
+	struct mmu_space *tagged; /* an inactive space whose PCID may hold entries */
 };
 
 static struct flush flush_begin(struct mmu_space *s)
 {
 	bool visible = s->is_kernel || s == s->mmu->active;
-	if (!visible && (s->mmu->features & FEATURE_PCID))
-		s->tlb_stale = true; /* its PCID may still hold entries: drop them on activation */
-	return (struct flush){0, s->is_kernel, visible};
+	struct mmu_space *tagged = !visible && (s->mmu->features & FEATURE_PCID) ? s : NULL;
+	return (struct flush){0, s->is_kernel, visible, tagged};
 }
 
 static void flush_page(struct mmu *mmu, struct flush *f, uint64_t va)
 {
-	if (!f->needed)
+	if (!f->needed) {
+		f->count += f->tagged != NULL; /* counted, for drop_tagged */
 		return;
+	}
 	if (f->count < mmu->flush_threshold)
 		x86_64_invlpg(va);
 	f->count++;
 }
 
+/* Its PCID's entries go now (INVPCID) or at its next CR3 load. */
+static void drop_tagged(struct mmu *mmu, struct mmu_space *s)
+{
+	if (s->asid == 0)
+		return; /* never loaded: nothing cached under a PCID of its own */
+	if (mmu->features & FEATURE_INVPCID)
+		x86_64_invpcid_context(s->asid);
+	else
+		s->tlb_stale = true;
+}
+
 static void flush_end(struct mmu *mmu, struct flush *f)
 {
+	if (f->tagged && f->count > 0)
+		drop_tagged(mmu, f->tagged);
 	if (!f->needed || f->count == 0)
 		return;
 	if (f->count <= mmu->flush_threshold) {
@@ -547,6 +563,7 @@ static void prune(struct mmu_space *s, paddr_t t, unsigned level, uint64_t base,
 		if (table_empty(table_of(child))) {
 			*e = 0;
 			flush_page(s->mmu, f, start); /* drops paging-structure caches too */
+			f->count += f->tagged != NULL;
 			MMK_ASSERT(pmm_free(s->mmu->pmm, child) == 0);
 			s->mmu->stats.tables_freed++;
 			s->table_pages--;
@@ -906,6 +923,8 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 	if (mmu->features & FEATURE_PGE && x86_64_has_pcid() &&
 	    (x86_64_read_cr3() & 0xFFF) == 0) {
 		mmu->features |= FEATURE_PCID;
+		if (x86_64_has_invpcid())
+			mmu->features |= FEATURE_INVPCID;
 		x86_64_enable_pcid();
 		MMK_ASSERT(asid_init(&mmu->asids, PCID_BITS, flush_all_pcids, mmu) == 0);
 	}

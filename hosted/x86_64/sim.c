@@ -173,6 +173,20 @@ void x86_64_enable_pge(void)
 	sim64.pge_enabled = true;
 }
 
+bool x86_64_has_invpcid(void)
+{
+	return sim64.has_invpcid;
+}
+
+void x86_64_invpcid_context(unsigned pcid)
+{
+	MMK_ASSERT(sim64.has_invpcid);
+	sim64.invpcids++;
+	for (unsigned i = 0; i < SIM64_TLB_ENTRIES; i++)
+		if (!sim64.tlb[i].global && sim64.tlb[i].pcid == pcid)
+			sim64.tlb[i].valid = false;
+}
+
 bool x86_64_has_pcid(void)
 {
 	return sim64.has_pcid;
@@ -186,6 +200,13 @@ void x86_64_enable_pcid(void)
 
 /* ------------------------------------------------------------ the machine */
 
+static bool offer_invpcid;
+
+void sim64_offer_invpcid(bool offer)
+{
+	offer_invpcid = offer;
+}
+
 int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g, bool has_nx,
 		       bool has_pcid)
 {
@@ -198,6 +219,7 @@ int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g,
 	sim64.has_nx = has_nx;
 	sim64.has_pge = true;
 	sim64.has_pcid = has_pcid;
+	sim64.has_invpcid = offer_invpcid;
 	memmap_init(&m->map);
 	MMK_ASSERT(memmap_add(&m->map, 0, ram_bytes, MMK_MEM_USABLE) == 0);
 	MMK_ASSERT(memmap_set(&m->map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);

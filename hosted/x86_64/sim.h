@@ -27,7 +27,8 @@ struct sim_x86_64 {
 	uint8_t *ram;
 	uint64_t ram_size;
 	uint64_t cr3;
-	bool has_1g, has_nx, has_pge, pge_enabled, has_pcid, pcide;
+	bool has_1g, has_nx, has_pge, pge_enabled, has_pcid, pcide, has_invpcid;
+	uint64_t invpcids;
 	struct sim64_tlb_entry tlb[SIM64_TLB_ENTRIES];
 	unsigned victim[SIM64_TLB_SETS + 1];
 	uint64_t invlpgs, cr3_loads, global_flushes;
@@ -48,6 +49,9 @@ struct sim64_machine {
  */
 int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g, bool has_nx,
 		       bool has_pcid);
+
+/* Whether the next sim64_machine_boot's CPU reports INVPCID (default: no). */
+void sim64_offer_invpcid(bool offer);
 
 /* The PCID the simulated CPU runs under now (0 without CR4.PCIDE). */
 unsigned sim64_pcid(void);

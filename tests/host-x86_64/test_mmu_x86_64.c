@@ -253,7 +253,7 @@ KTEST(mmu_x86_64, pcids_tag_spaces_and_edits_while_inactive_are_dropped_on_load)
 {
 	struct mmu_space a, b;
 	uint64_t pa;
-	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true, true), 0);
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true, true), 0); /* no INVPCID */
 	KASSERT_EQ(mmu_space_create(&m.mmu, &a), 0);
 	KASSERT_EQ(mmu_space_create(&m.mmu, &b), 0);
 	KEXPECT_EQ(sim64_pcid(), 0);                      /* the kernel space */
@@ -301,5 +301,32 @@ KTEST(mmu_x86_64, pcids_tag_spaces_and_edits_while_inactive_are_dropped_on_load)
 	KEXPECT_EQ(mmu_space_destroy(&b, false), 0);
 	KEXPECT_EQ(mmu_space_destroy(&c, false), 0);
 	KEXPECT_EQ(mmu_space_destroy(&d, false), 0);
+	sim64_machine_free(&m);
+}
+
+KTEST(mmu_x86_64, with_invpcid_an_inactive_space_is_invalidated_at_once)
+{
+	struct mmu_space a, b;
+	uint64_t pa;
+	sim64_offer_invpcid(true);
+	int err = sim64_machine_boot(&m, 64 * 0x100000ull, true, true, true);
+	sim64_offer_invpcid(false);
+	KASSERT_EQ(err, 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &a), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &b), 0);
+	mmu_activate(&a);
+	KASSERT_EQ(mmu_map(&a, UVA, 0x800000, 2 * K4, URW, 0), 0);
+	KEXPECT_TRUE(sim64_translate(UVA, true, &pa));
+	mmu_activate(&b);
+	uint64_t before = sim64.invpcids;
+	KEXPECT_EQ(mmu_unmap(&a, UVA, K4, false), 0);
+	KEXPECT_EQ(sim64.invpcids, before + 1);          /* at once, not at the next load */
+	KEXPECT_FALSE(a.tlb_stale);
+	mmu_activate(&a);
+	KEXPECT_EQ(sim64_stale_tlb_entries(true), 0);
+	KEXPECT_FALSE(sim64_translate(UVA, false, &pa));
+	mmu_activate(&m.mmu.kernel);
+	KEXPECT_EQ(mmu_space_destroy(&a, false), 0);
+	KEXPECT_EQ(mmu_space_destroy(&b, false), 0);
 	sim64_machine_free(&m);
 }
