@@ -535,11 +535,27 @@ static pte_t *leaf_inside(struct mmu_space *s, uint64_t va, uint64_t lo, uint64_
 	}
 }
 
-static bool table_empty(const pte_t *t)
+/*
+ * True when table t (at level, covering from base) has nothing present outside the
+ * entries [lo, hi) just cleared. Looks outward from them, so an unmap next to live
+ * entries answers in a step or two (as the i386 backend does).
+ */
+static bool table_empty_around(const pte_t *t, unsigned level, uint64_t base, uint64_t lo,
+			       uint64_t hi)
 {
-	for (unsigned i = 0; i < ENTRIES; i++)
+	uint64_t end = base + level_size(level + 1) - 1;
+	unsigned first = lo > base ? level_index(lo, level) : 0;
+	unsigned last = hi - 1 < end ? level_index(hi - 1, level) : ENTRIES - 1;
+	for (unsigned i = first; i <= last; i++) /* tables inside the range may still map */
 		if (t[i] & PTE_P)
 			return false;
+	unsigned up = last + 1, down = first;
+	while (up < ENTRIES || down > 0) {
+		if (up < ENTRIES && (t[up++] & PTE_P))
+			return false;
+		if (down > 0 && (t[--down] & PTE_P))
+			return false;
+	}
 	return true;
 }
 
@@ -560,7 +576,7 @@ static void prune(struct mmu_space *s, paddr_t t, unsigned level, uint64_t base,
 			continue;
 		paddr_t child = *e & PTE_FRAME;
 		prune(s, child, level - 1, start, lo, hi, f);
-		if (table_empty(table_of(child))) {
+		if (table_empty_around(table_of(child), level - 1, start, lo, hi)) {
 			*e = 0;
 			flush_page(s->mmu, f, start); /* drops paging-structure caches too */
 			f->count += f->tagged != NULL;
@@ -600,7 +616,7 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 				continue;
 			paddr_t child = *e & PTE_FRAME;
 			prune(s, child, 2, start, va, va + size, &f);
-			if (table_empty(table_of(child))) {
+			if (table_empty_around(table_of(child), 2, start, va, va + size)) {
 				*e = 0;
 				flush_page(s->mmu, &f, start);
 				MMK_ASSERT(pmm_free(s->mmu->pmm, child) == 0);
