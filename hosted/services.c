@@ -57,6 +57,18 @@ const char *hosted_last_panic(void)
 	return panic_message;
 }
 
+/* Bookkeeping memory for the VM-layer tests on the host (the kernel uses kmalloc). */
+void *ktest_env_malloc(size_t size)
+{
+	return malloc(size);
+}
+
+int ktest_env_free(void *ptr)
+{
+	free(ptr);
+	return 0;
+}
+
 unsigned ktest_scale(unsigned hosted_steps, unsigned kernel_steps)
 {
 	(void)kernel_steps;

@@ -814,25 +814,6 @@ static unsigned free_slot(const struct mmu *mmu)
 	return FIRST_SCRATCH_SLOT;
 }
 
-static void link_space(struct mmu *mmu, struct mmu_space *space)
-{
-	struct mmu_space **p = &mmu->spaces;
-	while (*p)
-		p = &(*p)->next;
-	space->next = NULL;
-	*p = space;
-}
-
-static void unlink_space(struct mmu *mmu, struct mmu_space *space)
-{
-	for (struct mmu_space **p = &mmu->spaces; *p; p = &(*p)->next) {
-		if (*p == space) {
-			*p = space->next;
-			return;
-		}
-	}
-}
-
 int mmu_space_create(struct mmu *mmu, struct mmu_space *space)
 {
 	unsigned slot = free_slot(mmu);
@@ -853,7 +834,7 @@ int mmu_space_create(struct mmu *mmu, struct mmu_space *space)
 	slot_table()[slot] = (pte_t)pa | PTE_P | PTE_RW;
 	*space = (struct mmu_space){.mmu = mmu, .root = pa,
 				    .root_va = (void *)(uintptr_t)(SLOTS_BASE + slot * 4096u)};
-	link_space(mmu, space);
+	mmu_space_list_add(mmu, space);
 	return 0;
 }
 
@@ -903,7 +884,7 @@ int mmu_space_destroy(struct mmu_space *space, bool free_frames)
 	i386_invlpg((uint32_t)(uintptr_t)space->root_va);
 	mmu->stats.tlb_page_invalidations++;
 	MMK_ASSERT(pmm_free(mmu->pmm, space->root) == 0);
-	unlink_space(mmu, space);
+	mmu_space_list_remove(mmu, space);
 	space->root_va = NULL;
 	return 0;
 }
@@ -987,7 +968,7 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 		return err;
 	*k = (struct mmu_space){.mmu = mmu, .root = pd_pa, .is_kernel = true,
 				.root_va = (void *)(uintptr_t)SLOTS_BASE};
-	link_space(mmu, k);
+	mmu_space_list_add(mmu, k);
 
 	/* The PD slots table, shared by every space; slot 0 is the kernel directory. */
 	struct view v = view_of(k);

@@ -756,24 +756,6 @@ void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src)
 
 /* ------------------------------------------------------------ spaces */
 
-static void link_space(struct mmu *mmu, struct mmu_space *space)
-{
-	struct mmu_space **p = &mmu->spaces;
-	while (*p)
-		p = &(*p)->next;
-	space->next = NULL;
-	*p = space;
-}
-
-static void unlink_space(struct mmu *mmu, struct mmu_space *space)
-{
-	for (struct mmu_space **p = &mmu->spaces; *p; p = &(*p)->next)
-		if (*p == space) {
-			*p = space->next;
-			return;
-		}
-}
-
 int mmu_space_create(struct mmu *mmu, struct mmu_space *space)
 {
 	paddr_t pa;
@@ -785,7 +767,7 @@ int mmu_space_create(struct mmu *mmu, struct mmu_space *space)
 	for (unsigned i = 0; i < ENTRIES; i++)
 		pml4[i] = i >= PML4_KERNEL ? kernel[i] : 0;
 	*space = (struct mmu_space){.mmu = mmu, .root = pa, .root_va = pml4};
-	link_space(mmu, space);
+	mmu_space_list_add(mmu, space);
 	return 0;
 }
 
@@ -824,7 +806,7 @@ int mmu_space_destroy(struct mmu_space *space, bool free_frames)
 		pml4[i] = 0;
 	}
 	space->table_pages = 0;
-	unlink_space(mmu, space);
+	mmu_space_list_remove(mmu, space);
 	MMK_ASSERT(pmm_free(mmu->pmm, space->root) == 0);
 	space->root_va = NULL;
 	return 0;
@@ -954,7 +936,7 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 	/* tlb_stale: the first load drops what PCID 0 held from the boot tables. */
 	mmu->kernel = (struct mmu_space){.mmu = mmu, .root = pa, .root_va = pml4, .is_kernel = true,
 					 .tlb_stale = true};
-	link_space(mmu, &mmu->kernel);
+	mmu_space_list_add(mmu, &mmu->kernel);
 	err = map_hhdm(mmu, boot->memmap);
 	if (!err)
 		err = map_image(mmu, boot);

@@ -56,17 +56,6 @@ unsigned ktest_env_stale_tlb_entries(void)
 	return sim_stale_tlb_entries(true);
 }
 
-void *ktest_env_malloc(size_t size)
-{
-	return malloc(size);
-}
-
-int ktest_env_free(void *ptr)
-{
-	free(ptr);
-	return 0;
-}
-
 /* The CPU's side of an access: translate, or fault to the handler and try again. */
 int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
 {

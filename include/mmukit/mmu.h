@@ -230,6 +230,10 @@ void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va);
 void mmu_zero_frame(struct mmu *mmu, paddr_t pa);
 void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src);
 
+/* For backends: the list of every space of a machine (mmu->spaces), kept in order. */
+void mmu_space_list_add(struct mmu *mmu, struct mmu_space *space);
+void mmu_space_list_remove(struct mmu *mmu, struct mmu_space *space);
+
 /* Prints the table walk for va in space (each level's entry, decoded). */
 void mmu_print_walk(const struct mmu_space *space, vaddr_t va);
 
