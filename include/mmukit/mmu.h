@@ -99,6 +99,8 @@ struct mmu {
 	uint64_t features;        /* backend-defined feature bits (PSE, PGE, NX, PCID...) */
 	paddr_t table_limit;      /* nonzero while table pages must lie below it (mmu_init) */
 	struct asid_allocator asids; /* where spaces are tagged (PCID, ASID) */
+	paddr_t idle_root;        /* a backend's spare root (ARMv7: the empty TTBR0 table
+				   * in use while the kernel space is active) */
 	struct mmu_stats stats;
 };
 

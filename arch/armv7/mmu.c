@@ -1,0 +1,813 @@
+/*
+ * The ARMv7 MMU backend: VMSAv7 short descriptors (ARM ARM B3.5) behind
+ * include/mmukit/mmu.h. Bit layouts: arch/armv7/pte.h.
+ *
+ *   0x00000000  never mapped
+ *   0x00001000  user space: TTBR0, one 8 KiB first-level table per space (TTBCR.N = 1),
+ *               ASID-tagged, non-global
+ *   0x80000000  kernel: TTBR1, one 16 KiB table shared by every space by the hardware
+ *               itself. RAM (up to 1 GiB) linearly at 0x80000000 (seed 003), the heap
+ *               up from 0xC0000000, MMIO down from 0xFFF00000, vectors at 0xFFFF0000
+ *
+ * Second-level tables are 1 KiB: one frame holds the four tables of four consecutive
+ * first-level entries (a 4 MiB "group"), and goes back to the PMM when none of the
+ * four is a table any more. Every table is reached through the linear map.
+ * As the other backends, each call reserves the frames it may need before changing
+ * anything. TLB: TLBIMVA (with the ASID) for user pages of the active space, TLBIMVAA
+ * for kernel pages, TLBIASID for a space edited while inactive, TLBIALL past the flush
+ * threshold or at an ASID roll-over.
+ */
+#include <mmukit/errno.h>
+#include <mmukit/mmu.h>
+#include <mmukit/pmm.h>
+#include <mmukit/services.h>
+
+#include "cpu.h"
+#include "pte.h"
+
+#define USER_BASE 0x00001000u
+#define USER_END 0x80000000u
+#define KERNEL_BASE 0x80000000u
+#define KERNEL_END 0xFFFFF000u
+#define LINEAR_BASE 0x80000000u
+#define LINEAR_MAX (1u << 30)
+#define FLUSH_THRESHOLD 32u
+#define ASID_BITS 8
+
+/* Sizes by "level": 0 small page, 1 large page, 2 section. */
+static const unsigned shift_of[3] = {12, 16, 20};
+
+static uint32_t size_of(unsigned level)
+{
+	return 1u << shift_of[level];
+}
+
+static pte_t *phys(paddr_t pa)
+{
+	return armv7_phys(pa);
+}
+
+static pte_t *l1_entry(const struct mmu_space *s, uint32_t va)
+{
+	return &phys(s->root)[va >> 20];
+}
+
+static pte_t *l2_table(pte_t l1)
+{
+	return phys(l1 & L1_TABLE_BASE);
+}
+
+static bool is_user(uint32_t va)
+{
+	return va < USER_END;
+}
+
+/* ------------------------------------------------------------ the reserve */
+
+struct reserve {
+	paddr_t head;
+	unsigned count;
+};
+
+static void reserve_release(struct mmu *mmu, struct reserve *r)
+{
+	while (r->count > 0) {
+		paddr_t pa = r->head;
+		r->head = *phys(pa);
+		r->count--;
+		MMK_ASSERT(pmm_free(mmu->pmm, pa) == 0);
+	}
+}
+
+static int reserve_take(struct mmu *mmu, struct reserve *r, unsigned n)
+{
+	*r = (struct reserve){0, 0};
+	for (unsigned i = 0; i < n; i++) {
+		paddr_t pa;
+		int err = pmm_alloc(mmu->pmm, &pa);
+		if (err) {
+			reserve_release(mmu, r);
+			return err;
+		}
+		*phys(pa) = (pte_t)r->head;
+		r->head = pa;
+		r->count++;
+	}
+	return 0;
+}
+
+static paddr_t reserve_use(struct mmu *mmu, struct reserve *r)
+{
+	MMK_ASSERT(r->count > 0);
+	paddr_t pa = r->head;
+	pte_t *t = phys(pa);
+	r->head = t[0];
+	r->count--;
+	for (unsigned i = 0; i < 4 * L2_ENTRIES; i++)
+		t[i] = 0;
+	mmu->stats.tables_allocated++;
+	return pa;
+}
+
+/* ------------------------------------------------------------ second-level tables */
+
+/* The frame holding the second-level tables of va's group, or 0 when it has none. */
+static paddr_t group_frame(const struct mmu_space *s, uint32_t va)
+{
+	const pte_t *l1 = l1_entry(s, va & ~(4 * SECTION_SIZE - 1));
+	for (unsigned i = 0; i < 4; i++)
+		if ((l1[i] & L1_TYPE_MASK) == L1_TABLE)
+			return (l1[i] & L1_TABLE_BASE) & ~(paddr_t)0xFFF;
+	return 0;
+}
+
+/* The second-level table for va, making it (from the reserve when its group has none). */
+static pte_t *ensure_l2(struct mmu_space *s, uint32_t va, struct reserve *r)
+{
+	pte_t *l1 = l1_entry(s, va);
+	if ((*l1 & L1_TYPE_MASK) != L1_TABLE) {
+		MMK_ASSERT(*l1 == 0);
+		paddr_t frame = group_frame(s, va);
+		if (!frame) {
+			frame = reserve_use(s->mmu, r);
+			(is_user(va) ? s : &s->mmu->kernel)->table_pages++;
+		}
+		paddr_t table = frame + ((va >> 20) & 3) * L2_TABLE_BYTES;
+		for (unsigned i = 0; i < L2_ENTRIES; i++)
+			phys(table)[i] = 0;
+		*l1 = (pte_t)table | L1_TABLE; /* domain 0 */
+	}
+	return l2_table(*l1);
+}
+
+/* ------------------------------------------------------------ flags */
+
+static bool flags_valid(unsigned flags)
+{
+	return (flags & ~(MMK_PROT_MASK | MMK_CACHE_MASK)) == 0 &&
+	       (flags & (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC)) != 0;
+}
+
+/* TEX, C, B (ARM ARM B3.8.2, table B3-10). */
+static void memory_type(unsigned flags, unsigned *tex, bool *c, bool *b)
+{
+	switch (flags & MMK_CACHE_MASK) {
+	case MMK_CACHE_WT: *tex = 0; *c = true; *b = false; break;  /* normal, write-through */
+	case MMK_CACHE_WC: *tex = 1; *c = false; *b = false; break; /* normal, non-cacheable */
+	case MMK_CACHE_UC: *tex = 0; *c = false; *b = true; break;  /* shareable device */
+	default: *tex = 1; *c = true; *b = true; break;             /* normal, write-back */
+	}
+}
+
+/* AP[2:0] (ARM ARM B3.7.1, table B3-8): kernel RW 001, kernel RO 101, user RW 011, user RO 111. */
+static unsigned access_bits(unsigned flags)
+{
+	unsigned ap = (flags & MMK_PROT_USER) ? 3 : 1;
+	if (!(flags & MMK_PROT_WRITE))
+		ap |= 4;
+	return ap;
+}
+
+static pte_t leaf_bits(unsigned flags, unsigned level, bool user)
+{
+	unsigned tex, ap = access_bits(flags);
+	bool c, b;
+	memory_type(flags, &tex, &c, &b);
+	bool xn = !(flags & MMK_PROT_EXEC);
+	if (level == 2)
+		return L1_SECTION | (b ? SECT_B : 0) | (c ? SECT_C : 0) | (xn ? SECT_XN : 0) |
+		       (ap & 3) << SECT_AP_SHIFT | tex << SECT_TEX_SHIFT | (ap & 4 ? SECT_APX : 0) |
+		       (user ? SECT_NG : 0);
+	pte_t common = (b ? L2_B : 0) | (c ? L2_C : 0) | (ap & 3) << L2_AP_SHIFT |
+		       (ap & 4 ? L2_APX : 0) | (user ? L2_NG : 0);
+	if (level == 1)
+		return L2_LARGE | common | tex << L2_LARGE_TEX_SHIFT | (xn ? L2_LARGE_XN : 0);
+	return L2_SMALL | common | tex << L2_SMALL_TEX_SHIFT | (xn ? L2_SMALL_XN : 0);
+}
+
+/* The portable flags of a leaf entry. */
+static unsigned leaf_flags(pte_t e, unsigned level)
+{
+	unsigned ap, tex;
+	bool c, b, xn, ng;
+	if (level == 2) {
+		ap = (e >> SECT_AP_SHIFT & 3) | (e & SECT_APX ? 4 : 0);
+		tex = e >> SECT_TEX_SHIFT & 7;
+		xn = e & SECT_XN;
+		ng = e & SECT_NG;
+	} else {
+		ap = (e >> L2_AP_SHIFT & 3) | (e & L2_APX ? 4 : 0);
+		tex = level == 1 ? e >> L2_LARGE_TEX_SHIFT & 7 : e >> L2_SMALL_TEX_SHIFT & 7;
+		xn = level == 1 ? e & L2_LARGE_XN : e & L2_SMALL_XN;
+		ng = e & L2_NG;
+	}
+	c = e & (level == 2 ? SECT_C : L2_C);
+	b = e & (level == 2 ? SECT_B : L2_B);
+	unsigned f = MMK_PROT_READ;
+	if (!(ap & 4))
+		f |= MMK_PROT_WRITE;
+	if ((ap & 3) == 3 || (ap & 3) == 2)
+		f |= MMK_PROT_USER;
+	if (!xn)
+		f |= MMK_PROT_EXEC;
+	if (!ng)
+		f |= MMK_PROT_GLOBAL;
+	if (tex == 0 && c && !b)
+		f |= MMK_CACHE_WT;
+	else if (tex == 1 && !c && !b)
+		f |= MMK_CACHE_WC;
+	else if (tex == 0 && !c && b)
+		f |= MMK_CACHE_UC;
+	return f;
+}
+
+/* ------------------------------------------------------------ lookup */
+
+/* The leaf mapping va, its level, or NULL. For a large page, its first entry. */
+static pte_t *leaf_of(const struct mmu_space *s, uint32_t va, unsigned *level)
+{
+	pte_t *l1 = l1_entry(s, va);
+	switch (*l1 & L1_TYPE_MASK) {
+	case L1_SECTION:
+		*level = 2;
+		return l1;
+	case L1_TABLE: {
+		pte_t *e = &l2_table(*l1)[(va >> 12) & (L2_ENTRIES - 1)];
+		if (*e & L2_SMALL) {
+			*level = 0;
+			return e;
+		}
+		if ((*e & L2_TYPE_MASK) == L2_LARGE) {
+			*level = 1;
+			return &l2_table(*l1)[((va >> 12) & (L2_ENTRIES - 1)) & ~15u];
+		}
+		return NULL;
+	}
+	default:
+		return NULL;
+	}
+}
+
+/* ------------------------------------------------------------ ranges, TLB */
+
+static int check_range(const struct mmu_space *s, vaddr_t va, vsize_t size)
+{
+	if (!mmk_is_aligned(va, MMK_PAGE_SIZE) || !mmk_is_aligned(size, MMK_PAGE_SIZE))
+		return -MMK_EALIGN;
+	if (size == 0)
+		return -MMK_EINVAL;
+	uint64_t lo = s->is_kernel ? KERNEL_BASE : USER_BASE;
+	uint64_t hi = s->is_kernel ? KERNEL_END : USER_END;
+	if ((uint64_t)va + size > hi || va < lo)
+		return -MMK_ERANGE;
+	return 0;
+}
+
+struct flush {
+	uint32_t count;
+	bool needed;
+	struct mmu_space *space;
+};
+
+static struct flush flush_begin(struct mmu_space *s)
+{
+	return (struct flush){0, s->is_kernel || s == s->mmu->active, s};
+}
+
+static void flush_page(struct mmu *mmu, struct flush *f, uint32_t va)
+{
+	f->count++;
+	if (!f->needed || f->count > mmu->flush_threshold)
+		return;
+	if (f->space->is_kernel)
+		armv7_tlbi_va_all_asids(va);
+	else
+		armv7_tlbi_va_asid(va, f->space->asid);
+}
+
+static void flush_end(struct mmu *mmu, struct flush *f)
+{
+	if (f->count == 0)
+		return;
+	if (!f->needed) { /* an inactive space: its ASID's entries, if it has one */
+		if (f->space->asid)
+			armv7_tlbi_asid(f->space->asid);
+		return;
+	}
+	if (f->count <= mmu->flush_threshold) {
+		mmu->stats.tlb_page_invalidations += f->count;
+		return;
+	}
+	if (f->space->is_kernel)
+		armv7_tlbi_all();
+	else
+		armv7_tlbi_asid(f->space->asid);
+	mmu->stats.tlb_full_flushes++;
+}
+
+/* ------------------------------------------------------------ map */
+
+/* The largest page that fits at va: a section only where the first level is empty. */
+static unsigned piece_level(const struct mmu_space *s, uint32_t va, uint64_t pa,
+			    uint64_t remaining, unsigned page_shift)
+{
+	if (page_shift)
+		return page_shift == 20 ? 2 : page_shift == 16 ? 1 : 0;
+	if (mmk_is_aligned(va, SECTION_SIZE) && mmk_is_aligned(pa, SECTION_SIZE) &&
+	    remaining >= SECTION_SIZE && *l1_entry(s, va) == 0)
+		return 2;
+	if (mmk_is_aligned(va, LARGE_SIZE) && mmk_is_aligned(pa, LARGE_SIZE) &&
+	    remaining >= LARGE_SIZE)
+		return 1;
+	return 0;
+}
+
+/* Bytes of small or large pages from va to the end of its 1 MiB, or remaining. */
+static uint64_t l2_run(uint32_t va, uint64_t remaining, unsigned level)
+{
+	uint64_t to_end = SECTION_SIZE - (va & (SECTION_SIZE - 1));
+	uint64_t run = remaining < to_end ? remaining : to_end;
+	return run - run % size_of(level);
+}
+
+/* Checks the range is free and counts the group frames a map will take. */
+static int plan_map(const struct mmu_space *s, uint32_t va, uint64_t pa, uint64_t size,
+		    unsigned page_shift, unsigned *frames)
+{
+	uint32_t last_group = UINT32_MAX;
+	*frames = 0;
+	for (uint64_t done = 0; done < size;) {
+		uint32_t at = va + (uint32_t)done;
+		unsigned level = piece_level(s, at, pa + done, size - done, page_shift);
+		pte_t l1 = *l1_entry(s, at);
+		if (level == 2) {
+			if (l1)
+				return -MMK_EEXIST;
+			done += SECTION_SIZE;
+			continue;
+		}
+		uint64_t step = l2_run(at, size - done, level);
+		if ((l1 & L1_TYPE_MASK) == L1_SECTION)
+			return -MMK_EEXIST;
+		if ((l1 & L1_TYPE_MASK) == L1_TABLE) {
+			const pte_t *t = l2_table(l1);
+			for (uint64_t off = 0; off < step; off += MMK_PAGE_SIZE)
+				if (t[((at + off) >> 12) & (L2_ENTRIES - 1)])
+					return -MMK_EEXIST;
+		} else if (!group_frame(s, at) && (at >> 22) != last_group) {
+			last_group = at >> 22;
+			(*frames)++;
+		}
+		done += step;
+	}
+	return 0;
+}
+
+int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned flags,
+	    unsigned page_shift)
+{
+	if (!flags_valid(flags))
+		return -MMK_EINVAL;
+	if (page_shift != 0 && page_shift != 12 && page_shift != 16 && page_shift != 20)
+		return -MMK_EINVAL;
+	int err = check_range(s, va, size);
+	if (err)
+		return err;
+	uint32_t align = page_shift ? 1u << page_shift : MMK_PAGE_SIZE;
+	if (!mmk_is_aligned(pa, align) || !mmk_is_aligned(va, align) || !mmk_is_aligned(size, align))
+		return -MMK_EALIGN;
+	if (pa + size < pa || pa + size > (1ull << 32))
+		return -MMK_ERANGE;
+	if (s->is_kernel && (flags & MMK_PROT_USER))
+		return -MMK_EPERM;
+	unsigned frames;
+	err = plan_map(s, (uint32_t)va, pa, size, page_shift, &frames);
+	if (err)
+		return err;
+	struct reserve r;
+	err = reserve_take(s->mmu, &r, frames);
+	if (err)
+		return err;
+	bool user = !s->is_kernel;
+	for (uint64_t done = 0; done < size;) {
+		uint32_t at = (uint32_t)va + (uint32_t)done;
+		unsigned level = piece_level(s, at, pa + done, size - done, page_shift);
+		if (level == 2) {
+			*l1_entry(s, at) = (pte_t)(pa + done) | leaf_bits(flags, 2, user);
+			done += SECTION_SIZE;
+			continue;
+		}
+		uint64_t step = l2_run(at, size - done, level);
+		pte_t *t = ensure_l2(s, at, &r);
+		pte_t bits = leaf_bits(flags, level, user);
+		for (uint64_t off = 0; off < step; off += MMK_PAGE_SIZE) {
+			/* A large page repeats its 64 KiB frame in each of its 16 entries. */
+			paddr_t frame = level == 1 ? (pa + done + off) & ~(paddr_t)(LARGE_SIZE - 1)
+						   : pa + done + off;
+			t[((at + off) >> 12) & (L2_ENTRIES - 1)] = (pte_t)frame | bits;
+		}
+		done += step;
+	}
+	MMK_ASSERT(r.count == 0);
+	return 0;
+}
+
+/* ------------------------------------------------------------ unmap, protect */
+
+static int check_mapped(const struct mmu_space *s, uint32_t va, uint64_t size)
+{
+	for (uint64_t at = va; at < va + size;) {
+		unsigned level;
+		if (!leaf_of(s, (uint32_t)at, &level))
+			return -MMK_ENOENT;
+		at = mmk_align_down(at, size_of(level)) + size_of(level);
+	}
+	return 0;
+}
+
+/* Frames a cut at boundary b needs: a section around b becomes a table. */
+static unsigned splits_at(const struct mmu_space *s, uint64_t b)
+{
+	unsigned level;
+	if (b >= KERNEL_END || !leaf_of(s, (uint32_t)b, &level))
+		return 0;
+	return level == 2 && !mmk_is_aligned(b, SECTION_SIZE) ? 1 : 0;
+}
+
+/* Replaces the leaf at va (a section or a large page) by small pages, same rights. */
+static void split(struct mmu_space *s, uint32_t va, unsigned level, struct reserve *r)
+{
+	unsigned level_found;
+	pte_t *e = leaf_of(s, va, &level_found);
+	unsigned flags = leaf_flags(*e, level);
+	bool user = !(flags & MMK_PROT_GLOBAL);
+	pte_t small = leaf_bits(flags, 0, user);
+	if (level == 2) {
+		paddr_t base = *e & L1_SECTION_BASE;
+		pte_t old = *e;
+		*e = 0; /* ensure_l2 installs a table here; same translations after */
+		pte_t *t = ensure_l2(s, va, r);
+		for (unsigned i = 0; i < L2_ENTRIES; i++)
+			t[i] = (pte_t)(base + i * MMK_PAGE_SIZE) | small;
+		(void)pmm_split_block(s->mmu->pmm, old & L1_SECTION_BASE, 8);
+		return;
+	}
+	paddr_t base = *e & L2_LARGE_BASE;
+	for (unsigned i = 0; i < 16; i++)
+		e[i] = (pte_t)(base + i * MMK_PAGE_SIZE) | small;
+	(void)pmm_split_block(s->mmu->pmm, base, 4);
+}
+
+static pte_t *leaf_inside(struct mmu_space *s, uint32_t va, uint64_t lo, uint64_t hi,
+			  unsigned *level, struct reserve *r)
+{
+	for (;;) {
+		pte_t *e = leaf_of(s, va, level);
+		MMK_ASSERT(e != NULL);
+		uint64_t start = mmk_align_down(va, size_of(*level));
+		if (start >= lo && start + size_of(*level) <= hi)
+			return e;
+		split(s, va, *level, r);
+	}
+}
+
+static int prepare_change(struct mmu_space *s, vaddr_t va, vsize_t size, struct reserve *r)
+{
+	int err = check_range(s, va, size);
+	if (!err)
+		err = check_mapped(s, (uint32_t)va, size);
+	if (err)
+		return err;
+	return reserve_take(s->mmu, r, splits_at(s, va) + splits_at(s, va + size));
+}
+
+static void free_leaf_frames(struct mmu *mmu, paddr_t pa, unsigned level)
+{
+	static const unsigned order[3] = {0, 4, 8};
+	int err = pmm_free_block(mmu->pmm, pa, order[level]);
+	if (err != -MMK_EINVAL || level == 0) {
+		MMK_ASSERT(err == 0);
+		return;
+	}
+	for (uint32_t off = 0; off < size_of(level); off += MMK_PAGE_SIZE)
+		MMK_ASSERT(pmm_free(mmu->pmm, pa + off) == 0);
+}
+
+static bool l2_empty(const pte_t *t)
+{
+	for (unsigned i = 0; i < L2_ENTRIES; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
+/* Removes the user second-level tables emptied in [lo, hi), and group frames left unused. */
+static void prune(struct mmu_space *s, uint32_t lo, uint64_t hi, struct flush *f)
+{
+	for (uint64_t sect = mmk_align_down(lo, SECTION_SIZE); sect < hi; sect += SECTION_SIZE) {
+		pte_t *l1 = l1_entry(s, (uint32_t)sect);
+		if ((*l1 & L1_TYPE_MASK) != L1_TABLE || !l2_empty(l2_table(*l1)))
+			continue;
+		paddr_t frame = (*l1 & L1_TABLE_BASE) & ~(paddr_t)0xFFF;
+		*l1 = 0;
+		flush_page(s->mmu, f, (uint32_t)sect); /* walk caches hold first-level entries too */
+		if (!group_frame(s, (uint32_t)sect)) {
+			MMK_ASSERT(pmm_free(s->mmu->pmm, frame) == 0);
+			s->mmu->stats.tables_freed++;
+			s->table_pages--;
+		}
+	}
+}
+
+int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
+{
+	struct reserve r;
+	int err = prepare_change(s, va, size, &r);
+	if (err)
+		return err;
+	struct flush f = flush_begin(s);
+	for (uint64_t at = va; at < va + size;) {
+		unsigned level;
+		pte_t *e = leaf_inside(s, (uint32_t)at, va, va + size, &level, &r);
+		paddr_t frame = level == 2 ? *e & L1_SECTION_BASE
+				: level == 1 ? *e & L2_LARGE_BASE : *e & L2_SMALL_BASE;
+		for (unsigned i = 0; i < (level == 1 ? 16u : 1u); i++)
+			e[i] = 0;
+		if (free_frames)
+			free_leaf_frames(s->mmu, frame, level);
+		for (uint32_t off = 0; off < size_of(level); off += MMK_PAGE_SIZE)
+			flush_page(s->mmu, &f, (uint32_t)at + off);
+		at += size_of(level);
+	}
+	if (!s->is_kernel) /* kernel tables are kept */
+		prune(s, (uint32_t)va, va + size, &f);
+	flush_end(s->mmu, &f);
+	reserve_release(s->mmu, &r);
+	return 0;
+}
+
+int mmu_protect(struct mmu_space *s, vaddr_t va, vsize_t size, unsigned flags)
+{
+	if (!flags_valid(flags))
+		return -MMK_EINVAL;
+	if (s->is_kernel && (flags & MMK_PROT_USER))
+		return -MMK_EPERM;
+	struct reserve r;
+	int err = prepare_change(s, va, size, &r);
+	if (err)
+		return err;
+	struct flush f = flush_begin(s);
+	for (uint64_t at = va; at < va + size;) {
+		unsigned level;
+		pte_t *e = leaf_inside(s, (uint32_t)at, va, va + size, &level, &r);
+		pte_t bits = leaf_bits(flags, level, !s->is_kernel);
+		if (level == 2) {
+			*e = (*e & L1_SECTION_BASE) | bits;
+		} else {
+			pte_t base = level == 1 ? *e & L2_LARGE_BASE : *e & L2_SMALL_BASE;
+			for (unsigned i = 0; i < (level == 1 ? 16u : 1u); i++)
+				e[i] = base | bits;
+		}
+		for (uint32_t off = 0; off < size_of(level); off += MMK_PAGE_SIZE)
+			flush_page(s->mmu, &f, (uint32_t)at + off);
+		at += size_of(level);
+	}
+	flush_end(s->mmu, &f);
+	reserve_release(s->mmu, &r);
+	return 0;
+}
+
+/* ------------------------------------------------------------ query, walk */
+
+int mmu_query(const struct mmu_space *s, vaddr_t va, struct mmu_mapping *out)
+{
+	unsigned level;
+	if (va > 0xFFFFFFFFu || (s->is_kernel && va < USER_END))
+		return -MMK_ENOENT; /* the kernel space has no user half */
+	/* Kernel addresses translate through TTBR1, whichever space is loaded. */
+	const struct mmu_space *table = va >= KERNEL_BASE ? &s->mmu->kernel : s;
+	pte_t *e = leaf_of(table, (uint32_t)va, &level);
+	if (!e)
+		return -MMK_ENOENT;
+	paddr_t frame = level == 2 ? *e & L1_SECTION_BASE
+			: level == 1 ? *e & L2_LARGE_BASE : *e & L2_SMALL_BASE;
+	*out = (struct mmu_mapping){mmk_align_down(va, size_of(level)), frame,
+				    leaf_flags(*e, level), shift_of[level]};
+	return 0;
+}
+
+int mmu_walk(const struct mmu_space *s, vaddr_t start, vaddr_t end,
+	     int (*visit)(void *ctx, const struct mmu_mapping *m), void *ctx)
+{
+	uint64_t lo = s->is_kernel ? KERNEL_BASE : USER_BASE;
+	uint64_t hi = s->is_kernel ? (uint64_t)KERNEL_END : USER_END;
+	if (start > lo)
+		lo = mmk_align_down(start, MMK_PAGE_SIZE);
+	if (end < hi)
+		hi = end;
+	for (uint64_t at = lo; at < hi;) {
+		struct mmu_mapping m;
+		if (mmu_query(s, at, &m) != 0) {
+			pte_t l1 = *l1_entry(s, (uint32_t)at);
+			at = l1 ? at + MMK_PAGE_SIZE : mmk_align_down(at, SECTION_SIZE) + SECTION_SIZE;
+			continue;
+		}
+		int r = visit(ctx, &m);
+		if (r)
+			return r;
+		at = m.va + ((uint64_t)1 << m.page_shift);
+	}
+	return 0;
+}
+
+void mmu_print_walk(const struct mmu_space *s, vaddr_t va)
+{
+	pte_t l1 = *l1_entry(s, (uint32_t)va);
+	mmk_printf("walk of 0x%08lx (%s table 0x%llx):\n", (unsigned long)va,
+		   s->is_kernel ? "TTBR1" : "TTBR0", (unsigned long long)s->root);
+	mmk_printf("  L1[%4u] = 0x%08x %s\n", (unsigned)(va >> 20), (unsigned)l1,
+		   (l1 & 3) == L1_TABLE ? "table" : (l1 & 3) == L1_SECTION ? "section" : "fault");
+	if ((l1 & 3) == L1_TABLE)
+		mmk_printf("  L2[%3u] = 0x%08x\n", (unsigned)((va >> 12) & 255),
+			   (unsigned)l2_table(l1)[(va >> 12) & 255]);
+}
+
+void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va)
+{
+	(void)mmu;
+	return armv7_kernel_pointer((uint32_t)va);
+}
+
+void mmu_zero_frame(struct mmu *mmu, paddr_t pa)
+{
+	(void)mmu;
+	pte_t *p = phys(pa);
+	for (unsigned i = 0; i < MMK_PAGE_SIZE / 4; i++)
+		p[i] = 0;
+}
+
+void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src)
+{
+	(void)mmu;
+	pte_t *d = phys(dst);
+	const pte_t *s = phys(src);
+	for (unsigned i = 0; i < MMK_PAGE_SIZE / 4; i++)
+		d[i] = s[i];
+}
+
+/* ------------------------------------------------------------ spaces */
+
+int mmu_space_create(struct mmu *mmu, struct mmu_space *space)
+{
+	paddr_t pa;
+	int err = pmm_alloc_block(mmu->pmm, 1, &pa); /* 8 KiB, 8 KiB aligned (TTBR0, N = 1) */
+	if (err)
+		return err;
+	for (unsigned i = 0; i < USER_L1_ENTRIES; i++)
+		phys(pa + (i / 1024) * MMK_PAGE_SIZE)[i % 1024] = 0;
+	*space = (struct mmu_space){.mmu = mmu, .root = pa, .root_va = phys(pa)};
+	mmu_space_list_add(mmu, space);
+	return 0;
+}
+
+int mmu_space_destroy(struct mmu_space *space, bool free_frames)
+{
+	struct mmu *mmu = space->mmu;
+	if (space->is_kernel)
+		return -MMK_EINVAL;
+	if (space == mmu->active)
+		return -MMK_EBUSY;
+	for (uint32_t sect = 0; sect < USER_END; sect += SECTION_SIZE) {
+		pte_t *l1 = l1_entry(space, sect);
+		if ((*l1 & 3) == L1_SECTION && free_frames)
+			free_leaf_frames(mmu, *l1 & L1_SECTION_BASE, 2);
+		if ((*l1 & 3) == L1_TABLE) {
+			pte_t *t = l2_table(*l1);
+			for (unsigned i = 0; i < L2_ENTRIES && free_frames; i++) {
+				if (t[i] & L2_SMALL)
+					free_leaf_frames(mmu, t[i] & L2_SMALL_BASE, 0);
+				else if ((t[i] & 3) == L2_LARGE && (i & 15) == 0)
+					free_leaf_frames(mmu, t[i] & L2_LARGE_BASE, 1);
+			}
+		}
+		paddr_t frame = (*l1 & 3) == L1_TABLE ? (*l1 & L1_TABLE_BASE) & ~(paddr_t)0xFFF : 0;
+		*l1 = 0;
+		if (frame && !group_frame(space, sect)) {
+			MMK_ASSERT(pmm_free(mmu->pmm, frame) == 0);
+			mmu->stats.tables_freed++;
+		}
+	}
+	space->table_pages = 0;
+	if (space->asid)
+		armv7_tlbi_asid(space->asid); /* numbers are reused only after a roll-over anyway */
+	mmu_space_list_remove(mmu, space);
+	MMK_ASSERT(pmm_free_block(mmu->pmm, space->root, 1) == 0);
+	space->root_va = NULL;
+	return 0;
+}
+
+static void flush_all_asids(void *ctx)
+{
+	struct mmu *mmu = ctx;
+	armv7_tlbi_all();
+	mmu->stats.tlb_full_flushes++;
+}
+
+void mmu_activate(struct mmu_space *space)
+{
+	struct mmu *mmu = space->mmu;
+	if (space->is_kernel) {
+		armv7_switch_user_table((uint32_t)mmu->idle_root, 0);
+	} else {
+		bool rolled_over;
+		space->asid = asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
+		armv7_switch_user_table((uint32_t)space->root, space->asid);
+	}
+	mmu->active = space;
+	mmu->stats.space_switches++;
+}
+
+unsigned mmu_page_shifts(const struct mmu *mmu)
+{
+	return mmu->page_shifts;
+}
+
+vaddr_t mmu_user_base(void)
+{
+	return USER_BASE;
+}
+
+vaddr_t mmu_user_end(void)
+{
+	return USER_END;
+}
+
+vaddr_t mmu_kernel_base(void)
+{
+	return KERNEL_BASE;
+}
+
+/* ------------------------------------------------------------ init */
+
+/* RAM linearly at 0x80000000 (seed 003): up to 1 GiB from the lowest usable byte. */
+static int map_linear(struct mmu *mmu, const struct mmk_memmap *map, paddr_t ram_base)
+{
+	for (unsigned i = 0; i < map->count; i++) {
+		const struct mmk_memrange *r = &map->range[i];
+		if (r->type == MMK_MEM_RESERVED || r->type == MMK_MEM_BAD ||
+		    r->type == MMK_MEM_UNREACHABLE || r->base < ram_base)
+			continue;
+		paddr_t lo = mmk_align_down(r->base, MMK_PAGE_SIZE);
+		paddr_t hi = mmk_align_up(r->base + r->size, MMK_PAGE_SIZE);
+		if (hi > ram_base + LINEAR_MAX)
+			hi = ram_base + LINEAR_MAX;
+		struct mmu_mapping m;
+		if (lo < hi && mmu_query(&mmu->kernel, LINEAR_BASE + (lo - ram_base), &m) == 0)
+			lo += MMK_PAGE_SIZE; /* a page shared with the previous range */
+		if (lo >= hi)
+			continue;
+		int err = mmu_map(&mmu->kernel, LINEAR_BASE + (vaddr_t)(lo - ram_base), lo, hi - lo,
+				  MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
+{
+	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD};
+	mmu->page_shifts = 1u << 12 | 1u << 16 | 1u << 20;
+	MMK_ASSERT(asid_init(&mmu->asids, ASID_BITS, flush_all_asids, mmu) == 0);
+	paddr_t kernel_table, empty_user;
+	int err = pmm_alloc_block(pmm, 2, &kernel_table); /* 16 KiB, aligned (TTBR1) */
+	if (err)
+		return err;
+	err = pmm_alloc_block(pmm, 1, &empty_user);       /* TTBR0 while the kernel runs */
+	if (err) {
+		MMK_ASSERT(pmm_free_block(pmm, kernel_table, 2) == 0);
+		return err;
+	}
+	for (unsigned i = 0; i < L1_ENTRIES; i++)
+		phys(kernel_table + (i / 1024) * MMK_PAGE_SIZE)[i % 1024] = 0;
+	for (unsigned i = 0; i < USER_L1_ENTRIES; i++)
+		phys(empty_user + (i / 1024) * MMK_PAGE_SIZE)[i % 1024] = 0;
+	mmu->kernel = (struct mmu_space){.mmu = mmu, .root = kernel_table,
+					 .root_va = phys(kernel_table), .is_kernel = true};
+	mmu->idle_root = empty_user;
+	mmu_space_list_add(mmu, &mmu->kernel);
+	err = map_linear(mmu, boot->memmap, boot->kernel_pa & ~(paddr_t)(LINEAR_MAX - 1));
+	if (err) { /* give back every table frame the half-built kernel space took */
+		for (uint32_t sect = KERNEL_BASE; sect >= KERNEL_BASE; sect += 4 * SECTION_SIZE) {
+			paddr_t frame = group_frame(&mmu->kernel, sect);
+			if (frame)
+				MMK_ASSERT(pmm_free(pmm, frame) == 0);
+		}
+		MMK_ASSERT(pmm_free_block(pmm, empty_user, 1) == 0);
+		MMK_ASSERT(pmm_free_block(pmm, kernel_table, 2) == 0);
+		return err;
+	}
+	armv7_set_kernel_table((uint32_t)kernel_table);
+	mmu_activate(&mmu->kernel);
+	return 0;
+}

@@ -1,0 +1,172 @@
+/* The simulated ARMv7 (see sim.h) and arch/armv7/cpu.h over it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmukit/services.h>
+
+#include "cpu.h"
+#include "sim.h"
+
+struct sim_armv7 simarm;
+
+void *simarm_phys(paddr_t pa)
+{
+	MMK_ASSERT(pa >= SIMARM_RAM_BASE && pa < SIMARM_RAM_BASE + simarm.ram_size);
+	return simarm.ram + (pa - SIMARM_RAM_BASE);
+}
+
+static bool usable(const struct simarm_tlb_entry *e)
+{
+	return e->valid && (e->global || e->asid == simarm.asid);
+}
+
+static struct simarm_tlb_entry *tlb_lookup(uint32_t va)
+{
+	for (unsigned i = 0; i < SIMARM_TLB_ENTRIES; i++) {
+		struct simarm_tlb_entry *e = &simarm.tlb[i];
+		if (usable(e) && (va & ~(e->size - 1)) == e->vpage)
+			return e;
+	}
+	return NULL;
+}
+
+static bool walk(uint32_t va, struct refarm_translation *t)
+{
+	return refarm_walk(simarm.ram, SIMARM_RAM_BASE, simarm.ram_size, simarm.ttbr0,
+			   simarm.ttbr1, va, t);
+}
+
+/* A privileged access, as the kernel makes it. */
+bool simarm_translate(uint32_t va, bool write, uint64_t *pa)
+{
+	struct simarm_tlb_entry *e = tlb_lookup(va);
+	if (e) {
+		if (write && !e->priv_write)
+			return false;
+		*pa = e->pa + (va & (e->size - 1));
+		return true;
+	}
+	struct refarm_translation t;
+	if (!walk(va, &t) || (write && !t.priv_write))
+		return false;
+	e = &simarm.tlb[simarm.victim++ % SIMARM_TLB_ENTRIES];
+	*e = (struct simarm_tlb_entry){true, t.global, simarm.asid, va & ~(t.page_size - 1),
+				       t.page_size, t.pa & ~(uint64_t)(t.page_size - 1), t.priv_write};
+	*pa = t.pa;
+	return true;
+}
+
+unsigned simarm_stale_tlb_entries(bool print)
+{
+	unsigned stale = 0;
+	for (unsigned i = 0; i < SIMARM_TLB_ENTRIES; i++) {
+		const struct simarm_tlb_entry *e = &simarm.tlb[i];
+		if (!usable(e))
+			continue;
+		bool bad = false;
+		for (uint32_t off = 0; off < e->size && !bad; off += e->size > 4096 ? e->size / 16 : 4096) {
+			struct refarm_translation t;
+			bad = !walk(e->vpage + off, &t) || (t.pa & ~0xFFFull) != e->pa + off ||
+			      (e->priv_write && !t.priv_write);
+		}
+		if (bad) {
+			stale++;
+			if (print)
+				mmk_printf("    # stale TLB entry: va 0x%08x asid %u -> pa 0x%llx\n",
+					   e->vpage, e->asid, (unsigned long long)e->pa);
+		}
+	}
+	return stale;
+}
+
+/* ------------------------------------------------------------ arch/armv7/cpu.h */
+
+void *armv7_phys(uint64_t pa)
+{
+	return simarm_phys(pa);
+}
+
+void *armv7_kernel_pointer(uint32_t va)
+{
+	uint64_t pa;
+	if (!simarm_translate(va, true, &pa))
+		mmk_panic("sim: kernel pointer for 0x%08x, which does not translate", va);
+	return simarm_phys(pa);
+}
+
+void armv7_set_kernel_table(uint32_t ttbr1)
+{
+	simarm.ttbr1 = ttbr1;
+}
+
+void armv7_switch_user_table(uint32_t ttbr0, unsigned asid)
+{
+	simarm.ttbr0 = ttbr0;
+	simarm.asid = asid;
+}
+
+void armv7_tlbi_va_asid(uint32_t va, unsigned asid)
+{
+	simarm.tlbi_mva++;
+	for (unsigned i = 0; i < SIMARM_TLB_ENTRIES; i++) {
+		struct simarm_tlb_entry *e = &simarm.tlb[i];
+		/* TLBIMVA: non-global entries of that ASID, and global ones (ARM ARM B4.2.2) */
+		if (e->valid && (e->global || e->asid == asid) && (va & ~(e->size - 1)) == e->vpage)
+			e->valid = false;
+	}
+}
+
+void armv7_tlbi_va_all_asids(uint32_t va)
+{
+	simarm.tlbi_mva++;
+	for (unsigned i = 0; i < SIMARM_TLB_ENTRIES; i++) {
+		struct simarm_tlb_entry *e = &simarm.tlb[i];
+		if (e->valid && (va & ~(e->size - 1)) == e->vpage)
+			e->valid = false;
+	}
+}
+
+void armv7_tlbi_asid(unsigned asid)
+{
+	simarm.tlbi_asid++;
+	for (unsigned i = 0; i < SIMARM_TLB_ENTRIES; i++)
+		if (simarm.tlb[i].valid && !simarm.tlb[i].global && simarm.tlb[i].asid == asid)
+			simarm.tlb[i].valid = false;
+}
+
+void armv7_tlbi_all(void)
+{
+	simarm.tlbi_all++;
+	for (unsigned i = 0; i < SIMARM_TLB_ENTRIES; i++)
+		simarm.tlb[i].valid = false;
+}
+
+/* ------------------------------------------------------------ the machine */
+
+int simarm_machine_boot(struct simarm_machine *m, uint64_t ram_bytes)
+{
+	free(simarm.ram);
+	memset(&simarm, 0, sizeof(simarm));
+	simarm.ram = calloc(1, ram_bytes);
+	MMK_ASSERT(simarm.ram != NULL);
+	simarm.ram_size = ram_bytes;
+	memmap_init(&m->map);
+	MMK_ASSERT(memmap_add(&m->map, SIMARM_RAM_BASE, ram_bytes, MMK_MEM_USABLE) == 0);
+	MMK_ASSERT(memmap_set(&m->map, SIMARM_RAM_BASE, MMK_MIB, MMK_MEM_BOOT) == 0); /* the DTB */
+	MMK_ASSERT(memmap_set(&m->map, SIMARM_RAM_BASE + MMK_MIB, MMK_MIB, MMK_MEM_KERNEL) == 0);
+	size_t meta = pmm_metadata_size(&m->map);
+	m->meta = malloc(meta);
+	MMK_ASSERT(m->meta != NULL);
+	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
+	struct mmu_boot boot = {.kernel_pa = SIMARM_RAM_BASE + MMK_MIB, .phys_to_virt = simarm_phys,
+				.memmap = &m->map};
+	return mmu_init(&m->mmu, &m->pmm, &boot);
+}
+
+void simarm_machine_free(struct simarm_machine *m)
+{
+	free(m->meta);
+	m->meta = NULL;
+	free(simarm.ram);
+	memset(&simarm, 0, sizeof(simarm));
+}

@@ -1,0 +1,53 @@
+/*
+ * A simulated ARMv7 (QEMU virt's layout: RAM at 0x40000000) for the host tests: RAM,
+ * TTBR0/TTBR1 with TTBCR.N = 1, CONTEXTIDR.ASID and a TLB whose entries are tagged with
+ * the ASID unless global. Implements arch/armv7/cpu.h; the linear map is RAM at
+ * 0x80000000.
+ */
+#ifndef MMUKIT_HOSTED_ARMV7_SIM_H
+#define MMUKIT_HOSTED_ARMV7_SIM_H
+
+#include <mmukit/mmu.h>
+#include <mmukit/pmm.h>
+
+#include "refmmu.h"
+
+#define SIMARM_RAM_BASE 0x40000000ull
+#define SIMARM_TLB_ENTRIES 512
+
+struct simarm_tlb_entry {
+	bool valid, global;
+	unsigned asid;
+	uint32_t vpage, size;
+	uint64_t pa;
+	bool priv_write;
+};
+
+struct sim_armv7 {
+	uint8_t *ram;
+	uint64_t ram_size;
+	uint32_t ttbr0, ttbr1;
+	unsigned asid;
+	struct simarm_tlb_entry tlb[SIMARM_TLB_ENTRIES];
+	unsigned victim;
+	uint64_t tlbi_mva, tlbi_asid, tlbi_all;
+};
+
+extern struct sim_armv7 simarm;
+
+struct simarm_machine {
+	struct mmk_memmap map;
+	struct pmm pmm;
+	void *meta;
+	struct mmu mmu;
+};
+
+/* RAM of ram_bytes at 0x40000000 (the kernel image its second MiB), the PMM, mmu_init. */
+int simarm_machine_boot(struct simarm_machine *m, uint64_t ram_bytes);
+void simarm_machine_free(struct simarm_machine *m);
+
+bool simarm_translate(uint32_t va, bool write, uint64_t *pa);
+unsigned simarm_stale_tlb_entries(bool print);
+void *simarm_phys(paddr_t pa);
+
+#endif
