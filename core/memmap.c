@@ -216,7 +216,6 @@ void memmap_print(const struct mmk_memmap *map)
 			   (unsigned long long)(r->size / 1024),
 			   memmap_type_name(r->type));
 	}
-	mmk_printf("  usable %llu KiB in %u ranges\n",
-		   (unsigned long long)(memmap_total(map, MMK_MEM_USABLE) / 1024),
-		   map->count);
+	mmk_printf("  %u ranges; %llu KiB usable\n", map->count,
+		   (unsigned long long)(memmap_total(map, MMK_MEM_USABLE) / 1024));
 }
