@@ -72,21 +72,28 @@ static void list_remove(struct pmm *pmm, uint32_t idx)
 
 /* ------------------------------------------------------------------ set-up */
 
+/*
+ * The whole frames [lo, hi) of a usable range (starts rounded up, ends down to 4 KiB);
+ * false when it is not usable or holds no whole frame.
+ */
+static bool range_frames(const struct mmk_memrange *r, uint64_t *lo, uint64_t *hi)
+{
+	if (r->type != MMK_MEM_USABLE || r->base > UINT64_MAX - (MMK_PAGE_SIZE - 1))
+		return false;
+	*lo = (r->base + MMK_PAGE_SIZE - 1) >> MMK_PAGE_SHIFT;
+	*hi = (r->base + r->size) >> MMK_PAGE_SHIFT;
+	if (r->base + r->size < r->base) /* reaches 2^64 */
+		*hi = UINT64_MAX >> MMK_PAGE_SHIFT;
+	return *lo < *hi;
+}
+
 /* The frame numbers [first, end) spanned by the map's usable whole frames. */
 static bool usable_span(const struct mmk_memmap *map, uint64_t *first, uint64_t *end)
 {
 	bool any = false;
 	for (unsigned i = 0; i < map->count; i++) {
-		const struct mmk_memrange *r = &map->range[i];
-		if (r->type != MMK_MEM_USABLE)
-			continue;
-		uint64_t lo = (r->base + MMK_PAGE_SIZE - 1) >> MMK_PAGE_SHIFT;
-		uint64_t hi = (r->base + r->size) >> MMK_PAGE_SHIFT;
-		if (r->base > UINT64_MAX - (MMK_PAGE_SIZE - 1))
-			continue;
-		if (r->base + r->size < r->base) /* reaches 2^64 */
-			hi = UINT64_MAX >> MMK_PAGE_SHIFT;
-		if (lo >= hi)
+		uint64_t lo, hi;
+		if (!range_frames(&map->range[i], &lo, &hi))
 			continue;
 		if (!any || lo < *first)
 			*first = lo;
@@ -100,8 +107,9 @@ static bool usable_span(const struct mmk_memmap *map, uint64_t *first, uint64_t 
 size_t pmm_metadata_size(const struct mmk_memmap *map)
 {
 	uint64_t first, end;
-	if (!usable_span(map, &first, &end) || end - first >= PMM_NONE)
-		return 0;
+	if (!usable_span(map, &first, &end) || end - first >= PMM_NONE ||
+	    end - first > SIZE_MAX / sizeof(struct pmm_frame))
+		return 0; /* frame indexes are 32-bit; a 32-bit size_t caps it lower */
 	return (size_t)((end - first) * sizeof(struct pmm_frame));
 }
 
@@ -134,9 +142,11 @@ int pmm_init(struct pmm *pmm, const struct mmk_memmap *map, void *meta, size_t m
 		return -MMK_EINVAL;
 	size_t need = pmm_metadata_size(map);
 	if (need == 0)
-		return -MMK_ERANGE; /* more than 2^32 frames */
+		return -MMK_ERANGE; /* 2^32 frames or more, or a size_t too small */
 	if (meta_size < need || meta == NULL)
 		return -MMK_ENOMEM;
+	if (!mmk_is_aligned((uintptr_t)meta, 8))
+		return -MMK_EALIGN;
 
 	*pmm = (struct pmm){0};
 	pmm->base_pfn = first;
@@ -148,14 +158,8 @@ int pmm_init(struct pmm *pmm, const struct mmk_memmap *map, void *meta, size_t m
 		pmm->frames[i] = (struct pmm_frame){PMM_NONE, PMM_NONE, 0, 0, FRAME_NOT_OWNED, 0};
 
 	for (unsigned i = 0; i < map->count; i++) {
-		const struct mmk_memrange *r = &map->range[i];
-		if (r->type != MMK_MEM_USABLE || r->base > UINT64_MAX - (MMK_PAGE_SIZE - 1))
-			continue;
-		uint64_t lo = (r->base + MMK_PAGE_SIZE - 1) >> MMK_PAGE_SHIFT;
-		uint64_t hi = (r->base + r->size) >> MMK_PAGE_SHIFT;
-		if (r->base + r->size < r->base)
-			hi = UINT64_MAX >> MMK_PAGE_SHIFT;
-		if (lo < hi) {
+		uint64_t lo, hi;
+		if (range_frames(&map->range[i], &lo, &hi)) {
 			add_free_frames(pmm, lo, hi);
 			pmm->total_frames += hi - lo;
 		}
@@ -168,7 +172,7 @@ int pmm_init_boot(struct pmm *pmm, struct mmk_memmap *map, paddr_t meta_limit,
 {
 	size_t need = pmm_metadata_size(map);
 	if (need == 0)
-		return -MMK_EINVAL;
+		return pmm_init(pmm, map, NULL, 0); /* says why: EINVAL or ERANGE */
 	psize_t size = mmk_align_up(need, MMK_PAGE_SIZE);
 	paddr_t pa;
 	int err = memmap_find_usable(map, size, meta_limit, &pa);
@@ -272,6 +276,8 @@ int pmm_alloc_below(struct pmm *pmm, paddr_t limit, paddr_t *pa)
 	for (unsigned i = 0; i < pmm->cached; i++) {
 		uint32_t idx = pmm->cache[i];
 		if (pmm->base_pfn + idx < limit_pfn) {
+			if (injected_failure(pmm))
+				return -MMK_ENOMEM;
 			pmm->cache[i] = pmm->cache[--pmm->cached];
 			pmm->free_frames--;
 			take_frame(pmm, idx, 0, pa);
@@ -470,15 +476,59 @@ static int check_list(const struct pmm *pmm, unsigned order, uint64_t *blocks,
 			return broken("free block not naturally aligned", i);
 		if (i + frames_in_order(order) > pmm->span)
 			return broken("free block runs past the span", i);
-		for (uint64_t j = 1; j < frames_in_order(order); j++)
-			if (pmm->frames[i + j].state != FRAME_TAIL)
-				return broken("frame inside a free block is not a tail", i + j);
 		if (order < PMM_MAX_ORDER && free_buddy(pmm, i, order) != PMM_NONE)
 			return broken("two free buddies left unmerged", i);
 		if (++*blocks > pmm->span)
 			return broken("free list loops", i);
 		*frames += frames_in_order(order);
 		prev = i;
+	}
+	return 0;
+}
+
+/* Head of a block (free, cached or allocated), as opposed to a tail or a hole. */
+static bool is_head(const struct pmm_frame *f)
+{
+	return f->state == FRAME_FREE || f->state == FRAME_ALLOCATED ||
+	       f->state == FRAME_CACHED;
+}
+
+/*
+ * Walks the span block by block: each head is naturally aligned, its block lies in the
+ * span and is made of tails after the head; a tail never appears outside a block. Counts
+ * the frames owned and the free, cached heads met.
+ */
+static int check_blocks(const struct pmm *pmm, uint64_t *owned, uint64_t *free_heads,
+			uint64_t *cached)
+{
+	uint64_t i = 0;
+	while (i < pmm->span) {
+		const struct pmm_frame *f = &pmm->frames[i];
+		if (f->state == FRAME_NOT_OWNED) {
+			i++;
+			continue;
+		}
+		if (!is_head(f))
+			return broken(f->state == FRAME_TAIL ? "tail frame outside any block"
+							     : "unknown frame state", i);
+		if (f->order > PMM_MAX_ORDER)
+			return broken("block order out of range", i);
+		uint64_t n = frames_in_order(f->order);
+		if (!mmk_is_aligned(pmm->base_pfn + i, n))
+			return broken("block not naturally aligned", i);
+		if (n > pmm->span - i)
+			return broken("block runs past the span", i);
+		if (f->state == FRAME_ALLOCATED && f->refcount == 0)
+			return broken("allocated block with no reference", i);
+		if (f->state == FRAME_CACHED && f->order != 0)
+			return broken("cached block is not a single frame", i);
+		*free_heads += f->state == FRAME_FREE;
+		*cached += f->state == FRAME_CACHED;
+		for (uint64_t j = 1; j < n; j++)
+			if (pmm->frames[i + j].state != FRAME_TAIL)
+				return broken("frame inside a block is not a tail", i + j);
+		*owned += n;
+		i += n;
 	}
 	return 0;
 }
@@ -491,35 +541,23 @@ int pmm_check(const struct pmm *pmm)
 	for (unsigned i = 0; i < pmm->cached; i++)
 		if (pmm->cache[i] >= pmm->span || pmm->frames[pmm->cache[i]].state != FRAME_CACHED)
 			return broken("cache entry is not a cached frame", pmm->cache[i]);
+	uint64_t owned = 0, free_heads = 0, cached = 0;
+	int err = check_blocks(pmm, &owned, &free_heads, &cached);
+	if (err)
+		return err;
+	uint64_t listed = 0;
 	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++) {
 		uint64_t blocks = 0;
-		int err = check_list(pmm, k, &blocks, &free_frames);
+		err = check_list(pmm, k, &blocks, &free_frames);
 		if (err)
 			return err;
 		if (blocks != pmm->free_blocks[k])
 			return broken("free block count differs from the list", k);
+		listed += blocks;
 	}
 	if (free_frames != pmm->free_frames)
 		return broken("free frame count differs from the lists", 0);
-
-	uint64_t owned = 0, heads = 0, cached = 0;
-	for (uint64_t i = 0; i < pmm->span; i++) {
-		const struct pmm_frame *f = &pmm->frames[i];
-		if (f->state > FRAME_CACHED)
-			return broken("unknown frame state", i);
-		if (f->state == FRAME_CACHED)
-			cached++;
-		if (f->state != FRAME_NOT_OWNED)
-			owned++;
-		if (f->state == FRAME_FREE)
-			heads++;
-		if (f->state == FRAME_ALLOCATED && f->refcount == 0)
-			return broken("allocated block with no reference", i);
-	}
-	uint64_t listed = 0;
-	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
-		listed += pmm->free_blocks[k];
-	if (heads != listed)
+	if (free_heads != listed)
 		return broken("a free head is missing from the free lists", 0);
 	if (owned != pmm->total_frames)
 		return broken("owned frame count differs from the total", 0);

@@ -129,8 +129,16 @@ KTEST(pmm, exhaustion_then_full_recovery)
 		n++;
 	KEXPECT_EQ(n, 72);
 	KEXPECT_EQ(p.free_frames, 0);
-	paddr_t extra;
+	paddr_t extra = 0x5a5a;
+	struct pmm_stats full, full_after;
+	pmm_get_stats(&p, &full);
 	KEXPECT_EQ(pmm_alloc(&p, &extra), -MMK_ENOMEM);
+	KEXPECT_EQ(pmm_alloc_block(&p, 3, &extra), -MMK_ENOMEM);
+	KEXPECT_EQ(pmm_alloc_below(&p, FRAME(1000), &extra), -MMK_ENOMEM);
+	KEXPECT_EQ(pmm_alloc_block(&p, PMM_MAX_ORDER + 1, &extra), -MMK_EINVAL);
+	KEXPECT_EQ(extra, 0x5a5a); /* untouched on failure */
+	pmm_get_stats(&p, &full_after);
+	KEXPECT_TRUE(stats_equal(&full, &full_after));
 	KEXPECT_EQ(pmm_check(&p), 0);
 	/* Free in an interleaved order so merging meets both buddy directions. */
 	for (unsigned i = 0; i < n; i += 2)
@@ -289,8 +297,15 @@ KTEST(pmm, injected_failure_hits_the_nth_allocation)
 	KEXPECT_EQ(pmm_alloc_block(&p, 1, &c), 0);
 	KEXPECT_EQ(p.free_frames, 72 - 3);
 	pmm_inject_failure(&p, 1);
+	KEXPECT_EQ(pmm_alloc_below(&p, FRAME(1000), &b), -MMK_ENOMEM);
+	KEXPECT_EQ(pmm_alloc_below(&p, FRAME(1000), &b), 0);
+	KEXPECT_EQ(pmm_free(&p, b), 0);
+	pmm_inject_failure(&p, 1);
+	KEXPECT_EQ(pmm_alloc_below(&p, FRAME(1000), &b), -MMK_ENOMEM); /* cache path */
+	pmm_inject_failure(&p, 1);
 	pmm_inject_failure(&p, 0);
 	KEXPECT_EQ(pmm_alloc(&p, &b), 0);
+	KEXPECT_EQ(p.free_frames, 72 - 4);
 	KEXPECT_EQ(pmm_check(&p), 0);
 }
 
@@ -338,6 +353,96 @@ KTEST(pmm, init_boot_places_and_reserves_its_metadata)
 	KEXPECT_EQ(p.total_frames * MMK_PAGE_SIZE, 15 * MMK_MIB - meta_bytes);
 	KEXPECT_EQ(pmm_check(&p), 0);
 	pmm_print(&p);
+}
+
+KTEST(pmm, init_boot_failures_leave_the_map_unchanged)
+{
+	static struct mmk_memmap saved;
+	/* No usable frame at all. */
+	memmap_init(&map);
+	memmap_add(&map, 0, MMK_MIB, MMK_MEM_RESERVED);
+	saved = map;
+	KEXPECT_EQ(pmm_init_boot(&p, &map, 16 * MMK_MIB, fake_phys_to_virt), -MMK_EINVAL);
+	KEXPECT_EQ(map.count, saved.count);
+
+	/* A full map: placing the metadata inside the first usable range needs one more. */
+	memmap_init(&map);
+	memmap_add(&map, 0, 64 * MMK_PAGE_SIZE, MMK_MEM_USABLE);
+	for (unsigned i = 1; map.count < MMK_MEMMAP_MAX; i++)
+		KASSERT_EQ(memmap_add(&map, FRAME(64 + 2 * i), FRAME(1), MMK_MEM_USABLE), 0);
+	saved = map;
+	KEXPECT_EQ(pmm_init_boot(&p, &map, 4 * MMK_GIB, fake_phys_to_virt), -MMK_ENOSPC);
+	KASSERT_EQ(map.count, saved.count);
+	unsigned differ = 0;
+	for (unsigned i = 0; i < map.count; i++)
+		differ += map.range[i].base != saved.range[i].base ||
+			  map.range[i].size != saved.range[i].size ||
+			  map.range[i].type != saved.range[i].type;
+	KEXPECT_EQ(differ, 0);
+}
+
+KTEST(pmm, metadata_is_sized_for_16_mib_and_8_gib)
+{
+	/* QEMU pc, 16 MiB: low RAM, then 1 MiB up to the top (minus the firmware). */
+	memmap_init(&map);
+	memmap_add(&map, 0, 0x9FC00, MMK_MEM_USABLE);
+	memmap_add(&map, MMK_MIB, 15 * MMK_MIB - 0x20000, MMK_MEM_USABLE);
+	memmap_set(&map, 0, MMK_MIB, MMK_MEM_FIRMWARE);
+	KEXPECT_EQ(pmm_metadata_size(&map), (4096 - 0x20 - 256) * 16);
+	/* QEMU pc, 8 GiB: 3 GiB below the hole, 5 GiB from 4 GiB on; the span is 9 GiB. */
+	memmap_init(&map);
+	memmap_add(&map, MMK_MIB, 3 * MMK_GIB - MMK_MIB, MMK_MEM_USABLE);
+	memmap_add(&map, 0xFEFFC000, 0x4000, MMK_MEM_RESERVED);
+	memmap_add(&map, 4 * MMK_GIB, 5 * MMK_GIB, MMK_MEM_USABLE);
+	KEXPECT_EQ(pmm_metadata_size(&map), ((9 * MMK_GIB - MMK_MIB) >> MMK_PAGE_SHIFT) * 16);
+	KEXPECT_LT(pmm_metadata_size(&map), 37 * MMK_MIB);
+	/* 2^32 frames (16 TiB) or more cannot be indexed: no size, and init says why. */
+	memmap_add(&map, 16 * 1024 * MMK_GIB, MMK_GIB, MMK_MEM_USABLE);
+	KEXPECT_EQ(pmm_metadata_size(&map), 0);
+	KEXPECT_EQ(pmm_init(&p, &map, meta, sizeof(meta)), -MMK_ERANGE);
+}
+
+KTEST(pmm, init_refuses_misaligned_metadata)
+{
+	memmap_init(&map);
+	memmap_add(&map, FRAME(8), FRAME(8), MMK_MEM_USABLE);
+	KEXPECT_EQ(pmm_init(&p, &map, (uint8_t *)meta + 4, sizeof(meta) - 8), -MMK_EALIGN);
+	KEXPECT_EQ(pmm_init(&p, &map, (uint8_t *)meta + 8, sizeof(meta) - 8), 0);
+	KEXPECT_EQ(p.total_frames, 8);
+	KEXPECT_EQ(pmm_check(&p), 0);
+}
+
+/* pmm_check must notice what a bug could break in the counters and lists. */
+KTEST(pmm, check_finds_broken_invariants)
+{
+	paddr_t pa;
+	KASSERT_EQ(build_small(), 0);
+	KASSERT_EQ(pmm_alloc_block(&p, 2, &pa), 0);
+	KASSERT_EQ(pmm_check(&p), 0);
+
+	p.free_blocks[3]++;
+	KEXPECT_EQ(pmm_check(&p), -MMK_ESTATE);
+	p.free_blocks[3]--;
+	p.free_frames++;
+	KEXPECT_EQ(pmm_check(&p), -MMK_ESTATE);
+	p.free_frames--;
+	p.total_frames--;
+	KEXPECT_EQ(pmm_check(&p), -MMK_ESTATE);
+	p.total_frames++;
+	uint32_t head = p.free_head[5];
+	p.free_head[5] = PMM_NONE; /* a free block lost from its list */
+	KEXPECT_EQ(pmm_check(&p), -MMK_ESTATE);
+	p.free_head[5] = head;
+	uint32_t head4 = p.free_head[4];
+	p.free_head[4] = head; /* a block on the list of another order */
+	KEXPECT_EQ(pmm_check(&p), -MMK_ESTATE);
+	p.free_head[4] = head4;
+	KEXPECT_EQ(pmm_check(&p), 0);
+	p.cache[0] = (uint32_t)((pa >> MMK_PAGE_SHIFT) - p.base_pfn); /* an allocated frame */
+	p.cached = 1;
+	KEXPECT_EQ(pmm_check(&p), -MMK_ESTATE);
+	p.cached = 0;
+	KEXPECT_EQ(pmm_check(&p), 0);
 }
 
 static uint64_t rng_state;

@@ -62,21 +62,23 @@ struct pmm_stats {
 	uint64_t free_blocks[PMM_MAX_ORDER + 1]; /* free blocks per order */
 };
 
-/* Bytes of metadata pmm_init needs for this map (0 if it has no usable frame). */
+/* Bytes of metadata pmm_init needs for this map (0: no usable frame, or a span too big). */
 size_t pmm_metadata_size(const struct mmk_memmap *map);
 
 /*
  * Takes ownership of every whole frame in the map's MMK_MEM_USABLE ranges, all free.
  * meta must hold pmm_metadata_size(map) bytes, aligned to 8; the PMM never touches the
  * frames themselves, only meta. Errors: MMK_EINVAL (no usable frame), MMK_ENOMEM
- * (meta_size too small).
+ * (meta_size too small), MMK_EALIGN (meta not 8-aligned), MMK_ERANGE (the span has
+ * 2^32 frames or more, or its metadata would not fit in a size_t).
  */
 int pmm_init(struct pmm *pmm, const struct mmk_memmap *map, void *meta, size_t meta_size);
 
 /*
  * The boot path: finds room for the metadata in usable memory below meta_limit, marks it
  * MMK_MEM_PMM in the map, reaches it through phys_to_virt and calls pmm_init.
- * Errors: MMK_ENOMEM (no room), MMK_ENOSPC (the map is full); the map is then unchanged.
+ * Errors: MMK_ENOMEM (no room), MMK_ENOSPC (the map is full), pmm_init's MMK_EINVAL and
+ * MMK_ERANGE; the map is then unchanged.
  */
 int pmm_init_boot(struct pmm *pmm, struct mmk_memmap *map, paddr_t meta_limit,
 		  void *(*phys_to_virt)(paddr_t pa));
@@ -106,8 +108,8 @@ int pmm_free(struct pmm *pmm, paddr_t pa);
 int pmm_free_block(struct pmm *pmm, paddr_t pa, unsigned order);
 
 /*
- * Test hook for out-of-memory paths: the nth allocation from now (n >= 1; alloc or
- * alloc_block) fails with MMK_ENOMEM, and injection is then off again. n = 0 turns it off.
+ * Test hook for out-of-memory paths: the nth allocation from now (n >= 1; alloc,
+ * alloc_block or alloc_below) fails with MMK_ENOMEM, and injection is then off again. n = 0 turns it off.
  */
 void pmm_inject_failure(struct pmm *pmm, uint64_t nth);
 
