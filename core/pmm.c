@@ -238,9 +238,9 @@ int pmm_alloc_block(struct pmm *pmm, unsigned order, paddr_t *pa)
 {
 	if (order > PMM_MAX_ORDER)
 		return -MMK_EINVAL;
+	if (injected_failure(pmm))
+		return -MMK_ENOMEM; /* before the cache is drained: nothing has moved */
 	if (order == 0 && pmm->cached > 0) {
-		if (injected_failure(pmm))
-			return -MMK_ENOMEM;
 		pmm->free_frames--;
 		take_frame(pmm, pmm->cache[--pmm->cached], 0, pa);
 		return 0;
@@ -251,8 +251,6 @@ int pmm_alloc_block(struct pmm *pmm, unsigned order, paddr_t *pa)
 		k = smallest_free_order(pmm, order);
 	}
 	if (k > PMM_MAX_ORDER)
-		return -MMK_ENOMEM;
-	if (injected_failure(pmm))
 		return -MMK_ENOMEM;
 
 	uint32_t idx = pmm->free_head[k];

@@ -309,6 +309,35 @@ KTEST(pmm, injected_failure_hits_the_nth_allocation)
 	KEXPECT_EQ(pmm_check(&p), 0);
 }
 
+/* Regression: an injected failure on a block allocation that first drains the cache
+ * used to drain it anyway, so the failed call had moved frames between cache and lists. */
+KTEST(pmm, injected_failure_before_a_cache_drain_changes_nothing)
+{
+	static paddr_t held[72];
+	struct pmm_stats before, after;
+	paddr_t pa = 0x5a5a;
+	unsigned n = 0;
+	KASSERT_EQ(build_small(), 0);
+	while (n < 72 && pmm_alloc(&p, &held[n]) == 0)
+		n++;
+	KASSERT_EQ(n, 72);
+	KASSERT_EQ(pmm_free(&p, FRAME(2)), 0); /* two buddies, both to the cache */
+	KASSERT_EQ(pmm_free(&p, FRAME(3)), 0);
+	KEXPECT_EQ(p.cached, 2);
+	pmm_get_stats(&p, &before);
+	pmm_inject_failure(&p, 1);
+	KEXPECT_EQ(pmm_alloc_block(&p, 1, &pa), -MMK_ENOMEM);
+	pmm_get_stats(&p, &after);
+	KEXPECT_TRUE(stats_equal(&before, &after));
+	KEXPECT_EQ(after.cached_frames, before.cached_frames);
+	KEXPECT_EQ(pa, 0x5a5a);
+	KEXPECT_EQ(pmm_check(&p), 0);
+	KEXPECT_EQ(pmm_alloc_block(&p, 1, &pa), 0); /* drained and merged this time */
+	KEXPECT_EQ(pa, FRAME(2));
+	KEXPECT_EQ(p.cached, 0);
+	KEXPECT_EQ(pmm_check(&p), 0);
+}
+
 KTEST(pmm, frames_above_4_gib)
 {
 	paddr_t pa;
