@@ -92,6 +92,13 @@ KTEST(multiboot, malformed_entries_leave_the_map_unchanged)
 	mbi.flags = 0;
 	KEXPECT_EQ(multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), -MMK_EINVAL);
 
+	mmap_len = 0;
+	add_entry(20, 0x0, 0x100000, 1);
+	add_entry(20, 0x200000, 0x1000, 1);
+	put32(mmap_buf + 24, 0xFFFFFFFFu); /* size + 4 would wrap a 32-bit offset */
+	mbi = with_mmap();
+	KEXPECT_EQ(multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), -MMK_EINVAL);
+
 	KEXPECT_EQ(map.count, 1);
 	KEXPECT_EQ(memmap_type_at(&map, 0x1000), MMK_MEM_KERNEL);
 	KEXPECT_EQ(memmap_type_at(&map, 0x0), 0);
