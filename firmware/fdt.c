@@ -18,9 +18,15 @@
 #define HDR_OFF_STRINGS 12
 #define HDR_OFF_RSVMAP 16
 #define HDR_VERSION 20
+#define HDR_LAST_COMP_VERSION 24
 #define HDR_SIZE_STRINGS 32
-#define HDR_SIZE_STRUCT 36
-#define HDR_LENGTH 40
+#define HDR_SIZE_STRUCT 36   /* only from version 17 on */
+#define HDR_LENGTH_V16 36
+#define HDR_LENGTH_V17 40
+
+/* The format this reader knows: version 17, readable by version 16 readers (spec 5.2). */
+#define FDT_READ_VERSION 17
+#define FDT_OLDEST_VERSION 16
 
 #define MAX_DEPTH 16
 
@@ -37,38 +43,52 @@ static bool block_inside(uint32_t off, uint32_t len, uint32_t total)
 	return off <= total && len <= total - off;
 }
 
-int fdt_check(const void *fdt, size_t size)
+/*
+ * Reads and checks the header (spec 5.2): every block inside totalsize, totalsize inside
+ * the size bytes we may read. A version 16 header has no size_dt_struct: its structure
+ * block may run to the end of the blob (the END token bounds it).
+ */
+static int open_blob(struct fdt_blob *f, const void *fdt, size_t size)
 {
 	const uint8_t *b = fdt;
-	if (size < HDR_LENGTH || read_be32(b + HDR_MAGIC) != FDT_MAGIC)
+	if (size < HDR_LENGTH_V16 || read_be32(b + HDR_MAGIC) != FDT_MAGIC)
 		return -MMK_EINVAL;
 	uint32_t total = read_be32(b + HDR_TOTALSIZE);
-	if (total < HDR_LENGTH || total > size || read_be32(b + HDR_VERSION) < 16)
+	uint32_t version = read_be32(b + HDR_VERSION);
+	uint32_t header = version >= FDT_READ_VERSION ? HDR_LENGTH_V17 : HDR_LENGTH_V16;
+	if (version < FDT_OLDEST_VERSION ||
+	    read_be32(b + HDR_LAST_COMP_VERSION) > FDT_READ_VERSION ||
+	    total < header || total > size)
 		return -MMK_EINVAL;
-	uint32_t st = read_be32(b + HDR_OFF_STRUCT), st_len = read_be32(b + HDR_SIZE_STRUCT);
+	uint32_t st = read_be32(b + HDR_OFF_STRUCT);
+	uint32_t st_len = version >= FDT_READ_VERSION ? read_be32(b + HDR_SIZE_STRUCT)
+						      : (st <= total ? total - st : 0);
 	uint32_t sr = read_be32(b + HDR_OFF_STRINGS), sr_len = read_be32(b + HDR_SIZE_STRINGS);
 	uint32_t rsv = read_be32(b + HDR_OFF_RSVMAP);
-	if (!block_inside(st, st_len, total) || !block_inside(sr, sr_len, total) ||
-	    rsv > total || (st & 3) || (rsv & 7))
+	/* Alignment: structure block 4 bytes, reservation block 8 bytes (spec 5.3, 5.4). */
+	if (st < header || !block_inside(st, st_len, total) || sr < header ||
+	    !block_inside(sr, sr_len, total) || rsv < header || rsv > total || (st & 3) ||
+	    (rsv & 7))
 		return -MMK_EINVAL;
+	f->base = b;
+	f->size = total;
+	f->struct_off = st;
+	f->struct_end = st + st_len;
+	f->strings_off = sr;
+	f->strings_end = sr + sr_len;
+	f->rsvmap_off = rsv;
 	return 0;
+}
+
+int fdt_check(const void *fdt, size_t size)
+{
+	struct fdt_blob f;
+	return open_blob(&f, fdt, size);
 }
 
 uint32_t fdt_total_size(const void *fdt)
 {
 	return read_be32((const uint8_t *)fdt + HDR_TOTALSIZE);
-}
-
-static void blob_open(struct fdt_blob *f, const void *fdt)
-{
-	const uint8_t *b = fdt;
-	f->base = b;
-	f->size = read_be32(b + HDR_TOTALSIZE);
-	f->struct_off = read_be32(b + HDR_OFF_STRUCT);
-	f->struct_end = f->struct_off + read_be32(b + HDR_SIZE_STRUCT);
-	f->strings_off = read_be32(b + HDR_OFF_STRINGS);
-	f->strings_end = f->strings_off + read_be32(b + HDR_SIZE_STRINGS);
-	f->rsvmap_off = read_be32(b + HDR_OFF_RSVMAP);
 }
 
 /* Compares the NUL-terminated string at [off, end) of the blob with s; false if unterminated. */
@@ -260,10 +280,9 @@ int fdt_memmap(const void *fdt, size_t size, struct mmk_memmap *out)
 {
 	static struct mmk_memmap scratch;
 	struct fdt_blob f;
-	int err = fdt_check(fdt, size);
+	int err = open_blob(&f, fdt, size);
 	if (err)
 		return err;
-	blob_open(&f, fdt);
 	scratch = *out;
 	err = add_reservations(&f, &scratch);
 	if (!err)

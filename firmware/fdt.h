@@ -19,8 +19,8 @@
 
 /*
  * Validates the header of the blob at fdt, of which at most size bytes may be read:
- * magic, version (16 or later), and every block inside totalsize <= size.
- * Returns 0 or MMK_EINVAL.
+ * magic, version 16 or later with last_comp_version at most 17 (spec 5.2), every block
+ * after the header and inside totalsize <= size, blocks aligned. Returns 0 or MMK_EINVAL.
  */
 int fdt_check(const void *fdt, size_t size);
 

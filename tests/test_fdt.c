@@ -245,3 +245,187 @@ KTEST(fdt, malformed_blobs_are_refused_and_change_nothing)
 	KEXPECT_EQ(map.count, 1);
 	KEXPECT_EQ(memmap_type_at(&map, 0x1000), MMK_MEM_KERNEL);
 }
+
+/* Header fields the tests below change after finish_blob (spec 5.2). */
+#define HDR_OFF_RSVMAP 16
+#define HDR_VERSION 20
+#define HDR_LAST_COMP 24
+#define HDR_SIZE_STRINGS 32
+#define HDR_SIZE_STRUCT 36
+
+static uint32_t header_field(unsigned off)
+{
+	return (uint32_t)blob[off] << 24 | (uint32_t)blob[off + 1] << 16 |
+	       (uint32_t)blob[off + 2] << 8 | blob[off + 3];
+}
+
+KTEST(fdt, version_16_header_has_no_structure_size)
+{
+	uint32_t size = qemu_virt_blob();
+	put_be32(blob + HDR_VERSION, 16);
+	put_be32(blob + HDR_SIZE_STRUCT, 0xFFFFFFF0); /* not a field in version 16 */
+	KEXPECT_EQ(fdt_check(blob, size), 0);
+	memmap_init(&map);
+	KASSERT_EQ(fdt_memmap(blob, size, &map), 0);
+	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), 0x08000000 - 0x2000 - 0x1000);
+
+	put_be32(blob + HDR_VERSION, 17); /* the same value read as a version 17 size */
+	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+}
+
+KTEST(fdt, unknown_header_versions_are_refused)
+{
+	uint32_t size = qemu_virt_blob();
+	put_be32(blob + HDR_LAST_COMP, 18); /* only readable by version 18 readers */
+	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+	put_be32(blob + HDR_LAST_COMP, 16);
+	put_be32(blob + HDR_VERSION, 15);
+	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+	put_be32(blob + HDR_VERSION, 18); /* newer, but readable as 17 */
+	KEXPECT_EQ(fdt_check(blob, size), 0);
+}
+
+KTEST(fdt, header_blocks_must_fit_and_be_aligned)
+{
+	uint32_t size = qemu_virt_blob();
+	uint32_t struct_size = header_field(HDR_SIZE_STRUCT);
+	put_be32(blob + HDR_SIZE_STRUCT, size); /* structure block past totalsize */
+	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+	put_be32(blob + HDR_SIZE_STRUCT, struct_size);
+	put_be32(blob + HDR_OFF_RSVMAP, RSV_OFF + 4); /* reservation block not 8-aligned */
+	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+	put_be32(blob + HDR_OFF_RSVMAP, 8); /* inside the header */
+	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+	put_be32(blob + HDR_OFF_RSVMAP, RSV_OFF);
+	put_be32(blob + 4, 0xFFFFFFFF); /* totalsize beyond the buffer */
+	KEXPECT_EQ(fdt_check(blob, sizeof(blob)), -MMK_EINVAL);
+}
+
+KTEST(fdt, nops_zero_sizes_and_memory_below_the_root)
+{
+	uint8_t reg[16];
+	begin_blob();
+	begin_node("");
+	token(4); /* FDT_NOP */
+	prop_u32("#address-cells", 1);
+	prop_u32("#size-cells", 1);
+	begin_node("memory@10000000");
+	put_be32(reg, 0x10000000);
+	put_be32(reg + 4, 0x1000000);
+	put_be32(reg + 8, 0x30000000); /* zero size: nothing */
+	put_be32(reg + 12, 0);
+	token(4);
+	prop("reg", reg, 16);
+	end_node();
+	begin_node("soc");
+	begin_node("memory@20000000"); /* memory nodes are children of the root only */
+	put_be32(reg, 0x20000000);
+	put_be32(reg + 4, 0x1000);
+	prop("reg", reg, 8);
+	end_node();
+	end_node();
+	begin_node("reserved-memory");
+	prop_u32("#address-cells", 1);
+	prop_u32("#size-cells", 1);
+	begin_node("dynamic"); /* a size but no reg: allocated by the OS, nothing to add */
+	prop_u32("size", 0x1000);
+	end_node();
+	begin_node("fw@10001000");
+	put_be32(reg, 0x10001000);
+	put_be32(reg + 4, 0x1000);
+	prop("reg", reg, 8);
+	end_node();
+	end_node();
+	end_node();
+	uint32_t size = finish_blob();
+	memmap_init(&map);
+	KASSERT_EQ(fdt_memmap(blob, size, &map), 0);
+	KEXPECT_EQ(map.count, 3);
+	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), 0x1000000 - 0x1000);
+	KEXPECT_EQ(memmap_type_at(&map, 0x10001000), MMK_MEM_RESERVED);
+	KEXPECT_EQ(memmap_type_at(&map, 0x20000000), 0);
+	KEXPECT_EQ(memmap_type_at(&map, 0x30000000), 0);
+}
+
+/* Root plus levels-1 nested nodes, each closed again. */
+static uint32_t nested_blob(unsigned levels)
+{
+	begin_blob();
+	for (unsigned i = 0; i < levels; i++)
+		begin_node(i == 0 ? "" : "n");
+	for (unsigned i = 0; i < levels; i++)
+		end_node();
+	return finish_blob();
+}
+
+KTEST(fdt, structure_block_errors_are_refused)
+{
+	memmap_init(&map);
+	uint32_t size = nested_blob(16);
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), 0);
+	size = nested_blob(17); /* deeper than the reader follows */
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+
+	/* A node name running to the end of the structure block. */
+	begin_blob();
+	token(1);
+	bytes("abcd", 4);
+	size = finish_blob();
+	put_be32(blob + HDR_SIZE_STRUCT, 8);
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+
+	/* An unknown token; END_NODE with no node open; a property outside any node. */
+	begin_blob();
+	token(5);
+	size = finish_blob();
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	begin_blob();
+	end_node();
+	size = finish_blob();
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	begin_blob();
+	prop_u32("#size-cells", 1);
+	size = finish_blob();
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+
+	/* The last property name loses its NUL: it runs past the strings block. */
+	size = qemu_virt_blob();
+	put_be32(blob + HDR_SIZE_STRINGS, header_field(HDR_SIZE_STRINGS) - 1);
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+
+	/* A reservation block with no (0, 0) entry before the end of the blob. */
+	size = qemu_virt_blob();
+	put_be32(blob + HDR_OFF_RSVMAP, (size - 8) & ~7u);
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+
+	/* A reg that is not whole (address, size) pairs; a #size-cells of 8 bytes. */
+	begin_blob();
+	begin_node("");
+	prop_u32("#size-cells", 2);
+	begin_node("memory@0");
+	prop("reg", "\0\0\0\0\0\0\0\0\0\0\0\1", 12);
+	end_node();
+	end_node();
+	size = finish_blob();
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	begin_blob();
+	begin_node("");
+	prop("#size-cells", "\0\0\0\0\0\0\0\1", 8);
+	end_node();
+	size = finish_blob();
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+
+	KEXPECT_EQ(map.count, 0);
+}
+
+KTEST(fdt, a_full_map_fails_with_enospc_and_is_unchanged)
+{
+	uint32_t size = qemu_virt_blob();
+	memmap_init(&map);
+	for (unsigned i = 0; i < MMK_MEMMAP_MAX - 1; i++)
+		KASSERT_EQ(memmap_add(&map, (paddr_t)i * 0x10000, 0x1000, MMK_MEM_KERNEL), 0);
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_ENOSPC);
+	KEXPECT_EQ(map.count, MMK_MEMMAP_MAX - 1);
+	KEXPECT_EQ(memmap_type_at(&map, 0x40000000), 0);
+	KEXPECT_EQ(memmap_type_at(&map, 0x47FFF000), 0);
+}

@@ -1,9 +1,11 @@
 /*
  * ARMv7 entry: QEMU starts the ELF at _start in SVC mode with the MMU and caches off.
  * Mask interrupts, make sure we are in SVC mode (ARM ARM B1.3.1), set the stack, clear
- * .bss, point VBAR at our vectors (ARM ARM B4.1.156) and call C with r0-r2 as given.
+ * .bss, select VBAR-based vectors and point VBAR at ours (ARM ARM B4.1.130 SCTLR.V,
+ * B4.1.156 VBAR), and call C with r0-r2 as given.
  */
 #define MODE_SVC 0x13
+#define SCTLR_V (1 << 13)
 
 	.section .text.boot, "ax"
 	.arm
@@ -20,6 +22,9 @@ _start:
 1:	cmp r0, r1
 	strlo r2, [r0], #4
 	blo 1b
+	mrc p15, 0, r0, c1, c0, 0       /* SCTLR.V = 0: vectors at VBAR, not 0xffff0000 */
+	bic r0, r0, #SCTLR_V            /* (ARM ARM B4.1.130) */
+	mcr p15, 0, r0, c1, c0, 0
 	ldr r0, =exception_vectors
 	mcr p15, 0, r0, c12, c0, 0      /* VBAR */
 	isb

@@ -27,52 +27,80 @@ void *arch_phys_to_virt(paddr_t pa)
 	return (void *)(uintptr_t)pa;
 }
 
-static bool looks_like_fdt(uint32_t pa)
+/* Whether pa, inside the RAM window [base, top), holds a device tree header (spec 5.2). */
+static bool looks_like_fdt(uint32_t pa, paddr_t base, paddr_t top)
 {
-	return pa != 0 && (pa & 3) == 0 && read_be32((const void *)(uintptr_t)pa) == FDT_MAGIC;
+	return pa >= base && pa < top - 4 && (pa & 3) == 0 &&
+	       read_be32((const void *)(uintptr_t)pa) == FDT_MAGIC;
 }
 
-/* The lowest usable address: where the linear window starts. */
-static paddr_t ram_base(const struct mmk_memmap *map)
+/*
+ * The RAM the kernel can reach: the GiB holding the image (on virt [0x40000000,
+ * 0x80000000)), which the MMU backend maps linearly at 0x80000000 (seed 003).
+ */
+static paddr_t window_base(void)
 {
-	for (unsigned i = 0; i < map->count; i++)
-		if (map->range[i].type == MMK_MEM_USABLE)
-			return map->range[i].base;
-	return VIRT_RAM_BASE;
+	return (uintptr_t)_kernel_phys_start & ~(uintptr_t)(LINEAR_WINDOW - 1);
+}
+
+/* The end of the highest usable range below top: the top of RAM we can address. */
+static paddr_t usable_top(const struct mmk_memmap *map, paddr_t top)
+{
+	paddr_t end = 0;
+	for (unsigned i = 0; i < map->count; i++) {
+		const struct mmk_memrange *r = &map->range[i];
+		if (r->type == MMK_MEM_USABLE && r->base < top)
+			end = r->base + r->size < top ? r->base + r->size : top;
+	}
+	return end;
+}
+
+/*
+ * Reads the blob's memory description into boot.memmap; the blob must lie in RAM and
+ * not overlap the image (whose .bss the entry code has already cleared).
+ */
+static void read_device_tree(uint32_t dtb, paddr_t top)
+{
+	const void *blob = (const void *)(uintptr_t)dtb;
+	paddr_t kstart = (uintptr_t)_kernel_phys_start, kend = (uintptr_t)_kernel_phys_end;
+	paddr_t room = (dtb < kstart ? kstart : top) - dtb;
+	int err = dtb < kend && dtb >= kstart ? -MMK_EINVAL : 0;
+	if (!err)
+		err = fdt_memmap(blob, room < fdt_total_size(blob) ? room : fdt_total_size(blob),
+				 &boot.memmap);
+	if (err) {
+		mmk_printf("armv7: device tree at 0x%08x unreadable: %s\n", (unsigned)dtb,
+			   mmk_strerror(err));
+		arch_exit(2);
+	}
 }
 
 void armv7_boot_main(uint32_t r0, uint32_t r1, uint32_t r2)
 {
 	(void)r0;
 	(void)r1;
-	/* A Linux-style boot passes the blob in r2; QEMU's bare-metal ELF boot leaves it at RAM base. */
-	uint32_t dtb = looks_like_fdt(r2) ? r2 : VIRT_RAM_BASE;
+	/* A Linux-style boot passes the blob in r2; QEMU's bare-metal ELF boot (r2 = 0)
+	 * leaves it at RAM base. */
+	paddr_t base = window_base(), top = base + LINEAR_WINDOW;
+	uint32_t dtb = looks_like_fdt(r2, base, top) ? r2 : VIRT_RAM_BASE;
 	boot.arch = "armv7";
 	boot.cmdline = "";
 	boot.firmware = "device tree";
+	boot.early_limit = top; /* for now: the blob is read through arch_phys_to_virt */
 	memmap_init(&boot.memmap);
-	if (!looks_like_fdt(dtb)) {
+	if (!looks_like_fdt(dtb, base, top)) {
 		mmk_printf("armv7: no device tree at 0x%08x\n", (unsigned)dtb);
 		arch_exit(2);
 	}
-	const void *blob = (const void *)(uintptr_t)dtb;
-	int err = fdt_memmap(blob, fdt_total_size(blob), &boot.memmap);
-	if (err) {
-		mmk_printf("armv7: device tree at 0x%08x unreadable: %s\n", (unsigned)dtb,
-			   mmk_strerror(err));
-		arch_exit(2);
-	}
-	paddr_t base = ram_base(&boot.memmap);
-	paddr_t limit = base + LINEAR_WINDOW;
-	if (limit > 4 * MMK_GIB)
-		limit = 4 * MMK_GIB;
-	boot.early_limit = limit;
-	if (memmap_add(&boot.memmap, dtb, fdt_total_size(blob), MMK_MEM_BOOT) ||
-	    memmap_add(&boot.memmap, (uintptr_t)_kernel_phys_start,
-		       (uintptr_t)_kernel_phys_end - (uintptr_t)_kernel_phys_start,
-		       MMK_MEM_KERNEL) ||
-	    memmap_retype(&boot.memmap, limit, UINT64_MAX - limit + 1, MMK_MEM_USABLE,
+	read_device_tree(dtb, top);
+	boot_reserve(&boot, dtb, fdt_total_size(arch_phys_to_virt(dtb)), MMK_MEM_BOOT);
+	boot_reserve(&boot, (uintptr_t)_kernel_phys_start,
+		     (uintptr_t)_kernel_phys_end - (uintptr_t)_kernel_phys_start, MMK_MEM_KERNEL);
+	/* Usable RAM outside the window (beyond its GiB, at or above 4 GiB) is unreachable. */
+	if (memmap_retype(&boot.memmap, 0, base, MMK_MEM_USABLE, MMK_MEM_UNREACHABLE) ||
+	    memmap_retype(&boot.memmap, top, UINT64_MAX - top + 1, MMK_MEM_USABLE,
 			  MMK_MEM_UNREACHABLE))
 		mmk_panic("boot: memory map full");
+	boot.early_limit = usable_top(&boot.memmap, top);
 	kmain(&boot);
 }
