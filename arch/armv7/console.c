@@ -1,14 +1,15 @@
 /*
  * The ARMv7 (QEMU virt) serial console - a PL011 UART at 0x09000000, which prints
- * without set-up (PL011 TRM 3.3.1 UARTDR, 3.3.3 UARTFR) - and the exit through
+ * without set-up (PL011 TRM 3.3.1 UARTDR, 3.3.3 UARTFR), seen at CONSOLE_VA from the
+ * boot stub's table on and from mmu_init's (a fixed boot mapping) - and the exit through
  * semihosting SYS_EXIT_EXTENDED (Arm Semihosting v2, 6.5), which QEMU started with
  * -semihosting turns into its exit status.
  */
 #include <mmukit/types.h>
 
 #include "platform.h"
+#include "virt.h"
 
-#define UART_BASE 0x09000000u
 #define UARTDR 0x00
 #define UARTFR 0x18
 #define UARTFR_TXFF (1u << 5) /* transmit FIFO full */
@@ -19,7 +20,7 @@
 
 static volatile uint32_t *uart_register(uint32_t offset)
 {
-	return (volatile uint32_t *)(uintptr_t)(UART_BASE + offset);
+	return (volatile uint32_t *)(uintptr_t)(CONSOLE_VA + offset);
 }
 
 void arch_console_putc(char c)

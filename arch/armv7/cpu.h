@@ -14,13 +14,26 @@ void *armv7_phys(uint64_t pa);
 /* A pointer for kernel address va as the CPU translates it now (in a kernel: va). */
 void *armv7_kernel_pointer(uint32_t va);
 
-/* TTBR1 (the kernel's table), TTBCR.N = 1, domain 0 client: done once by mmu_init. */
+/*
+ * TTBR1 (the kernel's table), then TTBCR.N = 1, domain 0 client: done once by mmu_init
+ * while the boot's table is still in TTBR0 (it flushes the TLB after switching TTBR0).
+ */
 void armv7_set_kernel_table(uint32_t ttbr1);
-/* TTBR0 and CONTEXTIDR.ASID together (ARM ARM B3.10.4). */
+/* TTBR0 and CONTEXTIDR.ASID together, through the reserved ASID 0 (ARM ARM B3.10.4). */
 void armv7_switch_user_table(uint32_t ttbr0, unsigned asid);
+/*
+ * Every TLB operation below first waits for earlier table writes (DSB) and ends with
+ * the branch predictor invalidated, DSB and ISB (ARM ARM B3.10.1, B2.2.7), so the next
+ * instruction sees the new tables.
+ */
 void armv7_tlbi_va_asid(uint32_t va, unsigned asid); /* TLBIMVA */
 void armv7_tlbi_va_all_asids(uint32_t va);           /* TLBIMVAA: global entries too */
 void armv7_tlbi_asid(unsigned asid);                 /* TLBIASID */
 void armv7_tlbi_all(void);                           /* TLBIALL */
+/*
+ * New entries where there were none need no TLB operation, but must reach the table
+ * walker before the next access: DSB, then ISB (ARM ARM B3.10.1). mmu_map ends with it.
+ */
+void armv7_tables_written(void);
 
 #endif

@@ -409,6 +409,7 @@ int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned 
 		done += step;
 	}
 	MMK_ASSERT(r.count == 0);
+	armv7_tables_written();
 	return 0;
 }
 
@@ -749,7 +750,10 @@ vaddr_t mmu_kernel_base(void)
 
 /* ------------------------------------------------------------ init */
 
-/* RAM linearly at 0x80000000 (seed 003): up to 1 GiB from the lowest usable byte. */
+/*
+ * RAM linearly at 0x80000000 (seed 003): up to 1 GiB from ram_base, read/write and
+ * never executable; the image gets its own rights after (protect_image).
+ */
 static int map_linear(struct mmu *mmu, const struct mmk_memmap *map, paddr_t ram_base)
 {
 	for (unsigned i = 0; i < map->count; i++) {
@@ -767,7 +771,41 @@ static int map_linear(struct mmu *mmu, const struct mmk_memmap *map, paddr_t ram
 		if (lo >= hi)
 			continue;
 		int err = mmu_map(&mmu->kernel, LINEAR_BASE + (vaddr_t)(lo - ram_base), lo, hi - lo,
-				  MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
+				  MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * The image inside the linear map: section by section when the boot gives them (text
+ * RX, rodata R, data RW), else all of it RWX. The sections around it become 4 KiB pages.
+ */
+static int protect_image(struct mmu *mmu, const struct mmu_boot *boot)
+{
+	if (boot->section_count == 0 && boot->kernel_size == 0)
+		return 0;
+	if (boot->section_count == 0)
+		return mmu_protect(&mmu->kernel, mmk_align_down(boot->kernel_va, MMK_PAGE_SIZE),
+				   mmk_align_up(boot->kernel_va + boot->kernel_size, MMK_PAGE_SIZE) -
+					   mmk_align_down(boot->kernel_va, MMK_PAGE_SIZE),
+				   MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL);
+	for (unsigned i = 0; i < boot->section_count; i++) {
+		const struct mmu_boot_section *sec = &boot->sections[i];
+		int err = mmu_protect(&mmu->kernel, sec->va, sec->size, sec->flags | MMK_PROT_GLOBAL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* What the kernel needs mapped from the first instant: the console, the vector page. */
+static int map_fixed(struct mmu *mmu, const struct mmu_boot *boot)
+{
+	for (unsigned i = 0; i < boot->fixed_count; i++) {
+		const struct mmu_boot_section *f = &boot->fixed[i];
+		int err = mmu_map(&mmu->kernel, f->va, f->pa, f->size, f->flags, 0);
 		if (err)
 			return err;
 	}
@@ -797,6 +835,10 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 	mmu->idle_root = empty_user;
 	mmu_space_list_add(mmu, &mmu->kernel);
 	err = map_linear(mmu, boot->memmap, boot->kernel_pa & ~(paddr_t)(LINEAR_MAX - 1));
+	if (!err)
+		err = protect_image(mmu, boot);
+	if (!err)
+		err = map_fixed(mmu, boot);
 	if (err) { /* give back every table frame the half-built kernel space took */
 		for (uint32_t sect = KERNEL_BASE; sect >= KERNEL_BASE; sect += 4 * SECTION_SIZE) {
 			paddr_t frame = group_frame(&mmu->kernel, sect);
@@ -807,7 +849,11 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 		MMK_ASSERT(pmm_free_block(pmm, kernel_table, 2) == 0);
 		return err;
 	}
+	/* TTBR1 first, then TTBR0: the code running now is in the kernel half. The boot's
+	 * entries (global, identity included) go with one TLBIALL after both. */
 	armv7_set_kernel_table((uint32_t)kernel_table);
 	mmu_activate(&mmu->kernel);
+	armv7_tlbi_all();
+	mmu->stats.tlb_full_flushes++;
 	return 0;
 }

@@ -1,46 +1,57 @@
 /*
- * ARMv7 platform (QEMU virt): from reset to kmain.
+ * ARMv7 platform (QEMU virt): from the boot stub to kmain, and the switch to mmukit's
+ * tables.
  *
- * The memory layout comes from the device tree QEMU places at the start of RAM. The
- * boot reserves the blob and the kernel image, and marks RAM beyond the first GiB
- * unreachable: seed 003's layout remaps at most 1 GiB of RAM linearly at 2-3 GiB.
+ * boot.S has turned the MMU on with an early table: the GiB of RAM holding the image
+ * linearly at 0x80000000 (where the kernel is linked), the console at CONSOLE_VA. The
+ * memory layout comes from the device tree QEMU places at the start of RAM. The boot
+ * reserves the blob and the image (with the early table), and marks RAM outside that
+ * GiB unreachable: seed 003's layout remaps at most 1 GiB of RAM linearly at 2-3 GiB.
+ * arch_vm_start then has mmu_init build the real tables (TTBR1 kernel, TTBR0 per
+ * process, identity gone), maps the vector page at 0xFFFF0000 and turns on SCTLR.V.
  */
 #include <mmukit/errno.h>
+#include <mmukit/ktest.h>
+#include <mmukit/mmu.h>
 #include <mmukit/services.h>
 
 #include "firmware/bytes.h"
 #include "firmware/fdt.h"
 #include "platform.h"
-
-#define VIRT_RAM_BASE 0x40000000u /* QEMU virt: RAM, and the DTB at its start */
-#define LINEAR_WINDOW (1 * MMK_GIB)
+#include "trap.h"
+#include "virt.h"
 
 extern char _kernel_phys_start[], _kernel_phys_end[];
+extern char _text_start[], _rodata_start[], _data_start[], _kernel_end[];
+extern char _vectors_start[];
 
 static struct boot_info boot;
 
 void armv7_boot_main(uint32_t r0, uint32_t r1, uint32_t r2);
 
+/* The RAM the kernel reaches: the GiB holding the image (on virt 0x40000000). */
+static paddr_t window_base(void)
+{
+	return (uintptr_t)_kernel_phys_start & ~(uintptr_t)(LINEAR_WINDOW - 1);
+}
+
+static paddr_t virt_to_phys(const void *p)
+{
+	return (uintptr_t)p - LINEAR_BASE_VA + window_base();
+}
+
+/* The linear map: the boot stub's sections first, mmu_init's afterwards. */
 void *arch_phys_to_virt(paddr_t pa)
 {
-	MMK_ASSERT(pa < boot.early_limit);
-	return (void *)(uintptr_t)pa;
+	MMK_ASSERT(pa >= window_base() && pa < boot.early_limit);
+	return (void *)(uintptr_t)(pa - window_base() + LINEAR_BASE_VA);
 }
 
 /* Whether pa, inside the RAM window [base, top), holds a device tree header (spec 5.2). */
 static bool looks_like_fdt(uint32_t pa, paddr_t base, paddr_t top)
 {
 	return pa >= base && pa < top - 4 && (pa & 3) == 0 &&
-	       read_be32((const void *)(uintptr_t)pa) == FDT_MAGIC;
-}
-
-/*
- * The RAM the kernel can reach: the GiB holding the image (on virt [0x40000000,
- * 0x80000000)), which the MMU backend maps linearly at 0x80000000 (seed 003).
- */
-static paddr_t window_base(void)
-{
-	return (uintptr_t)_kernel_phys_start & ~(uintptr_t)(LINEAR_WINDOW - 1);
+	       read_be32(arch_phys_to_virt(pa)) == FDT_MAGIC;
 }
 
 /* The end of the highest usable range below top: the top of RAM we can address. */
@@ -56,23 +67,81 @@ static paddr_t usable_top(const struct mmk_memmap *map, paddr_t top)
 }
 
 /*
- * Reads the blob's memory description into boot.memmap; the blob must lie in RAM and
- * not overlap the image (whose .bss the entry code has already cleared).
+ * Reads the blob's memory description into boot.memmap, and its command line; the blob
+ * must lie in RAM and not overlap the image (whose .bss the entry code has cleared).
  */
 static void read_device_tree(uint32_t dtb, paddr_t top)
 {
-	const void *blob = (const void *)(uintptr_t)dtb;
+	const void *blob = arch_phys_to_virt(dtb);
 	paddr_t kstart = (uintptr_t)_kernel_phys_start, kend = (uintptr_t)_kernel_phys_end;
 	paddr_t room = (dtb < kstart ? kstart : top) - dtb;
+	size_t size = room < fdt_total_size(blob) ? room : fdt_total_size(blob);
 	int err = dtb < kend && dtb >= kstart ? -MMK_EINVAL : 0;
 	if (!err)
-		err = fdt_memmap(blob, room < fdt_total_size(blob) ? room : fdt_total_size(blob),
-				 &boot.memmap);
+		err = fdt_memmap(blob, size, &boot.memmap);
 	if (err) {
 		mmk_printf("armv7: device tree at 0x%08x unreadable: %s\n", (unsigned)dtb,
 			   mmk_strerror(err));
 		arch_exit(2);
 	}
+	const char *args;
+	if (fdt_bootargs(blob, size, &args) == 0)
+		boot.cmdline = args;
+}
+
+int armv7_probe_read32(uint32_t addr, uint32_t *out);
+int armv7_probe_write32(uint32_t addr, uint32_t value);
+
+int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
+{
+	if (va > 0xFFFFFFFCu)
+		return -MMK_EFAULT;
+	return write ? armv7_probe_write32((uint32_t)va, *value)
+		     : armv7_probe_read32((uint32_t)va, value);
+}
+
+static void add_section(struct mmu_boot *mb, const char *start, const char *end,
+			unsigned flags)
+{
+	mb->sections[mb->section_count++] = (struct mmu_boot_section){
+		.va = (uintptr_t)start, .pa = virt_to_phys(start), .size = (uintptr_t)(end - start),
+		.flags = flags};
+}
+
+static void add_fixed(struct mmu_boot *mb, vaddr_t va, paddr_t pa, unsigned flags)
+{
+	mb->fixed[mb->fixed_count++] = (struct mmu_boot_section){
+		.va = va, .pa = pa, .size = MMK_PAGE_SIZE, .flags = flags};
+}
+
+int arch_vm_start(struct pmm *pmm, struct boot_info *b)
+{
+	struct mmu_boot mb = {
+		.kernel_pa = (uintptr_t)_kernel_phys_start,
+		.kernel_va = (uintptr_t)arch_phys_to_virt((uintptr_t)_kernel_phys_start),
+		.kernel_size = (uintptr_t)_kernel_phys_end - (uintptr_t)_kernel_phys_start,
+		.phys_to_virt = arch_phys_to_virt,
+		.memmap = &b->memmap,
+	};
+	/* text RX, rodata R, data and .bss RW; the boot stub below them stays RW. */
+	add_section(&mb, _text_start, _rodata_start, MMK_PROT_READ | MMK_PROT_EXEC);
+	add_section(&mb, _rodata_start, _data_start, MMK_PROT_READ);
+	add_section(&mb, _data_start, _kernel_end, MMK_PROT_READ | MMK_PROT_WRITE);
+	add_fixed(&mb, CONSOLE_VA, VIRT_UART_PA, MMK_PROT_READ | MMK_PROT_WRITE | MMK_CACHE_UC);
+	add_fixed(&mb, ARMV7_HIGH_VECTORS, virt_to_phys(_vectors_start),
+		  MMK_PROT_READ | MMK_PROT_EXEC);
+	int err = kernel_vm_start(pmm, &mb, KVM_BASE, KVM_TOP);
+	if (err)
+		return err;
+	armv7_enable_high_vectors();
+	struct mmu *mmu = kernel_mmu();
+	mmk_printf("vm: TTBR1 0x%llx (kernel), RAM [0x%llx, 0x%llx) at 0x%08x with 1 MiB "
+		   "sections, heap up from 0x%08x, MMIO down from 0x%08x, vectors at 0x%08x, "
+		   "%u-bit ASIDs, boot identity map gone\n",
+		   (unsigned long long)mmu->kernel.root, (unsigned long long)window_base(),
+		   (unsigned long long)b->early_limit, LINEAR_BASE_VA, KVM_BASE, KVM_TOP,
+		   ARMV7_HIGH_VECTORS, mmu->asids.bits);
+	return 0;
 }
 
 void armv7_boot_main(uint32_t r0, uint32_t r1, uint32_t r2)
@@ -82,12 +151,12 @@ void armv7_boot_main(uint32_t r0, uint32_t r1, uint32_t r2)
 	/* A Linux-style boot passes the blob in r2; QEMU's bare-metal ELF boot (r2 = 0)
 	 * leaves it at RAM base. */
 	paddr_t base = window_base(), top = base + LINEAR_WINDOW;
-	uint32_t dtb = looks_like_fdt(r2, base, top) ? r2 : VIRT_RAM_BASE;
 	boot.arch = "armv7";
 	boot.cmdline = "";
 	boot.firmware = "device tree";
 	boot.early_limit = top; /* for now: the blob is read through arch_phys_to_virt */
 	memmap_init(&boot.memmap);
+	uint32_t dtb = looks_like_fdt(r2, base, top) ? r2 : VIRT_RAM_BASE;
 	if (!looks_like_fdt(dtb, base, top)) {
 		mmk_printf("armv7: no device tree at 0x%08x\n", (unsigned)dtb);
 		arch_exit(2);

@@ -1,37 +1,55 @@
 /*
- * ARMv7 exception vectors (ARM ARM B1.8.1, table B1-3), at VBAR for now. Each entry
- * goes back to SVC mode (whose stack is valid; the other modes' are not set up) and
- * reports the exception; the abort handlers proper come with the VM.
+ * ARMv7 exception vectors (ARM ARM B1.8.1, table B1-3) on a page of their own: first at
+ * VBAR (their address in the image), then at 0xFFFF0000 (SCTLR.V) once mmu_init has
+ * mapped this page there too. So each entry loads its handler's absolute address from
+ * a literal in the same page: a relative branch would not reach from 0xFFFF0000.
+ *
+ * Every handler saves the interrupted state on the SVC stack (the only banked stack
+ * set up) as a struct armv7_trap_frame (trap.h) - r0-r12, lr_svc, the return address,
+ * the interrupted CPSR - and calls armv7_trap(kind, frame) with an 8-byte aligned
+ * stack (AAPCS). When it returns (a page fault resolved, or a probe's fixup), the frame,
+ * maybe edited, is restored and RFE returns to frame->pc with frame->cpsr.
  */
-#define MODE_SVC 0x13
+#include "cp15.h"
+
+	.section .vectors, "ax"
+	.arm
+	.globl exception_vectors
+exception_vectors:
+	ldr pc, =vector_reset
+	ldr pc, =vector_undefined
+	ldr pc, =vector_svc
+	ldr pc, =vector_prefetch_abort
+	ldr pc, =vector_data_abort
+	ldr pc, =vector_reserved
+	ldr pc, =vector_irq
+	ldr pc, =vector_fiq
+	.ltorg
 
 	.text
 	.arm
-	.balign 32
-	.globl exception_vectors
-exception_vectors:
-	b vector_reset
-	b vector_undefined
-	b vector_svc
-	b vector_prefetch_abort
-	b vector_data_abort
-	b vector_reserved
-	b vector_irq
-	b vector_fiq
 
-.macro report kind
-	mov r1, lr
+/* lr_<mode> - adjust is where the exception returns to (B1.8.3, table B1-7). */
+.macro trap_entry kind, adjust
+	sub lr, lr, #\adjust
+	srsdb sp!, #MODE_SVC            /* return address and SPSR onto the SVC stack */
 	cps #MODE_SVC
+	push {r0-r12, lr}
 	mov r0, #\kind
+	mov r1, sp
+	mov r4, sp
+	bic sp, sp, #7
 	bl armv7_trap
-	b .
+	mov sp, r4
+	pop {r0-r12, lr}
+	rfeia sp!
 .endm
 
-vector_reset:          report 0
-vector_undefined:      report 1
-vector_svc:            report 2
-vector_prefetch_abort: report 3
-vector_data_abort:     report 4
-vector_reserved:       report 5
-vector_irq:            report 6
-vector_fiq:            report 7
+vector_reset:          trap_entry 0, 0
+vector_undefined:      trap_entry 1, 4
+vector_svc:            trap_entry 2, 0
+vector_prefetch_abort: trap_entry 3, 4
+vector_data_abort:     trap_entry 4, 8
+vector_reserved:       trap_entry 5, 0
+vector_irq:            trap_entry 6, 4
+vector_fiq:            trap_entry 7, 4

@@ -134,6 +134,11 @@ void armv7_tlbi_asid(unsigned asid)
 			simarm.tlb[i].valid = false;
 }
 
+void armv7_tables_written(void)
+{
+	/* the simulated walker reads RAM directly: nothing to wait for */
+}
+
 void armv7_tlbi_all(void)
 {
 	simarm.tlbi_all++;
