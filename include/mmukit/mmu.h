@@ -113,6 +113,7 @@ struct mmu_boot_section {
 };
 
 #define MMU_BOOT_SECTIONS 4
+#define MMU_BOOT_FIXED 4
 
 /* What the boot hands mmu_init: what must stay mapped in the kernel space. */
 struct mmu_boot {
@@ -130,16 +131,24 @@ struct mmu_boot {
 	 * pages and without NX, so it has no use for them.) */
 	struct mmu_boot_section sections[MMU_BOOT_SECTIONS];
 	unsigned section_count;
+	/* Further kernel mappings made before the switch, outside the image and the direct
+	 * window, for what the kernel cannot be without even for an instant: an MMIO
+	 * console (flags with MMK_CACHE_UC), the ARM high vector page. Each as mmu_map
+	 * with page_shift 0 (page-aligned; kernel flags, no MMK_PROT_USER). */
+	struct mmu_boot_section fixed[MMU_BOOT_FIXED];
+	unsigned fixed_count;
 };
 
 /*
  * Builds the kernel space from the boot state and switches to it.
  * => pmm is initialised; the boot's own tables are still active.
  * Allocates a fresh top-level table and every kernel table from the PMM (nothing at a
- * static address the PMM does not know), maps the kernel image and the machine's direct
- * window, makes it active and drops the boot identity map; page 0 stays unmapped.
- * Returns 0, MMK_ENOMEM (nothing kept: every page taken is returned, the boot tables
- * stay active). Flushes the whole TLB (the switch).
+ * static address the PMM does not know), maps the kernel image, the machine's direct
+ * window and boot->fixed, makes it active and drops the boot identity map; page 0 stays
+ * unmapped.
+ * Returns 0, MMK_ENOMEM, or a fixed mapping's mmu_map error (MMK_EALIGN, MMK_ERANGE,
+ * MMK_EEXIST, MMK_EPERM, MMK_EINVAL); on error nothing is kept: every page taken is
+ * returned and the boot tables stay active. Flushes the whole TLB (the switch).
  */
 int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot);
 
