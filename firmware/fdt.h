@@ -1,5 +1,6 @@
 /*
- * A small flattened device tree (FDT / DTB) reader: enough to learn the memory layout.
+ * A small flattened device tree (FDT / DTB) reader: enough to learn the memory layout
+ * and the kernel command line.
  * Devicetree Specification v0.4, chapter 5 "Flattened Devicetree (DTB) Format": a
  * big-endian header, a memory reservation block of (address, size) pairs ending in
  * (0, 0), a structure block of tokens (BEGIN_NODE name, PROP len nameoff value,
@@ -36,5 +37,14 @@ uint32_t fdt_total_size(const void *fdt);
  * full); out is then unchanged.
  */
 int fdt_memmap(const void *fdt, size_t size, struct mmk_memmap *out);
+
+/*
+ * The /chosen node's bootargs string inside the blob (spec 3.6; QEMU puts -append
+ * there): sets *out to it and returns 0. Only the root's child "chosen" counts. The
+ * value must hold a NUL within its length ("" is fine); *out ends at its first NUL.
+ * Errors: MMK_ENOENT (no /chosen or no bootargs in it), MMK_EINVAL (what fdt_check
+ * refuses, a malformed structure block, an unterminated bootargs); *out is then unchanged.
+ */
+int fdt_bootargs(const void *fdt, size_t size, const char **out);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * Tests for the device tree memory parser (firmware/fdt.c), on blobs built here by a
- * tiny writer: header, reservation block, structure block, strings block.
+ * Tests for the device tree parser (firmware/fdt.c): memory layout and /chosen/bootargs,
+ * on blobs built here by a tiny writer: header, reservation block, structure block,
+ * strings block.
  */
 #include <mmukit/errno.h>
 #include <mmukit/ktest.h>
@@ -10,6 +11,7 @@
 static uint8_t blob[1024];
 static uint8_t strings[256];
 static uint32_t struct_len, strings_len, rsv_count;
+static uint32_t last_prop; /* blob offset of the last property's FDT_PROP token */
 static struct mmk_memmap map;
 
 #define HDR 40
@@ -84,6 +86,7 @@ static uint32_t string_offset(const char *name)
 
 static void prop(const char *name, const void *value, uint32_t len)
 {
+	last_prop = STRUCT_OFF + struct_len;
 	token(3);
 	token(len);
 	token(string_offset(name));
@@ -428,4 +431,254 @@ KTEST(fdt, a_full_map_fails_with_enospc_and_is_unchanged)
 	KEXPECT_EQ(map.count, MMK_MEMMAP_MAX - 1);
 	KEXPECT_EQ(memmap_type_at(&map, 0x40000000), 0);
 	KEXPECT_EQ(memmap_type_at(&map, 0x47FFF000), 0);
+}
+
+/* The command line: /chosen/bootargs (spec 3.6). */
+
+static bool str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+static const char sentinel[] = "unchanged";
+static uint32_t bootargs_prop; /* blob offset of chosen_blob's bootargs FDT_PROP token */
+
+/* The QEMU virt-like tree with a /chosen node holding bootargs of len bytes. */
+static uint32_t chosen_blob(const char *bootargs, uint32_t len)
+{
+	begin_blob();
+	reservation(0x47FFF000, 0x1000);
+	begin_node("");
+	prop_u32("#address-cells", 2);
+	prop_u32("#size-cells", 2);
+	begin_node("memory@40000000");
+	prop("device_type", "memory", 7);
+	prop_reg64(0x40000000, 0x08000000);
+	end_node();
+	begin_node("chosen");
+	prop("stdout-path", "/pl011@9000000", 15);
+	prop("bootargs", bootargs, len);
+	bootargs_prop = last_prop;
+	prop("rng-seed", "\1\2\3\4", 4);
+	end_node();
+	end_node();
+	return finish_blob();
+}
+
+KTEST(fdt, bootargs_found_in_chosen)
+{
+	static const char args[] = "console=ttyAMA0 bench";
+	uint32_t size = chosen_blob(args, sizeof(args));
+	const char *out = sentinel;
+	KASSERT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KEXPECT_TRUE(str_eq(out, args));
+	KEXPECT_TRUE(out > (const char *)blob && out < (const char *)blob + size); /* in the blob */
+
+	/* The memory walk still reads the same tree. */
+	memmap_init(&map);
+	KASSERT_EQ(fdt_memmap(blob, size, &map), 0);
+	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), 0x08000000 - 0x1000);
+
+	/* An empty string is a valid command line. */
+	size = chosen_blob("", 1);
+	out = sentinel;
+	KASSERT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KEXPECT_TRUE(out != sentinel);
+	KEXPECT_EQ(out[0], '\0');
+}
+
+KTEST(fdt, bootargs_absent_chosen_is_enoent)
+{
+	uint32_t size = qemu_virt_blob(); /* no /chosen at all */
+	const char *out = sentinel;
+	KEXPECT_EQ(fdt_check(blob, size), 0);
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+	KEXPECT_TRUE(out == sentinel);
+
+	/* bootargs in root children that are not "chosen" do not count. */
+	static const char *const names[] = {"chosen@0", "chosenx", "chose", "aliases"};
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		begin_blob();
+		begin_node("");
+		begin_node(names[i]);
+		prop("bootargs", "x", 2);
+		end_node();
+		end_node();
+		size = finish_blob();
+		KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+	}
+	/* Nor does a bootargs on the root itself. */
+	begin_blob();
+	begin_node("");
+	prop("bootargs", "x", 2);
+	end_node();
+	size = finish_blob();
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+	KEXPECT_TRUE(out == sentinel);
+}
+
+KTEST(fdt, bootargs_chosen_without_bootargs_is_enoent)
+{
+	begin_blob();
+	begin_node("");
+	begin_node("chosen");
+	prop("stdout-path", "serial0", 8);
+	prop("bootargsx", "x", 2); /* a name that only starts like bootargs */
+	begin_node("child");
+	prop("bootargs", "deeper", 7); /* a child's bootargs is not /chosen's */
+	end_node();
+	end_node();
+	begin_node("memory@0");
+	prop("bootargs", "elsewhere", 10); /* after /chosen closed */
+	end_node();
+	end_node();
+	uint32_t size = finish_blob();
+	const char *out = sentinel;
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+	KEXPECT_TRUE(out == sentinel);
+
+	/* An empty /chosen followed by a sibling with bootargs. */
+	begin_blob();
+	begin_node("");
+	begin_node("chosen");
+	end_node();
+	begin_node("aliases");
+	prop("bootargs", "elsewhere", 10);
+	end_node();
+	end_node();
+	size = finish_blob();
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+	KEXPECT_TRUE(out == sentinel);
+}
+
+KTEST(fdt, bootargs_not_terminated_is_einval)
+{
+	const char *out = sentinel;
+	uint32_t size = chosen_blob("console=ttyAMA0", 15); /* no NUL in its length */
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	size = chosen_blob("", 0); /* an empty value is not even "" */
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	KEXPECT_TRUE(out == sentinel);
+	/* The next byte in the structure block is a NUL, but outside the value. */
+	size = chosen_blob("abc", 3);
+	KEXPECT_EQ(blob[bootargs_prop + 12 + 3], 0); /* padding after "abc" */
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	KEXPECT_TRUE(out == sentinel);
+}
+
+KTEST(fdt, bootargs_length_past_the_block_is_einval)
+{
+	static const char args[] = "root=/dev/vda";
+	const char *out = sentinel;
+	uint32_t size = chosen_blob(args, sizeof(args));
+	uint32_t len_field = bootargs_prop + 4;
+	KASSERT_EQ(header_field(len_field), sizeof(args));
+	uint32_t struct_end = STRUCT_OFF + header_field(HDR_SIZE_STRUCT);
+	uint32_t value = len_field + 8;
+
+	put_be32(blob + len_field, struct_end - value + 1); /* one byte past the block */
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	put_be32(blob + len_field, 0xFFFFFFF8); /* value + len wraps 32 bits */
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	put_be32(blob + len_field, 0x7FFFFFFF);
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	KEXPECT_TRUE(out == sentinel);
+	put_be32(blob + len_field, sizeof(args)); /* restored: found again */
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KEXPECT_TRUE(str_eq(out, args));
+}
+
+KTEST(fdt, bootargs_only_in_the_roots_chosen)
+{
+	/* A chosen below another node is not /chosen. */
+	begin_blob();
+	begin_node("");
+	begin_node("soc");
+	begin_node("chosen");
+	prop("bootargs", "nested", 7);
+	end_node();
+	end_node();
+	end_node();
+	uint32_t size = finish_blob();
+	const char *out = sentinel;
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+	KEXPECT_TRUE(out == sentinel);
+
+	/* With both, the root's child wins wherever the nested one comes. */
+	begin_blob();
+	begin_node("");
+	begin_node("soc");
+	begin_node("chosen");
+	prop("bootargs", "nested", 7);
+	end_node();
+	end_node();
+	begin_node("chosen");
+	prop("bootargs", "root", 5);
+	begin_node("chosen");
+	prop("bootargs", "grandchild", 11);
+	end_node();
+	end_node();
+	end_node();
+	size = finish_blob();
+	KASSERT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KEXPECT_TRUE(str_eq(out, "root"));
+
+	/* Two bootargs in /chosen (an ambiguous tree): the first is taken, as libfdt does. */
+	begin_blob();
+	begin_node("");
+	begin_node("chosen");
+	prop("bootargs", "first", 6);
+	prop("bootargs", "second", 7);
+	end_node();
+	end_node();
+	size = finish_blob();
+	KASSERT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KEXPECT_TRUE(str_eq(out, "first"));
+
+	/* A second top-level node is not a tree (spec 5.4.2): its chosen counts for nothing. */
+	begin_blob();
+	begin_node("");
+	end_node();
+	begin_node("");
+	begin_node("chosen");
+	prop("bootargs", "second root", 12);
+	end_node();
+	end_node();
+	size = finish_blob();
+	out = sentinel;
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	memmap_init(&map);
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	/* Nor is a structure block with no node at all. */
+	begin_blob();
+	size = finish_blob();
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_TRUE(out == sentinel);
+}
+
+KTEST(fdt, bootargs_malformed_header_gives_the_fdt_check_error)
+{
+	static const char args[] = "quiet";
+	const char *out = sentinel;
+	uint32_t size = chosen_blob(args, sizeof(args));
+
+	KEXPECT_EQ(fdt_check(blob, size - 1), -MMK_EINVAL); /* truncated */
+	KEXPECT_EQ(fdt_bootargs(blob, size - 1, &out), fdt_check(blob, size - 1));
+	KEXPECT_EQ(fdt_bootargs(blob, 20, &out), -MMK_EINVAL); /* not even a header */
+	blob[0] ^= 0xFF;
+	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL); /* bad magic */
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), fdt_check(blob, size));
+	blob[0] ^= 0xFF;
+	put_be32(blob + HDR_VERSION, 15);
+	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL); /* too old */
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), fdt_check(blob, size));
+	KEXPECT_TRUE(out == sentinel);
+
+	put_be32(blob + HDR_VERSION, 17); /* the same blob, whole again */
+	KEXPECT_EQ(fdt_check(blob, size), 0);
+	KEXPECT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KEXPECT_TRUE(str_eq(out, args));
 }
