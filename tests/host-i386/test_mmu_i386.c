@@ -5,11 +5,13 @@
  * TLB: a missing invalidation leaves a stale entry and fails the test.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <mmukit/errno.h>
 #include <mmukit/ktest.h>
 #include <mmukit/mmu.h>
 #include <mmukit/pmm.h>
+#include <mmukit/services.h>
 
 #include "sim.h"
 
@@ -347,6 +349,180 @@ KTEST(mmu_i386, walk_visits_mappings_in_order_and_can_stop)
 	mmu_print_walk(&u, UVA);
 	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
 	sim_machine_free(&m);
+}
+
+/* ------------------------------------------------------------ fixed boot mappings */
+
+#define FIXED_VA 0xE0000000u /* a kernel directory entry of its own: one new table */
+#define OTHER_VA 0xD0000000u
+#define DEVICE_PA 0xFEC00000u /* above the simulated RAM, like an I/O APIC */
+#define UC (RW | MMK_CACHE_UC)
+#define BOOT_PD 0x101000u /* where hosted/i386/sim.c puts the boot directory */
+#define BOOT_PT 0x102000u
+
+static void put32(uint64_t pa, uint32_t v)
+{
+	memcpy(sim.ram + pa, &v, 4);
+}
+
+/*
+ * The machine sim_machine_boot makes (its boot tables, like arch/i386/boot.S's) up to
+ * its mmu_init, and the mmu_boot it passes there: the caller adds boot->fixed and calls
+ * mmu_init (sim.c has no way to pass fixed mappings). Undone by sim_machine_free.
+ */
+static void boot_state(bool pse, struct mmu_boot *boot)
+{
+	free(sim.ram);
+	memset(&sim, 0, sizeof(sim));
+	sim.ram = calloc(1, RAM);
+	MMK_ASSERT(sim.ram != NULL);
+	sim.ram_size = RAM;
+	sim.pse = pse;
+	sim.pge = true;
+	if (pse) { /* identity [0, 4 MiB) and the same at 0xC0000000 */
+		put32(BOOT_PD, 0x83);
+		put32(BOOT_PD + 768 * 4, 0x83);
+	} else {
+		for (uint32_t i = 0; i < 1024; i++)
+			put32(BOOT_PT + i * 4, (i << 12) | 3);
+		put32(BOOT_PD, BOOT_PT | 3);
+		put32(BOOT_PD + 768 * 4, BOOT_PT | 3);
+	}
+	sim.cr3 = BOOT_PD;
+	memmap_init(&m.map);
+	MMK_ASSERT(memmap_add(&m.map, 0, RAM, MMK_MEM_USABLE) == 0);
+	MMK_ASSERT(memmap_set(&m.map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);
+	MMK_ASSERT(memmap_set(&m.map, MMK_MIB, MMK_MIB, MMK_MEM_KERNEL) == 0);
+	size_t meta = pmm_metadata_size(&m.map);
+	m.meta = malloc(meta);
+	MMK_ASSERT(m.meta != NULL);
+	MMK_ASSERT(pmm_init(&m.pmm, &m.map, m.meta, meta) == 0);
+	*boot = (struct mmu_boot){.kernel_pa = MMK_MIB, .kernel_va = 0xC0100000u,
+				  .kernel_size = MMK_MIB, .window_limit = 2 * MMK_MIB,
+				  .phys_to_virt = sim_phys, .memmap = &m.map};
+}
+
+KTEST(mmu_i386, init_makes_the_fixed_boot_mappings)
+{
+	for (int pse = 0; pse <= 1; pse++) {
+		struct mmu_boot boot;
+		struct mmu_mapping q;
+		struct ref_translation t;
+		uint64_t pa;
+		boot_state(pse, &boot);
+		boot.fixed[0] = (struct mmu_boot_section){FIXED_VA, DEVICE_PA, KB4, UC};
+		boot.fixed[1] = (struct mmu_boot_section){OTHER_VA, 0x180000, 2 * KB4, MMK_PROT_READ};
+		boot.fixed_count = 2;
+		KASSERT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), 0);
+		struct mmu_space *k = &m.mmu.kernel;
+		KEXPECT_EQ(sim.cr3, k->root);
+		KASSERT_EQ(mmu_query(k, FIXED_VA + 0x20, &q), 0);
+		KEXPECT_EQ(q.va, FIXED_VA);
+		KEXPECT_EQ(q.pa, DEVICE_PA);
+		KEXPECT_EQ(q.page_shift, 12);
+		KEXPECT_EQ(q.flags & MMK_CACHE_MASK, MMK_CACHE_UC);
+		KEXPECT_FALSE(q.flags & MMK_PROT_USER);
+		KEXPECT_TRUE(q.flags & MMK_PROT_WRITE);
+		KEXPECT_TRUE(agrees(k, FIXED_VA + 0x20));
+		KEXPECT_TRUE(walk(k, FIXED_VA + 0x20, &t) && t.pa == DEVICE_PA + 0x20 && !t.user &&
+			     t.writable);
+		KEXPECT_EQ(t.leaf & 0x18, 0x18); /* PCD and PWT: UC (SDM Vol 3A 11.12.3) */
+		KEXPECT_TRUE(sim_translate(FIXED_VA + 8, true, &pa) && pa == DEVICE_PA + 8);
+		KEXPECT_EQ(mmu_query(k, FIXED_VA + KB4, &q), -MMK_ENOENT); /* one page, no more */
+		for (uint32_t va = OTHER_VA; va < OTHER_VA + 2 * KB4; va += KB4) {
+			KASSERT_EQ(mmu_query(k, va, &q), 0);
+			KEXPECT_EQ(q.pa, 0x180000 + (va - OTHER_VA));
+			KEXPECT_EQ(q.flags & (MMK_PROT_WRITE | MMK_PROT_USER | MMK_CACHE_MASK),
+				   MMK_CACHE_WB);
+			KEXPECT_TRUE(agrees(k, va));
+		}
+		KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+		sim_machine_free(&m);
+	}
+}
+
+KTEST(mmu_i386, a_bad_fixed_mapping_fails_init_and_keeps_nothing)
+{
+	static const struct {
+		uint32_t va;
+		unsigned flags;
+		int err;
+	} bad[] = {
+		{FIXED_VA, UC | MMK_PROT_USER, -MMK_EPERM},
+		{FIXED_VA + 0x800, UC, -MMK_EALIGN},
+		{0xC0100000u + 3 * KB4, UC, -MMK_EEXIST}, /* the low-memory window: the image */
+		{UVA, UC, -MMK_ERANGE},                   /* the user half */
+		{0xFF400000u, UC, -MMK_ERANGE},         /* the directory slots */
+		{FIXED_VA, UC | 0x8000, -MMK_EINVAL},
+	};
+	for (int pse = 0; pse <= 1; pse++) {
+		struct mmu_boot boot;
+		boot_state(pse, &boot);
+		uint64_t frames = free_frames();
+		/* A good entry first: its table must go back too. */
+		boot.fixed[0] = (struct mmu_boot_section){OTHER_VA, DEVICE_PA + KB4, KB4, UC};
+		boot.fixed_count = 2;
+		for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			boot.fixed[1] = (struct mmu_boot_section){bad[i].va, DEVICE_PA, KB4, bad[i].flags};
+			KEXPECT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), bad[i].err);
+			KEXPECT_GE(m.mmu.stats.tables_allocated, 2); /* slots, the good entry's */
+			KEXPECT_EQ(free_frames(), frames);
+			KEXPECT_EQ(sim.cr3, BOOT_PD);                 /* the boot's, still */
+			KEXPECT_EQ(*(uint32_t *)sim_phys(BOOT_PD + 1022 * 4), 0); /* no alternate */
+			KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+		}
+		/* Every entry good, but one more than there are. */
+		for (unsigned i = 0; i < MMU_BOOT_FIXED; i++)
+			boot.fixed[i] = (struct mmu_boot_section){OTHER_VA + i * KB4, DEVICE_PA + i * KB4,
+								  KB4, UC};
+		boot.fixed_count = MMU_BOOT_FIXED + 1;
+		KEXPECT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), -MMK_EINVAL);
+		KEXPECT_EQ(free_frames(), frames);
+		KEXPECT_EQ(pmm_check(&m.pmm), 0);
+		boot.fixed_count = MMU_BOOT_FIXED; /* the same machine still boots, with all */
+		KASSERT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), 0);
+		KEXPECT_EQ(sim.cr3, m.mmu.kernel.root);
+		for (unsigned i = 0; i < MMU_BOOT_FIXED; i++) {
+			struct mmu_mapping q;
+			KEXPECT_TRUE(mmu_query(&m.mmu.kernel, OTHER_VA + i * KB4, &q) == 0 &&
+				     q.pa == DEVICE_PA + i * KB4);
+			KEXPECT_TRUE(agrees(&m.mmu.kernel, OTHER_VA + i * KB4));
+		}
+		KEXPECT_LT(free_frames(), frames);
+		sim_machine_free(&m);
+	}
+}
+
+KTEST(mmu_i386, init_out_of_memory_at_every_allocation_keeps_nothing)
+{
+	for (int pse = 0; pse <= 1; pse++) {
+		struct mmu_boot boot;
+		boot_state(pse, &boot);
+		uint64_t frames = free_frames();
+		KASSERT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), 0);
+		uint64_t plain = frames - free_frames(); /* allocations without fixed mappings */
+		sim_machine_free(&m);
+
+		boot_state(pse, &boot);
+		boot.fixed[0] = (struct mmu_boot_section){FIXED_VA, DEVICE_PA, KB4, UC};
+		boot.fixed_count = 1;
+		unsigned failures = 0, tries = 0;
+		for (uint64_t nth = 1;; nth++, tries++) {
+			pmm_inject_failure(&m.pmm, nth);
+			int err = mmu_init(&m.mmu, &m.pmm, &boot);
+			pmm_inject_failure(&m.pmm, 0);
+			if (err == 0)
+				break;
+			if (err != -MMK_ENOMEM || free_frames() != frames || sim.cr3 != BOOT_PD ||
+			    sim_stale_tlb_entries(true) != 0 || pmm_check(&m.pmm) != 0)
+				failures++;
+		}
+		KEXPECT_EQ(failures, 0);
+		KEXPECT_EQ(tries, plain + 1); /* + the fixed page's table */
+		KEXPECT_EQ(frames - free_frames(), tries);
+		KEXPECT_TRUE(agrees(&m.mmu.kernel, FIXED_VA));
+		sim_machine_free(&m);
+	}
 }
 
 /* ------------------------------------------------------------ random sequence */
