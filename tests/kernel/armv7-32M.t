@@ -1,0 +1,3 @@
+#!/bin/sh
+# ARMv7 kernel suites with 32M of RAM.
+MEM=32M exec "$(dirname "$0")/../../tools/ktest-qemu.sh" armv7
