@@ -94,14 +94,11 @@ KDIR := $(BUILD)/$(ARCH)
 KERNEL_CFLAGS := $(COMMON_CFLAGS) -O2 -ffreestanding -nostdlibinc -fno-builtin \
 	-fno-stack-protector -fno-pic -fno-common -Ikernel -Iarch/$(ARCH) -Ibench/$(ARCH) \
 	$(ARCH_CFLAGS)
-# A kernel runs the VM layer once its arch.mk says ARCH_KERNEL_VM := yes (the backend
-# can exist, and be tested on the host, before the kernel boots onto it).
-KERNEL_VM_SRCS := $(if $(ARCH_KERNEL_VM),$(VM_LAYER_SRCS) $(VM_TEST_SRCS) kernel/vm.c \
-	$(wildcard bench/kernel/*.c),kernel/vm_none.c)
-KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) \
-	$(filter-out kernel/vm_none.c kernel/vm.c,$(wildcard lib/*.c kernel/*.c)) \
+# Every kernel runs on its machine's MMU backend with the VM layer, its suites and the
+# in-kernel benchmarks.
+KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) $(wildcard lib/*.c kernel/*.c) \
 	$(TEST_SRCS) \
-	$(KERNEL_VM_SRCS) \
+	$(VM_LAYER_SRCS) $(VM_TEST_SRCS) $(wildcard bench/kernel/*.c) \
 	$(wildcard tests/kernel-$(ARCH)/test_*.c) $(wildcard bench/kernel-$(ARCH)/*.c) \
 	$(filter-out bench/$(ARCH)/bench_%.c,$(wildcard bench/$(ARCH)/*.c))
 KERNEL_OBJS := $(patsubst %,$(KDIR)/obj/%.o,$(basename $(KERNEL_SRCS)))
@@ -187,11 +184,9 @@ $(foreach a,$(MMU_ARCHES),$(eval $(call BENCH_ARCH_RULES,$(a))))
 # Kernels running the VM layer carry benchmarks (bench/kernel/, bench/kernel-<arch>/) and
 # run them when booted with "bench": once under -icount shift=0 (rdtsc counts
 # instructions: deterministic), once without (TCG time, for what instructions miss).
-KBENCH_ARCHES := $(patsubst arch/%/arch.mk,%,$(shell grep -l '^ARCH_KERNEL_VM := yes' arch/*/arch.mk))
-
 bench: deps $(BENCHES) kernels
 	@for b in $(BENCHES); do $$b || exit 1; done
-	@for a in $(KBENCH_ARCHES); do \
+	@for a in $(ARCHES); do \
 		echo; echo "$$a kernel, QEMU -icount shift=0 (instructions):"; \
 		tools/qemu.sh $$a build/$$a/kernel.img -icount shift=0 -append bench | grep '^# bench .*:' || exit 1; \
 		echo; echo "$$a kernel, QEMU TCG without -icount (rdtsc cycles, host-time dependent):"; \

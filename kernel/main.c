@@ -1,6 +1,6 @@
 /*
  * The demo kernel's portable part: print the boot memory map, bring up the PMM on it,
- * let the machine start its VM (arch_vm_start: on i386 mmukit's own page tables, the
+ * let the machine start its VM (arch_vm_start: mmukit's own page tables, the
  * kernel window, heap and VM), then run every in-kernel test suite (KTAP on the serial
  * port) - or, with "bench" on the command line, the benchmarks - and exit QEMU with
  * the result.

@@ -50,7 +50,7 @@ struct mmu_boot;
 int kernel_vm_start(struct pmm *pmm, const struct mmu_boot *boot, vaddr_t window_base,
 		    vaddr_t window_top);
 
-/* The kernel's MMU state once arch_vm_start succeeded; NULL where there is none yet. */
+/* The kernel's MMU state once arch_vm_start succeeded; NULL before. */
 struct mmu;
 struct mmu *kernel_mmu(void);
 

@@ -1,6 +1,6 @@
 /*
- * The kernel's VM, portable glue for machines whose kernel runs on mmukit's tables
- * (arch.mk: ARCH_KERNEL_VM): the MMU from the boot state, the heap-up / MMIO-down
+ * The kernel's VM, portable glue every machine's kernel runs on (arch_vm_start calls
+ * kernel_vm_start): the MMU from the boot state, the heap-up / MMIO-down
  * window, the kernel heap behind kmalloc, and the VM that user-space faults go to
  * (fatal ones reported with their region). Also the test hooks that need them.
  */

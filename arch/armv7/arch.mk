@@ -10,7 +10,6 @@ ARCH_SRCS := arch/armv7/boot.S arch/armv7/vectors.S arch/armv7/trap.c \
 ARCH_LDFLAGS := -m armelf --no-pie -z max-page-size=4096
 ARCH_LDSCRIPT := arch/armv7/linker.ld
 ARCH_IMAGE := $(KDIR)/kernel.img
-ARCH_KERNEL_VM := yes
 
 $(ARCH_IMAGE): $(KDIR)/kernel.elf
 	cp $< $@

@@ -784,6 +784,8 @@ static int map_linear(struct mmu *mmu, const struct mmk_memmap *map, paddr_t ram
  */
 static int protect_image(struct mmu *mmu, const struct mmu_boot *boot)
 {
+	if (boot->section_count > MMU_BOOT_SECTIONS)
+		return -MMK_EINVAL;
 	if (boot->section_count == 0 && boot->kernel_size == 0)
 		return 0;
 	if (boot->section_count == 0)
@@ -803,6 +805,8 @@ static int protect_image(struct mmu *mmu, const struct mmu_boot *boot)
 /* What the kernel needs mapped from the first instant: the console, the vector page. */
 static int map_fixed(struct mmu *mmu, const struct mmu_boot *boot)
 {
+	if (boot->fixed_count > MMU_BOOT_FIXED)
+		return -MMK_EINVAL;
 	for (unsigned i = 0; i < boot->fixed_count; i++) {
 		const struct mmu_boot_section *f = &boot->fixed[i];
 		int err = mmu_map(&mmu->kernel, f->va, f->pa, f->size, f->flags, 0);

@@ -5,7 +5,6 @@ ARCH_SRCS := arch/i386/boot.S arch/i386/vectors.S arch/i386/trap.c arch/i386/pla
 ARCH_LDFLAGS := -m elf_i386 --no-pie -z max-page-size=4096
 ARCH_LDSCRIPT := arch/i386/linker.ld
 ARCH_IMAGE := $(KDIR)/kernel.img
-ARCH_KERNEL_VM := yes
 
 $(ARCH_IMAGE): $(KDIR)/kernel.elf
 	cp $< $@

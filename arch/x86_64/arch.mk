@@ -7,7 +7,6 @@ ARCH_SRCS := arch/x86_64/boot.S arch/x86_64/vectors.S arch/x86_64/trap.c \
 ARCH_LDFLAGS := -m elf_x86_64 --no-pie -z max-page-size=4096
 ARCH_LDSCRIPT := arch/x86_64/linker.ld
 ARCH_IMAGE := $(KDIR)/kernel.img
-ARCH_KERNEL_VM := yes
 
 $(ARCH_IMAGE): $(KDIR)/kernel.elf
 	cp $< $@
