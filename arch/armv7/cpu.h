@@ -36,4 +36,8 @@ void armv7_tlbi_all(void);                           /* TLBIALL */
  */
 void armv7_tables_written(void);
 
+/* Fills one 4 KiB page with zeros / copies one page (pointers from armv7_phys). */
+void armv7_zero_page(void *page);
+void armv7_copy_page(void *dst, const void *src);
+
 #endif

@@ -642,18 +642,13 @@ void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va)
 void mmu_zero_frame(struct mmu *mmu, paddr_t pa)
 {
 	(void)mmu;
-	pte_t *p = phys(pa);
-	for (unsigned i = 0; i < MMK_PAGE_SIZE / 4; i++)
-		p[i] = 0;
+	armv7_zero_page(phys(pa));
 }
 
 void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src)
 {
 	(void)mmu;
-	pte_t *d = phys(dst);
-	const pte_t *s = phys(src);
-	for (unsigned i = 0; i < MMK_PAGE_SIZE / 4; i++)
-		d[i] = s[i];
+	armv7_copy_page(phys(dst), phys(src));
 }
 
 /* ------------------------------------------------------------ spaces */
