@@ -494,11 +494,21 @@ static void free_leaf_frames(struct mmu *mmu, paddr_t pa, unsigned level)
 		MMK_ASSERT(pmm_free(mmu->pmm, pa + off) == 0);
 }
 
-static bool l2_empty(const pte_t *t)
+/*
+ * Whether a second-level table is empty, looking outward from entry `from` (the last
+ * one cleared): when pages are unmapped one by one, in either direction, a live
+ * neighbour is found in a step or two instead of a scan from entry 0 each time.
+ */
+static bool l2_empty(const pte_t *t, unsigned from)
 {
-	for (unsigned i = 0; i < L2_ENTRIES; i++)
-		if (t[i])
+	for (unsigned d = 0; d < L2_ENTRIES; d++) {
+		if (from + d < L2_ENTRIES && t[from + d])
 			return false;
+		if (d < from && t[from - d - 1])
+			return false;
+		if (from + d >= L2_ENTRIES && d >= from)
+			break;
+	}
 	return true;
 }
 
@@ -507,7 +517,9 @@ static void prune(struct mmu_space *s, uint32_t lo, uint64_t hi, struct flush *f
 {
 	for (uint64_t sect = mmk_align_down(lo, SECTION_SIZE); sect < hi; sect += SECTION_SIZE) {
 		pte_t *l1 = l1_entry(s, (uint32_t)sect);
-		if ((*l1 & L1_TYPE_MASK) != L1_TABLE || !l2_empty(l2_table(*l1)))
+		uint32_t from = sect > lo ? (uint32_t)sect : lo;
+		if ((*l1 & L1_TYPE_MASK) != L1_TABLE ||
+		    !l2_empty(l2_table(*l1), (from >> 12) & (L2_ENTRIES - 1)))
 			continue;
 		paddr_t frame = (*l1 & L1_TABLE_BASE) & ~(paddr_t)0xFFF;
 		*l1 = 0;
@@ -520,6 +532,26 @@ static void prune(struct mmu_space *s, uint32_t lo, uint64_t hi, struct flush *f
 	}
 }
 
+/*
+ * Clears the small pages from e (mapping va) up to end or the end of its table, stopping
+ * at a large page; returns the bytes unmapped.
+ */
+static uint64_t unmap_small_run(struct mmu_space *s, pte_t *e, uint32_t va, uint64_t end,
+				bool free_frames, struct flush *f)
+{
+	uint64_t stop = mmk_align_down(va, SECTION_SIZE) + SECTION_SIZE;
+	if (end < stop)
+		stop = end;
+	uint64_t at = va;
+	for (; at < stop && (*e & L2_SMALL); at += MMK_PAGE_SIZE, e++) {
+		if (free_frames)
+			free_leaf_frames(s->mmu, *e & L2_SMALL_BASE, 0);
+		*e = 0;
+		flush_page(s->mmu, f, (uint32_t)at);
+	}
+	return at - va;
+}
+
 int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 {
 	struct reserve r;
@@ -530,6 +562,10 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 	for (uint64_t at = va; at < va + size;) {
 		unsigned level;
 		pte_t *e = leaf_inside(s, (uint32_t)at, va, va + size, &level, &r);
+		if (level == 0) { /* the run of small pages from here in this table */
+			at += unmap_small_run(s, e, (uint32_t)at, va + size, free_frames, &f);
+			continue;
+		}
 		paddr_t frame = level == 2 ? *e & L1_SECTION_BASE
 				: level == 1 ? *e & L2_LARGE_BASE : *e & L2_SMALL_BASE;
 		for (unsigned i = 0; i < (level == 1 ? 16u : 1u); i++)
