@@ -188,10 +188,14 @@ bench: deps $(BENCHES) kernels
 	@for b in $(BENCHES); do $$b || exit 1; done
 	@for a in $(ARCHES); do \
 		echo; echo "$$a kernel, QEMU -icount shift=0 (instructions):"; \
-		tools/qemu.sh $$a build/$$a/kernel.img -icount shift=0 -append bench | grep '^# bench .*:' || exit 1; \
-		echo; echo "$$a kernel, QEMU TCG without -icount (rdtsc cycles, host-time dependent):"; \
+		tools/qemu.sh $$a build/$$a/kernel.img -icount shift=0 -append bench | \
+			grep '^# bench .*:' | tee $(BUILD)/kbench-$$a.txt; \
+		[ -s $(BUILD)/kbench-$$a.txt ] || exit 1; \
+		echo; echo "$$a kernel, QEMU TCG without -icount (cycle counter, host-time dependent):"; \
 		tools/qemu.sh $$a build/$$a/kernel.img -append bench | grep '^# bench unmap ' || true; \
 	done
+	@echo; echo "The backends side by side:"
+	@tools/kbench-table.sh $(foreach a,$(ARCHES),$(a)=$(BUILD)/kbench-$(a).txt)
 
 clean:
 	rm -rf $(BUILD)
