@@ -148,7 +148,7 @@ void armv7_tlbi_all(void)
 
 /* ------------------------------------------------------------ the machine */
 
-int simarm_machine_boot(struct simarm_machine *m, uint64_t ram_bytes)
+void simarm_machine_prepare(struct simarm_machine *m, uint64_t ram_bytes)
 {
 	free(simarm.ram);
 	memset(&simarm, 0, sizeof(simarm));
@@ -158,14 +158,37 @@ int simarm_machine_boot(struct simarm_machine *m, uint64_t ram_bytes)
 	memmap_init(&m->map);
 	MMK_ASSERT(memmap_add(&m->map, SIMARM_RAM_BASE, ram_bytes, MMK_MEM_USABLE) == 0);
 	MMK_ASSERT(memmap_set(&m->map, SIMARM_RAM_BASE, MMK_MIB, MMK_MEM_BOOT) == 0); /* the DTB */
-	MMK_ASSERT(memmap_set(&m->map, SIMARM_RAM_BASE + MMK_MIB, MMK_MIB, MMK_MEM_KERNEL) == 0);
+	MMK_ASSERT(memmap_set(&m->map, SIMARM_KERNEL_PA, MMK_MIB, MMK_MEM_KERNEL) == 0);
 	size_t meta = pmm_metadata_size(&m->map);
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
 	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
-	struct mmu_boot boot = {.kernel_pa = SIMARM_RAM_BASE + MMK_MIB, .phys_to_virt = simarm_phys,
-				.memmap = &m->map};
-	return mmu_init(&m->mmu, &m->pmm, &boot);
+}
+
+int simarm_machine_start(struct simarm_machine *m, const struct mmu_boot *boot)
+{
+	struct mmu_boot b = boot ? *boot : (struct mmu_boot){0};
+	if (!b.kernel_pa)
+		b.kernel_pa = SIMARM_KERNEL_PA;
+	if (!b.kernel_va)
+		b.kernel_va = (vaddr_t)(SIMARM_LINEAR_BASE + (b.kernel_pa - SIMARM_RAM_BASE));
+	if (!b.phys_to_virt)
+		b.phys_to_virt = simarm_phys;
+	if (!b.memmap)
+		b.memmap = &m->map;
+	return mmu_init(&m->mmu, &m->pmm, &b);
+}
+
+int simarm_machine_boot_with(struct simarm_machine *m, uint64_t ram_bytes,
+			     const struct mmu_boot *boot)
+{
+	simarm_machine_prepare(m, ram_bytes);
+	return simarm_machine_start(m, boot);
+}
+
+int simarm_machine_boot(struct simarm_machine *m, uint64_t ram_bytes)
+{
+	return simarm_machine_boot_with(m, ram_bytes, NULL);
 }
 
 void simarm_machine_free(struct simarm_machine *m)

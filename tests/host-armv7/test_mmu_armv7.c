@@ -7,6 +7,7 @@
 #include <mmukit/ktest.h>
 #include <mmukit/mmu.h>
 #include <mmukit/pmm.h>
+#include <mmukit/services.h>
 
 #include "sim.h"
 
@@ -180,5 +181,203 @@ KTEST(mmu_armv7, asid_tagged_entries_are_invalidated)
 	mmu_activate(&m.mmu.kernel);
 	KEXPECT_EQ(mmu_space_destroy(&a, false), 0);
 	KEXPECT_EQ(mmu_space_destroy(&b, false), 0);
+	simarm_machine_free(&m);
+}
+
+/* ------------------------------------------------------------ mmu_init's boot mappings */
+
+#define KVA 0x80100000u /* the image: RAM + 1 MiB (SIMARM_KERNEL_PA), linearly */
+#define KPA (RAM + M1)
+#define RO MMK_PROT_READ
+#define RX (MMK_PROT_READ | MMK_PROT_EXEC)
+#define RWX (RW | MMK_PROT_EXEC)
+#define G MMK_PROT_GLOBAL
+#define UART_VA 0xFFF00000u
+#define UART_PA 0x09000000u
+#define VECTORS_VA 0xFFFF0000u
+#define VECTORS_PA (KPA + 0x3F000u) /* a frame of the image's text */
+
+/* A 1 MiB image: text RX, rodata R, data RW (flags as the boot gives them, no GLOBAL). */
+static void add_sections(struct mmu_boot *b)
+{
+	b->kernel_va = KVA;
+	b->kernel_size = M1;
+	b->sections[0] = (struct mmu_boot_section){KVA, KPA, 0x40000, RX};
+	b->sections[1] = (struct mmu_boot_section){KVA + 0x40000, KPA + 0x40000, 0x20000, RO};
+	b->sections[2] = (struct mmu_boot_section){KVA + 0x60000, KPA + 0x60000, 0xA0000, RW};
+	b->section_count = 3;
+}
+
+/* The real kernel's two: the PL011 at 0xFFF00000 (device), the vector page. */
+static void add_fixed(struct mmu_boot *b)
+{
+	b->fixed[0] = (struct mmu_boot_section){UART_VA, UART_PA, K4, RW | MMK_CACHE_UC};
+	b->fixed[1] = (struct mmu_boot_section){VECTORS_VA, VECTORS_PA, K4, RX};
+	b->fixed_count = 2;
+}
+
+/* mmu_query at va: exactly these flags, this page size, va's own frame in the linear map
+ * (or pa), and the reference walk agrees. */
+static void expect_mapping(uint32_t va, uint64_t pa, unsigned flags, unsigned page_shift)
+{
+	struct mmu_mapping q;
+	KEXPECT_EQ(mmu_query(&m.mmu.kernel, va, &q), 0);
+	KEXPECT_EQ(q.pa + (va - q.va), pa);
+	KEXPECT_EQ(q.flags, flags);
+	KEXPECT_EQ(q.page_shift, page_shift);
+	KEXPECT_TRUE(agrees(&m.mmu.kernel, va));
+}
+
+static uint64_t lin_pa(uint32_t va)
+{
+	return RAM + (va - 0x80000000u);
+}
+
+KTEST(mmu_armv7, init_protects_image_sections_in_4k_pages)
+{
+	struct mmu_boot boot = {0};
+	add_sections(&boot);
+	KASSERT_EQ(simarm_machine_boot_with(&m, 64 * M1, &boot), 0);
+	KEXPECT_EQ(simarm.ttbr1, m.mmu.kernel.root);
+	for (uint32_t off = 0; off < 0x40000; off += 0x1F000) /* text */
+		expect_mapping(KVA + off + 4, KPA + off + 4, RX | G, 12);
+	expect_mapping(KVA + 0x3F000, KPA + 0x3F000, RX | G, 12);
+	for (uint32_t off = 0x40000; off < 0x60000; off += 0xF000) /* rodata */
+		expect_mapping(KVA + off, KPA + off, RO | G, 12);
+	expect_mapping(KVA + 0x5F000, KPA + 0x5F000, RO | G, 12);
+	for (uint32_t off = 0x60000; off < M1; off += 0x1F000) /* data */
+		expect_mapping(KVA + off, KPA + off, RW | G, 12);
+	expect_mapping(KVA + M1 - K4, KPA + M1 - K4, RW | G, 12);
+	/* RAM around the image: 1 MiB sections, RW, never executable */
+	expect_mapping(0x80000000u, RAM, RW | G, 20);
+	expect_mapping(KVA + M1, KPA + M1, RW | G, 20);
+	expect_mapping(0x80000000u + 63 * M1 + 5, lin_pa(0x80000000u + 63 * M1 + 5), RW | G, 20);
+	KEXPECT_EQ(m.mmu.kernel.table_pages, 1); /* the image's section became one L2 table */
+	for (uint32_t va = 0x80000000u; va < 0x80000000u + 4 * M1; va += K4)
+		if (!agrees(&m.mmu.kernel, va))
+			KEXPECT_TRUE(agrees(&m.mmu.kernel, va));
+	/* through the simulated TLB: text and rodata refuse kernel writes, data takes them */
+	uint64_t pa;
+	KEXPECT_FALSE(simarm_translate(KVA, true, &pa));
+	KEXPECT_TRUE(simarm_translate(KVA + 0x40000, false, &pa));
+	KEXPECT_FALSE(simarm_translate(KVA + 0x40000, true, &pa));
+	KEXPECT_TRUE(simarm_translate(KVA + 0x60000, true, &pa));
+	KEXPECT_EQ(pa, KPA + 0x60000);
+	simarm_machine_free(&m);
+}
+
+KTEST(mmu_armv7, init_maps_image_rwx_without_sections)
+{
+	/* kernel_size not a multiple of the page: rounded up to 0x801A0000 */
+	struct mmu_boot boot = {.kernel_va = KVA, .kernel_size = 0x9F800};
+	KASSERT_EQ(simarm_machine_boot_with(&m, 64 * M1, &boot), 0);
+	expect_mapping(KVA, KPA, RWX | G, 12);
+	expect_mapping(KVA + 0x50000, KPA + 0x50000, RWX | G, 12);
+	expect_mapping(KVA + 0x9F000 + 0x900, KPA + 0x9F900, RWX | G, 12);
+	expect_mapping(KVA + 0xA0000, KPA + 0xA0000, RW | G, 12); /* rest of its MiB: RW, NX */
+	expect_mapping(KVA + M1 - K4, KPA + M1 - K4, RW | G, 12);
+	expect_mapping(KVA - K4, KPA - K4, RW | G, 20);
+	expect_mapping(KVA + M1, KPA + M1, RW | G, 20);
+	for (uint32_t va = 0x80000000u; va < 0x80000000u + 3 * M1; va += K4)
+		if (!agrees(&m.mmu.kernel, va))
+			KEXPECT_TRUE(agrees(&m.mmu.kernel, va));
+	simarm_machine_free(&m);
+}
+
+KTEST(mmu_armv7, init_makes_fixed_mappings)
+{
+	struct mmu_boot boot = {0};
+	add_sections(&boot);
+	add_fixed(&boot);
+	KASSERT_EQ(simarm_machine_boot_with(&m, 64 * M1, &boot), 0);
+	struct mmu_mapping q;
+	expect_mapping(UART_VA, UART_PA, RW | G | MMK_CACHE_UC, 12);
+	expect_mapping(UART_VA + 0x18, UART_PA + 0x18, RW | G | MMK_CACHE_UC, 12);
+	KASSERT_EQ(mmu_query(&m.mmu.kernel, UART_VA, &q), 0);
+	KEXPECT_EQ(q.flags & MMK_CACHE_MASK, MMK_CACHE_UC);
+	expect_mapping(VECTORS_VA, VECTORS_PA, RX | G, 12);
+	expect_mapping(VECTORS_VA + 0xFFC, VECTORS_PA + 0xFFC, RX | G, 12);
+	KASSERT_EQ(mmu_query(&m.mmu.kernel, VECTORS_VA, &q), 0);
+	KEXPECT_EQ(q.flags & MMK_CACHE_MASK, MMK_CACHE_WB);
+	/* only those pages */
+	static const uint32_t around[] = {UART_VA - K4, UART_VA + K4, VECTORS_VA - K4,
+					  VECTORS_VA + K4, 0xFFFFF000u};
+	for (unsigned i = 0; i < sizeof(around) / sizeof(around[0]); i++) {
+		KEXPECT_EQ(mmu_query(&m.mmu.kernel, around[i], &q), -MMK_ENOENT);
+		KEXPECT_TRUE(agrees(&m.mmu.kernel, around[i]));
+	}
+	uint64_t pa;
+	KEXPECT_TRUE(simarm_translate(UART_VA + 4, true, &pa));
+	KEXPECT_EQ(pa, UART_PA + 4);
+	KEXPECT_FALSE(simarm_translate(VECTORS_VA, true, &pa)); /* read-only */
+	simarm_machine_free(&m);
+}
+
+/* mmu_init fails with err, having kept nothing: PMM as before, boot tables still in use. */
+static void expect_init_fails(const struct mmu_boot *boot, int err)
+{
+	uint64_t frames = m.pmm.free_frames;
+	KEXPECT_EQ(simarm_machine_start(&m, boot), err);
+	KEXPECT_EQ(m.pmm.free_frames, frames);
+	KEXPECT_EQ(pmm_check(&m.pmm), 0);
+	KEXPECT_EQ(simarm.ttbr1, 0); /* never switched */
+}
+
+KTEST(mmu_armv7, init_rejects_bad_fixed_mappings_keeping_nothing)
+{
+	simarm_machine_prepare(&m, 64 * M1);
+	uint64_t frames = m.pmm.free_frames;
+	struct mmu_boot boot = {0};
+	add_sections(&boot); /* the image's table and the vector page's are made first */
+	add_fixed(&boot);
+	boot.fixed[0].flags |= MMK_PROT_USER;
+	expect_init_fails(&boot, -MMK_EPERM);
+	add_fixed(&boot);
+	boot.fixed[0].va = UART_VA + 0x800;
+	expect_init_fails(&boot, -MMK_EALIGN);
+	add_fixed(&boot); /* on the linear map's first section */
+	boot.fixed[0] = (struct mmu_boot_section){0x80000000u, UART_PA, K4, RW | MMK_CACHE_UC};
+	expect_init_fails(&boot, -MMK_EEXIST);
+	add_fixed(&boot); /* after the vector page, over it */
+	boot.fixed[2] = (struct mmu_boot_section){VECTORS_VA, UART_PA, K4, RW | MMK_CACHE_UC};
+	boot.fixed_count = 3;
+	expect_init_fails(&boot, -MMK_EEXIST);
+	KEXPECT_EQ(m.pmm.free_frames, frames);
+	add_fixed(&boot); /* the same machine still boots */
+	KEXPECT_EQ(simarm_machine_start(&m, &boot), 0);
+	KEXPECT_LT(m.pmm.free_frames, frames);
+	expect_mapping(UART_VA, UART_PA, RW | G | MMK_CACHE_UC, 12);
+	simarm_machine_free(&m);
+}
+
+KTEST(mmu_armv7, init_out_of_memory_at_every_allocation_keeps_nothing)
+{
+	struct mmu_boot boot = {0};
+	add_sections(&boot);
+	add_fixed(&boot);
+	simarm_machine_prepare(&m, 64 * M1);
+	uint64_t frames = m.pmm.free_frames;
+	unsigned failures = 0;
+	int err = -MMK_ENOMEM;
+	for (uint64_t nth = 1; nth <= 64 && err; nth++) {
+		pmm_inject_failure(&m.pmm, nth);
+		err = simarm_machine_start(&m, &boot);
+		if (err) {
+			failures++;
+			KEXPECT_EQ(err, -MMK_ENOMEM);
+			KEXPECT_EQ(m.pmm.free_frames, frames);
+			KEXPECT_EQ(pmm_check(&m.pmm), 0);
+			KEXPECT_EQ(simarm.ttbr1, 0);
+		}
+	}
+	pmm_inject_failure(&m.pmm, 0); /* armed past the last allocation: disarm */
+	mmk_printf("    # mmu_init: %u allocation points\n", failures);
+	KASSERT_EQ(err, 0);
+	KEXPECT_GE(failures, 3);
+	KEXPECT_EQ(simarm.ttbr1, m.mmu.kernel.root);
+	expect_mapping(KVA, KPA, RX | G, 12);
+	expect_mapping(KVA + 0x60000, KPA + 0x60000, RW | G, 12);
+	expect_mapping(UART_VA, UART_PA, RW | G | MMK_CACHE_UC, 12);
+	expect_mapping(VECTORS_VA, VECTORS_PA, RX | G, 12);
 	simarm_machine_free(&m);
 }
