@@ -833,20 +833,6 @@ static int protect_image(struct mmu *mmu, const struct mmu_boot *boot)
 	return 0;
 }
 
-/* What the kernel needs mapped from the first instant: the console, the vector page. */
-static int map_fixed(struct mmu *mmu, const struct mmu_boot *boot)
-{
-	if (boot->fixed_count > MMU_BOOT_FIXED)
-		return -MMK_EINVAL;
-	for (unsigned i = 0; i < boot->fixed_count; i++) {
-		const struct mmu_boot_section *f = &boot->fixed[i];
-		int err = mmu_map(&mmu->kernel, f->va, f->pa, f->size, f->flags, 0);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 {
 	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD};
@@ -873,7 +859,7 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 	if (!err)
 		err = protect_image(mmu, boot);
 	if (!err)
-		err = map_fixed(mmu, boot);
+		err = mmu_boot_map_fixed(mmu, boot);
 	if (err) { /* give back every table frame the half-built kernel space took */
 		for (uint32_t sect = KERNEL_BASE; sect >= KERNEL_BASE; sect += 4 * SECTION_SIZE) {
 			paddr_t frame = group_frame(&mmu->kernel, sect);

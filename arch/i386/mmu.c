@@ -949,20 +949,6 @@ static void boot_alt_clear(const struct mmu_boot *boot)
 	i386_write_cr3(boot_root);
 }
 
-/* boot->fixed, each as mmu_map makes it (mmu.h); the caller unwinds on error. */
-static int map_fixed(struct mmu *mmu, const struct mmu_boot *boot)
-{
-	if (boot->fixed_count > MMU_BOOT_FIXED)
-		return -MMK_EINVAL;
-	for (unsigned i = 0; i < boot->fixed_count; i++) {
-		const struct mmu_boot_section *f = &boot->fixed[i];
-		int err = mmu_map(&mmu->kernel, f->va, f->pa, f->size, f->flags, 0);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 {
 	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD};
@@ -994,7 +980,7 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 		err = mmu_map(k, KERNEL_BASE, 0, limit,
 			      MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
 		if (!err)
-			err = map_fixed(mmu, boot);
+			err = mmu_boot_map_fixed(mmu, boot);
 	}
 	if (err) {
 		for (unsigned pdi = PDI_KERNEL; pdi < PDI_ALT; pdi++)

@@ -903,20 +903,6 @@ static int map_image(struct mmu *mmu, const struct mmu_boot *boot)
 	return 0;
 }
 
-/* boot->fixed, each as mmu_map makes it (mmu.h); the caller unwinds on error. */
-static int map_fixed(struct mmu *mmu, const struct mmu_boot *boot)
-{
-	if (boot->fixed_count > MMU_BOOT_FIXED)
-		return -MMK_EINVAL;
-	for (unsigned i = 0; i < boot->fixed_count; i++) {
-		const struct mmu_boot_section *f = &boot->fixed[i];
-		int err = mmu_map(&mmu->kernel, f->va, f->pa, f->size, f->flags, 0);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 {
 	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD,
@@ -955,7 +941,7 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 	if (!err)
 		err = map_image(mmu, boot);
 	if (!err)
-		err = map_fixed(mmu, boot);
+		err = mmu_boot_map_fixed(mmu, boot);
 	if (err) {
 		for (unsigned i = PML4_KERNEL; i < ENTRIES; i++)
 			if (pml4[i] & PTE_P) {

@@ -241,6 +241,13 @@ void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va);
 void mmu_zero_frame(struct mmu *mmu, paddr_t pa);
 void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src);
 
+/*
+ * For backends' mmu_init (core/mmu_boot.c): makes boot->fixed in the kernel space, each
+ * as mmu_map with page_shift 0. Returns 0, MMK_EINVAL (more than MMU_BOOT_FIXED) or the
+ * first mmu_map error; the caller unwinds what its mmu_init built.
+ */
+int mmu_boot_map_fixed(struct mmu *mmu, const struct mmu_boot *boot);
+
 /* For backends: the list of every space of a machine (mmu->spaces), kept in order. */
 void mmu_space_list_add(struct mmu *mmu, struct mmu_space *space);
 void mmu_space_list_remove(struct mmu *mmu, struct mmu_space *space);
