@@ -121,6 +121,31 @@ void armv7_tlbi_all(void)
 	tlb_op_done();
 }
 
+/* The smallest data cache line, from CTR.DminLine (B4.1.42): 4 << DminLine bytes. */
+static uint32_t dcache_line(void)
+{
+	uint32_t ctr;
+	__asm__ volatile("mrc p15, 0, %0, c0, c0, 1" : "=r"(ctr));
+	return 4u << ((ctr >> 16) & 0xFu);
+}
+
+void armv7_sync_code(uint64_t pa)
+{
+	if (pa < ram_base() || pa - ram_base() >= LINEAR_WINDOW)
+		return;
+	uint32_t line = dcache_line();
+	uintptr_t va = (uintptr_t)armv7_phys(pa & ~(uint64_t)0xFFF);
+	for (uintptr_t p = va; p < va + 4096; p += line)
+		__asm__ volatile("mcr p15, 0, %0, c7, c11, 1" : : "r"(p) : "memory"); /* DCCMVAU */
+}
+
+void armv7_sync_code_done(void)
+{
+	dsb(); /* the cleans are complete before the invalidation */
+	__asm__ volatile("mcr p15, 0, %0, c7, c5, 0" : : "r"(0) : "memory"); /* ICIALLU */
+	tlb_op_done(); /* BPIALL, DSB, ISB */
+}
+
 /* Turns the high vectors on: exceptions now use the page mapped at 0xFFFF0000 (B4.1.130). */
 void armv7_enable_high_vectors(void)
 {

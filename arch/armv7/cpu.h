@@ -36,6 +36,17 @@ void armv7_tlbi_all(void);                           /* TLBIALL */
  */
 void armv7_tables_written(void);
 
+/*
+ * What the kernel wrote into a frame reaches instruction fetches only once its data
+ * cache lines are cleaned to the point of unification and the instruction cache and
+ * branch predictor are invalidated (ARM ARM B2.2.7). armv7_sync_code cleans frame pa
+ * (RAM outside the linear map is left alone); armv7_sync_code_done then invalidates
+ * the instruction side, once for a batch. The backend does both before it makes frames
+ * executable.
+ */
+void armv7_sync_code(uint64_t pa);
+void armv7_sync_code_done(void);
+
 /* Fills one 4 KiB page with zeros / copies one page (pointers from armv7_phys). */
 void armv7_zero_page(void *page);
 void armv7_copy_page(void *dst, const void *src);

@@ -223,6 +223,12 @@ static unsigned leaf_flags(pte_t e, unsigned level)
 
 /* ------------------------------------------------------------ lookup */
 
+/* The first frame of a leaf entry at its level (a section, a large or a small page). */
+static paddr_t leaf_base(pte_t e, unsigned level)
+{
+	return level == 2 ? e & L1_SECTION_BASE : level == 1 ? e & L2_LARGE_BASE : e & L2_SMALL_BASE;
+}
+
 /* The leaf mapping va, its level, or NULL. For a large page, its first entry. */
 static pte_t *leaf_of(const struct mmu_space *s, uint32_t va, unsigned *level)
 {
@@ -303,6 +309,33 @@ static void flush_end(struct mmu *mmu, struct flush *f)
 	else
 		armv7_tlbi_asid(f->space->asid);
 	mmu->stats.tlb_full_flushes++;
+}
+
+/* ------------------------------------------------------------ code */
+
+/* The frame behind leaf e (at its level) for address va inside it. */
+static paddr_t leaf_frame_at(pte_t e, unsigned level, uint32_t va)
+{
+	return leaf_base(e, level) + (va & (size_of(level) - 1) & ~(MMK_PAGE_SIZE - 1));
+}
+
+/* Frames [pa, pa+size) about to become executable: their code made visible (cpu.h). */
+static void sync_code_frames(paddr_t pa, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += MMK_PAGE_SIZE)
+		armv7_sync_code(pa + off);
+	armv7_sync_code_done();
+}
+
+/* The same for what [va, va+size) of s maps now (mmu_protect adding execute). */
+static void sync_code_mapped(const struct mmu_space *s, uint32_t va, uint64_t size)
+{
+	for (uint64_t at = va; at < (uint64_t)va + size; at += MMK_PAGE_SIZE) {
+		unsigned level;
+		const pte_t *e = leaf_of(s, (uint32_t)at, &level);
+		armv7_sync_code(leaf_frame_at(*e, level, (uint32_t)at));
+	}
+	armv7_sync_code_done();
 }
 
 /* ------------------------------------------------------------ map */
@@ -388,6 +421,8 @@ int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned 
 	err = reserve_take(s->mmu, &r, frames);
 	if (err)
 		return err;
+	if (flags & MMK_PROT_EXEC)
+		sync_code_frames(pa, size);
 	bool user = !s->is_kernel;
 	for (uint64_t done = 0; done < size;) {
 		uint32_t at = (uint32_t)va + (uint32_t)done;
@@ -566,8 +601,7 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 			at += unmap_small_run(s, e, (uint32_t)at, va + size, free_frames, &f);
 			continue;
 		}
-		paddr_t frame = level == 2 ? *e & L1_SECTION_BASE
-				: level == 1 ? *e & L2_LARGE_BASE : *e & L2_SMALL_BASE;
+		paddr_t frame = leaf_base(*e, level);
 		for (unsigned i = 0; i < (level == 1 ? 16u : 1u); i++)
 			e[i] = 0;
 		if (free_frames)
@@ -593,6 +627,8 @@ int mmu_protect(struct mmu_space *s, vaddr_t va, vsize_t size, unsigned flags)
 	int err = prepare_change(s, va, size, &r);
 	if (err)
 		return err;
+	if (flags & MMK_PROT_EXEC)
+		sync_code_mapped(s, (uint32_t)va, size);
 	struct flush f = flush_begin(s);
 	for (uint64_t at = va; at < va + size;) {
 		unsigned level;
@@ -626,8 +662,7 @@ int mmu_query(const struct mmu_space *s, vaddr_t va, struct mmu_mapping *out)
 	pte_t *e = leaf_of(table, (uint32_t)va, &level);
 	if (!e)
 		return -MMK_ENOENT;
-	paddr_t frame = level == 2 ? *e & L1_SECTION_BASE
-			: level == 1 ? *e & L2_LARGE_BASE : *e & L2_SMALL_BASE;
+	paddr_t frame = leaf_base(*e, level);
 	*out = (struct mmu_mapping){mmk_align_down(va, size_of(level)), frame,
 				    leaf_flags(*e, level), shift_of[level]};
 	return 0;

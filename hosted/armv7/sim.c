@@ -134,6 +134,28 @@ void armv7_tlbi_asid(unsigned asid)
 			simarm.tlb[i].valid = false;
 }
 
+/* The simulated CPU has no caches: code syncs are only counted, for the tests. */
+void armv7_sync_code(uint64_t pa)
+{
+	(void)pa;
+	simarm.code_pages_synced++;
+}
+
+void armv7_sync_code_done(void)
+{
+	simarm.code_syncs_done++;
+}
+
+void armv7_zero_page(void *page)
+{
+	memset(page, 0, MMK_PAGE_SIZE);
+}
+
+void armv7_copy_page(void *dst, const void *src)
+{
+	memcpy(dst, src, MMK_PAGE_SIZE);
+}
+
 void armv7_tables_written(void)
 {
 	/* the simulated walker reads RAM directly: nothing to wait for */

@@ -31,6 +31,7 @@ struct sim_armv7 {
 	struct simarm_tlb_entry tlb[SIMARM_TLB_ENTRIES];
 	unsigned victim;
 	uint64_t tlbi_mva, tlbi_asid, tlbi_all;
+	uint64_t code_pages_synced, code_syncs_done; /* armv7_sync_code / _done calls */
 };
 
 extern struct sim_armv7 simarm;

@@ -124,6 +124,34 @@ KTEST(mmu_armv7, partial_unmap_and_protect_split_sections_and_large_pages)
 	simarm_machine_free(&m);
 }
 
+/* Frames become executable only after their code is made visible (cpu.h, B2.2.7). */
+KTEST(mmu_armv7, frames_made_executable_are_synced_first)
+{
+	struct mmu_space u;
+	KASSERT_EQ(simarm_machine_boot(&m, 64 * M1), 0);
+	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	uint64_t pages = simarm.code_pages_synced, batches = simarm.code_syncs_done;
+	KEXPECT_EQ(mmu_map(&u, UVA, RAM + 8 * M1, 4 * K4, URW, 0), 0); /* data: nothing */
+	KEXPECT_EQ(simarm.code_pages_synced, pages);
+	KEXPECT_EQ(mmu_map(&u, UVA + K64, RAM + 9 * M1, 3 * K4,
+			   MMK_PROT_READ | MMK_PROT_USER | MMK_PROT_EXEC, 0), 0);
+	KEXPECT_EQ(simarm.code_pages_synced, pages + 3);
+	KEXPECT_EQ(simarm.code_syncs_done, batches + 1);
+	/* Two of the data pages become code; a refused call syncs nothing. */
+	KEXPECT_EQ(mmu_protect(&u, UVA + K4, 2 * K4, MMK_PROT_READ | MMK_PROT_USER | MMK_PROT_EXEC), 0);
+	KEXPECT_EQ(simarm.code_pages_synced, pages + 5);
+	KEXPECT_EQ(simarm.code_syncs_done, batches + 2);
+	KEXPECT_EQ(mmu_protect(&u, UVA, 5 * K4, MMK_PROT_READ | MMK_PROT_USER | MMK_PROT_EXEC),
+		   -MMK_ENOENT);
+	KEXPECT_EQ(mmu_map(&u, UVA, RAM, K4, MMK_PROT_READ | MMK_PROT_USER | MMK_PROT_EXEC, 0),
+		   -MMK_EEXIST);
+	KEXPECT_EQ(simarm.code_pages_synced, pages + 5);
+	KEXPECT_EQ(mmu_unmap(&u, UVA, 4 * K4, false), 0);
+	KEXPECT_EQ(mmu_unmap(&u, UVA + K64, 3 * K4, false), 0);
+	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	simarm_machine_free(&m);
+}
+
 KTEST(mmu_armv7, bad_input_and_out_of_memory_change_nothing)
 {
 	struct mmu_space u;

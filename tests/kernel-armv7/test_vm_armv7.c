@@ -217,22 +217,6 @@ KTEST(vm_armv7, a_write_to_a_read_only_page_is_a_permission_fault)
 	KEXPECT_EQ(mmu_unmap(&mmu()->kernel, TEST_VA + 0x30000, MMK_PAGE_SIZE, true), 0);
 }
 
-/*
- * Code written through the data side is made visible to instruction fetches: clean the
- * line to the point of unification, invalidate it in the instruction cache and the
- * branch predictor (ARM ARM B2.2.7, "Ordering of cache and branch predictor maintenance").
- */
-static void sync_code(vaddr_t va)
-{
-	__asm__ volatile("mcr p15, 0, %0, c7, c11, 1\n" /* DCCMVAU */
-			 "dsb\n"
-			 "mcr p15, 0, %0, c7, c5, 1\n" /* ICIMVAU */
-			 "mcr p15, 0, %1, c7, c5, 6\n" /* BPIALL */
-			 "dsb\n"
-			 "isb\n"
-			 : : "r"(va), "r"(0) : "memory");
-}
-
 KTEST(vm_armv7, fetching_from_a_never_execute_page_is_a_prefetch_abort)
 {
 	struct seen_fault seen = {.grant = MMK_PROT_READ | MMK_PROT_EXEC};
@@ -245,7 +229,8 @@ KTEST(vm_armv7, fetching_from_a_never_execute_page_is_a_prefetch_abort)
 	volatile uint32_t *insn = (volatile uint32_t *)code;
 	insn[0] = 0xE3A0002Au; /* mov r0, #42 */
 	insn[1] = 0xE12FFF1Eu; /* bx lr */
-	sync_code(code);
+	/* No cache maintenance here: mmu_protect cleans the frame to the point of
+	 * unification and invalidates the instruction cache before it grants execute. */
 	fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
 	int (*fn)(void) = (int (*)(void))code;
 	int r = fn(); /* XN: aborts; the handler makes the page executable (and read-only) */
