@@ -103,8 +103,7 @@ static paddr_t reserve_use(struct mmu *mmu, struct reserve *r)
 	pte_t *t = phys(pa);
 	r->head = t[0];
 	r->count--;
-	for (unsigned i = 0; i < 4 * L2_ENTRIES; i++)
-		t[i] = 0;
+	armv7_zero_page(t);
 	mmu->stats.tables_allocated++;
 	return pa;
 }
@@ -363,6 +362,17 @@ static uint64_t l2_run(uint32_t va, uint64_t remaining, unsigned level)
 	return run - run % size_of(level);
 }
 
+/*
+ * Writes n consecutive second-level entries from e for frames from pa (below 4 GiB,
+ * checked by mmu_map); a large page repeats its 64 KiB frame in each of its 16 entries.
+ */
+static void fill_l2_run(pte_t *e, uint32_t pa, uint32_t n, unsigned level, pte_t bits)
+{
+	uint32_t mask = level == 1 ? ~(LARGE_SIZE - 1) : ~0u;
+	for (uint32_t i = 0; i < n; i++, pa += MMK_PAGE_SIZE)
+		e[i] = (pa & mask) | bits;
+}
+
 /* Checks the range is free and counts the group frames a map will take. */
 static int plan_map(const struct mmu_space *s, uint32_t va, uint64_t pa, uint64_t size,
 		    unsigned page_shift, unsigned *frames)
@@ -435,12 +445,8 @@ int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned 
 		uint64_t step = l2_run(at, size - done, level);
 		pte_t *t = ensure_l2(s, at, &r);
 		pte_t bits = leaf_bits(flags, level, user);
-		for (uint64_t off = 0; off < step; off += MMK_PAGE_SIZE) {
-			/* A large page repeats its 64 KiB frame in each of its 16 entries. */
-			paddr_t frame = level == 1 ? (pa + done + off) & ~(paddr_t)(LARGE_SIZE - 1)
-						   : pa + done + off;
-			t[((at + off) >> 12) & (L2_ENTRIES - 1)] = (pte_t)frame | bits;
-		}
+		fill_l2_run(&t[(at >> 12) & (L2_ENTRIES - 1)], (uint32_t)(pa + done),
+			    (uint32_t)(step / MMK_PAGE_SIZE), level, bits);
 		done += step;
 	}
 	MMK_ASSERT(r.count == 0);
