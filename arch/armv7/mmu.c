@@ -147,7 +147,12 @@ static bool flags_valid(unsigned flags)
 	       (flags & (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC)) != 0;
 }
 
-/* TEX, C, B (ARM ARM B3.8.2, table B3-10). */
+/*
+ * TEX, C, B (ARM ARM B3.8.2, table B3-10). MMIO (MMK_CACHE_UC) is Device: ordered,
+ * uncached, but writes may be buffered - what device registers want; Strongly-ordered
+ * (TEX 000, C 0, B 0) would also wait for each write to complete, and nothing portable
+ * asks for that.
+ */
 static void memory_type(unsigned flags, unsigned *tex, bool *c, bool *b)
 {
 	switch (flags & MMK_CACHE_MASK) {
@@ -215,8 +220,8 @@ static unsigned leaf_flags(pte_t e, unsigned level)
 		f |= MMK_CACHE_WT;
 	else if (tex == 1 && !c && !b)
 		f |= MMK_CACHE_WC;
-	else if (tex == 0 && !c && b)
-		f |= MMK_CACHE_UC;
+	else if (tex == 0 && !c)
+		f |= MMK_CACHE_UC; /* shareable device (B), or strongly-ordered (mmukit makes none) */
 	return f;
 }
 

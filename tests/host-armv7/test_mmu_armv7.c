@@ -80,6 +80,15 @@ KTEST(mmu_armv7, every_page_size_and_packed_second_level_tables)
 	KEXPECT_EQ(q.pa, RAM + 9 * M1 + K64);
 	KASSERT_EQ(mmu_query(&u, UVA + 2 * M1, &q), 0);
 	KEXPECT_EQ(q.flags & MMK_CACHE_MASK, MMK_CACHE_UC);
+	/* UC is Device (TEX 000 C 0 B 1); a Strongly-ordered entry (B 0), which mmukit
+	 * never writes, still reads back as UC, not as the write-back default. */
+	const uint32_t *l1 = simarm_phys(u.root);
+	uint32_t *l2 = simarm_phys(l1[(UVA + 2 * M1) >> 20] & 0xFFFFFC00u);
+	KEXPECT_EQ(l2[0] & 0x1CCu, 0x4u); /* TEX (bits 8:6), C, B */
+	l2[0] &= ~0x4u;
+	KASSERT_EQ(mmu_query(&u, UVA + 2 * M1, &q), 0);
+	KEXPECT_EQ(q.flags & MMK_CACHE_MASK, MMK_CACHE_UC);
+	l2[0] |= 0x4u;
 	KASSERT_EQ(mmu_query(&u, UVA + 3 * M1 + K4, &q), 0);
 	KEXPECT_FALSE(q.flags & MMK_PROT_WRITE);
 	KEXPECT_TRUE(q.flags & MMK_PROT_EXEC);
