@@ -15,7 +15,9 @@
  * As the other backends, each call reserves the frames it may need before changing
  * anything. TLB: TLBIMVA (with the ASID) for user pages of the active space, TLBIMVAA
  * for kernel pages, TLBIASID for a space edited while inactive, TLBIALL past the flush
- * threshold or at an ASID roll-over.
+ * threshold or at an ASID roll-over. Barriers and cache maintenance live behind cpu.h
+ * (arch/armv7/cpu.c): new entries are published with DSB+ISB, and frames are synced for
+ * instruction fetch before they become executable.
  */
 #include <mmukit/errno.h>
 #include <mmukit/mmu.h>
