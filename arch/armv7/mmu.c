@@ -498,13 +498,15 @@ static void split(struct mmu_space *s, uint32_t va, unsigned level, struct reser
 		pte_t *t = ensure_l2(s, va, r);
 		for (unsigned i = 0; i < L2_ENTRIES; i++)
 			t[i] = (pte_t)(base + i * MMK_PAGE_SIZE) | small;
-		(void)pmm_split_block(s->mmu->pmm, old & L1_SECTION_BASE, 8);
+		if (!mmu_in_window(s->mmu, va))
+			(void)pmm_split_block(s->mmu->pmm, old & L1_SECTION_BASE, 8);
 		return;
 	}
 	paddr_t base = *e & L2_LARGE_BASE;
 	for (unsigned i = 0; i < 16; i++)
 		e[i] = (pte_t)(base + i * MMK_PAGE_SIZE) | small;
-	(void)pmm_split_block(s->mmu->pmm, base, 4);
+	if (!mmu_in_window(s->mmu, va))
+		(void)pmm_split_block(s->mmu->pmm, base, 4);
 }
 
 static pte_t *leaf_inside(struct mmu_space *s, uint32_t va, uint64_t lo, uint64_t hi,
@@ -883,7 +885,8 @@ static int protect_image(struct mmu *mmu, const struct mmu_boot *boot)
 
 int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 {
-	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD};
+	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD,
+			    .window_start = LINEAR_BASE, .window_end = LINEAR_BASE + LINEAR_MAX};
 	mmu->page_shifts = 1u << 12 | 1u << 16 | 1u << 20;
 	MMK_ASSERT(asid_init(&mmu->asids, ASID_BITS, flush_all_asids, mmu) == 0);
 	paddr_t kernel_table, empty_user;

@@ -584,8 +584,10 @@ static void split_large(struct mmu_space *s, struct view v, unsigned pdi, paddr_
 	(pdi < PDI_KERNEL ? s : &s->mmu->kernel)->table_pages++;
 	/* Same translations as before: a cached 4 MiB entry is still correct. When the
 	 * page is a 4 MiB block from the PMM, its frames become single frames too, so
-	 * they can go back one by one; anything else (MMIO, the kernel window) is left. */
-	(void)pmm_split_block(s->mmu->pmm, pde & PDE_LARGE_FRAME, 10);
+	 * they can go back one by one; anything else (MMIO) is left, and the kernel's
+	 * low-memory window owns nothing. */
+	if (!mmu_in_window(s->mmu, (vaddr_t)pdi << PD_SHIFT))
+		(void)pmm_split_block(s->mmu->pmm, pde & PDE_LARGE_FRAME, 10);
 }
 
 /* Allocates the tables for the partial 4 MiB pages at both ends of the range and splits. */
@@ -977,6 +979,8 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 		view_table(v, PDI_SLOTS)[0] = (pte_t)pd_pa | PTE_P | PTE_RW;
 		/* Low memory the kernel uses directly: image, boot data, PMM metadata. */
 		uint64_t limit = mmk_align_up(boot->window_limit, LARGE_PAGE_SIZE);
+		mmu->window_start = KERNEL_BASE;
+		mmu->window_end = KERNEL_BASE + limit;
 		err = mmu_map(k, KERNEL_BASE, 0, limit,
 			      MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
 		if (!err)

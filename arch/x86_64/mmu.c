@@ -499,8 +499,9 @@ static void split(struct mmu_space *s, uint64_t va, pte_t *e, unsigned level, st
 	*e = fresh | table_bits(va);
 	(is_user(va) ? s : &s->mmu->kernel)->table_pages++;
 	/* Frames of a PMM block become single frames, so they can go back one by one
-	 * (a block that is not one, MMIO or the HHDM, is left alone). */
-	(void)pmm_split_block(s->mmu->pmm, old & PTE_FRAME, block_order(level));
+	 * (a block that is not one, MMIO, is left alone; the HHDM owns nothing). */
+	if (!mmu_in_window(s->mmu, va))
+		(void)pmm_split_block(s->mmu->pmm, old & PTE_FRAME, block_order(level));
 	/* Same translations as before: a cached large entry is still right. */
 }
 
@@ -863,6 +864,7 @@ vaddr_t mmu_kernel_base(void)
 /* Maps every usable range of the boot map into the HHDM (seed 001: usable types only). */
 static int map_hhdm(struct mmu *mmu, const struct mmk_memmap *map)
 {
+	mmu->window_start = mmu->window_end = HHDM_BASE;
 	unsigned flags = MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL;
 	for (unsigned i = 0; i < map->count; i++) {
 		const struct mmk_memrange *r = &map->range[i];
@@ -882,6 +884,8 @@ static int map_hhdm(struct mmu *mmu, const struct mmk_memmap *map)
 		int err = mmu_map(&mmu->kernel, HHDM_BASE + lo, lo, hi - lo, flags, 0);
 		if (err)
 			return err;
+		if (HHDM_BASE + hi > mmu->window_end)
+			mmu->window_end = HHDM_BASE + hi;
 	}
 	return 0;
 }

@@ -101,8 +101,21 @@ struct mmu {
 	struct asid_allocator asids; /* where spaces are tagged (PCID, ASID) */
 	paddr_t idle_root;        /* a backend's spare root (ARMv7: the empty TTBR0 table
 				   * in use while the kernel space is active) */
+	vaddr_t window_start;     /* the direct window mmu_init maps, [start, end): i386's */
+	vaddr_t window_end;       /* low-memory window, x86_64's HHDM, ARMv7's linear map */
 	struct mmu_stats stats;
 };
+
+/*
+ * Whether kernel address va lies in the machine's direct window. Its large pages show
+ * memory they do not own: splitting one leaves the PMM alone, where splitting any
+ * other large page also splits the PMM block behind it into single frames (so they can
+ * be freed one by one).
+ */
+static inline bool mmu_in_window(const struct mmu *mmu, vaddr_t va)
+{
+	return va >= mmu->window_start && va < mmu->window_end;
+}
 
 /* One part of the kernel image with its own protection (text RX, rodata R, data RW). */
 struct mmu_boot_section {
@@ -188,7 +201,9 @@ int mmu_map(struct mmu_space *space, vaddr_t va, paddr_t pa, vsize_t size,
  * Removes every mapping in [va, va+size); with free_frames each removed page's frame
  * loses one PMM reference (a large page: its whole block). A table page left empty is
  * freed, except kernel-half tables, which every space shares.
- * A large page only partly inside the range is split first (needing a table page).
+ * A large page only partly inside the range is split first (needing a table page); the
+ * PMM block behind it, if it is one, becomes single frames - except in the direct
+ * window (mmu_in_window), which owns nothing.
  * Returns 0, or: MMK_EALIGN, MMK_ERANGE, MMK_ENOENT (some page of the range is not
  * mapped), MMK_ENOMEM (a split needed a table page). On error nothing changed.
  * Invalidates the removed pages in the active space (or flushes, see above).

@@ -418,3 +418,22 @@ KTEST(mmu_armv7, init_out_of_memory_at_every_allocation_keeps_nothing)
 	expect_mapping(VECTORS_VA, VECTORS_PA, RX | G, 12);
 	simarm_machine_free(&m);
 }
+
+/* Regression: splitting a section of the linear map split the PMM block behind it. */
+KTEST(mmu_armv7, splitting_the_linear_map_leaves_pmm_blocks_whole)
+{
+	struct mmu_mapping q;
+	paddr_t pa;
+	KASSERT_EQ(simarm_machine_boot(&m, 64 * M1), 0);
+	KASSERT_EQ(pmm_alloc_block(&m.pmm, 8, &pa), 0); /* 1 MiB: one section of the map */
+	vaddr_t va = 0x80000000u + (uint32_t)(pa - RAM);
+	KEXPECT_TRUE(mmu_in_window(&m.mmu, va));
+	KASSERT_EQ(mmu_query(&m.mmu.kernel, va, &q), 0);
+	KEXPECT_EQ(q.page_shift, 20);
+	KEXPECT_EQ(mmu_protect(&m.mmu.kernel, va + K4, K4, MMK_PROT_READ | MMK_PROT_GLOBAL), 0);
+	KASSERT_EQ(mmu_query(&m.mmu.kernel, va, &q), 0);
+	KEXPECT_EQ(q.page_shift, 12); /* split */
+	KEXPECT_EQ(pmm_free_block(&m.pmm, pa, 8), 0); /* still the caller's block */
+	KEXPECT_EQ(pmm_check(&m.pmm), 0);
+	simarm_machine_free(&m);
+}

@@ -685,3 +685,32 @@ KTEST(mmu_i386, random_operations_match_a_model)
 	KEXPECT_EQ(pmm_check(&m.pmm), 0);
 	sim_machine_free(&m);
 }
+
+/* Regression: splitting a 4 MiB page of the low-memory window split the PMM block behind it. */
+KTEST(mmu_i386, splitting_the_low_memory_window_leaves_pmm_blocks_whole)
+{
+	struct mmu_boot boot;
+	struct mmu_mapping q;
+	paddr_t pa, other[16];
+	unsigned n = 0;
+	boot_state(true, &boot);
+	boot.window_limit = 16 * MMK_MIB;
+	KASSERT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), 0);
+	/* A 4 MiB block inside the window (the others taken meanwhile go back). */
+	while (pmm_alloc_block(&m.pmm, 10, &pa) == 0 && pa >= 16 * MMK_MIB && n < 16)
+		other[n++] = pa;
+	while (n > 0)
+		KEXPECT_EQ(pmm_free_block(&m.pmm, other[--n], 10), 0);
+	KASSERT_TRUE(pa < 16 * MMK_MIB);
+	vaddr_t va = 0xC0000000u + (vaddr_t)pa;
+	KEXPECT_TRUE(mmu_in_window(&m.mmu, va));
+	KEXPECT_FALSE(mmu_in_window(&m.mmu, 0xC0000000u + 16 * MMK_MIB));
+	KASSERT_EQ(mmu_query(&m.mmu.kernel, va, &q), 0);
+	KEXPECT_EQ(q.page_shift, 22);
+	KEXPECT_EQ(mmu_protect(&m.mmu.kernel, va + KB4, KB4, MMK_PROT_READ | MMK_PROT_GLOBAL), 0);
+	KASSERT_EQ(mmu_query(&m.mmu.kernel, va, &q), 0);
+	KEXPECT_EQ(q.page_shift, 12); /* split */
+	KEXPECT_EQ(pmm_free_block(&m.pmm, pa, 10), 0); /* still the caller's block */
+	KEXPECT_EQ(pmm_check(&m.pmm), 0);
+	sim_machine_free(&m);
+}

@@ -483,3 +483,22 @@ KTEST(mmu_x86_64, init_out_of_memory_at_every_allocation_keeps_nothing)
 	KEXPECT_TRUE(agrees(&m.mmu.kernel, FIXED_VA));
 	sim64_machine_free(&m);
 }
+
+/* Regression: splitting a 2 MiB page of the HHDM split the PMM block behind it. */
+KTEST(mmu_x86_64, splitting_the_hhdm_leaves_pmm_blocks_whole)
+{
+	struct mmu_mapping q;
+	paddr_t pa;
+	KASSERT_EQ(sim64_machine_boot(&m, 64 * 0x100000ull, true, true, true), 0);
+	KASSERT_EQ(pmm_alloc_block(&m.pmm, 9, &pa), 0); /* 2 MiB: one HHDM page */
+	KEXPECT_TRUE(mmu_in_window(&m.mmu, HHDM + pa));
+	KEXPECT_FALSE(mmu_in_window(&m.mmu, HHDM + 64 * 0x100000ull));
+	KASSERT_EQ(mmu_query(&m.mmu.kernel, HHDM + pa, &q), 0);
+	KEXPECT_EQ(q.page_shift, 21);
+	KEXPECT_EQ(mmu_protect(&m.mmu.kernel, HHDM + pa + K4, K4, MMK_PROT_READ | MMK_PROT_GLOBAL), 0);
+	KASSERT_EQ(mmu_query(&m.mmu.kernel, HHDM + pa, &q), 0);
+	KEXPECT_EQ(q.page_shift, 12); /* split */
+	KEXPECT_EQ(pmm_free_block(&m.pmm, pa, 9), 0); /* still the caller's block */
+	KEXPECT_EQ(pmm_check(&m.pmm), 0);
+	sim64_machine_free(&m);
+}
