@@ -169,7 +169,6 @@ void i386_enable_pge(void)
 
 /* ------------------------------------------------------------ the machine */
 
-#define BOOT_PD 0x101000u
 #define BOOT_PT 0x102000u
 
 static void put32(uint64_t pa, uint32_t v)
@@ -181,18 +180,19 @@ static void put32(uint64_t pa, uint32_t v)
 static void build_boot_tables(void)
 {
 	if (sim.pse) {
-		put32(BOOT_PD, 0x83);
-		put32(BOOT_PD + 768 * 4, 0x83);
+		put32(SIM_BOOT_PD, 0x83);
+		put32(SIM_BOOT_PD + 768 * 4, 0x83);
 	} else {
 		for (uint32_t i = 0; i < 1024; i++)
 			put32(BOOT_PT + i * 4, (i << 12) | 3);
-		put32(BOOT_PD, BOOT_PT | 3);
-		put32(BOOT_PD + 768 * 4, BOOT_PT | 3);
+		put32(SIM_BOOT_PD, BOOT_PT | 3);
+		put32(SIM_BOOT_PD + 768 * 4, BOOT_PT | 3);
 	}
-	sim.cr3 = BOOT_PD;
+	sim.cr3 = SIM_BOOT_PD;
 }
 
-int sim_machine_boot(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool pge)
+/* Fresh RAM with the boot tables in use, the memory map and the PMM: all but mmu_init. */
+void sim_machine_prepare(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool pge)
 {
 	free(sim.ram);
 	memset(&sim, 0, sizeof(sim));
@@ -206,14 +206,37 @@ int sim_machine_boot(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool p
 	memmap_init(&m->map);
 	MMK_ASSERT(memmap_add(&m->map, 0, ram_bytes, MMK_MEM_USABLE) == 0);
 	MMK_ASSERT(memmap_set(&m->map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);
-	MMK_ASSERT(memmap_set(&m->map, MMK_MIB, MMK_MIB, MMK_MEM_KERNEL) == 0);
+	MMK_ASSERT(memmap_set(&m->map, SIM_KERNEL_PA, MMK_MIB, MMK_MEM_KERNEL) == 0);
 	size_t meta = pmm_metadata_size(&m->map);
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
 	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
-	struct mmu_boot boot = {.kernel_pa = MMK_MIB, .kernel_va = 0xC0100000u, .kernel_size = MMK_MIB,
-				.window_limit = 2 * MMK_MIB, .phys_to_virt = sim_phys, .memmap = &m->map};
-	return mmu_init(&m->mmu, &m->pmm, &boot);
+}
+
+/* mmu_init with boot, its unset fields the defaults (sim.h). */
+int sim_machine_start(struct sim_machine *m, const struct mmu_boot *boot)
+{
+	struct mmu_boot b = boot ? *boot : (struct mmu_boot){0};
+	if (!b.kernel_pa)
+		b.kernel_pa = SIM_KERNEL_PA;
+	if (!b.kernel_va)
+		b.kernel_va = 0xC0000000u + (vaddr_t)b.kernel_pa;
+	if (!b.kernel_size)
+		b.kernel_size = MMK_MIB;
+	if (!b.window_limit)
+		b.window_limit = 2 * MMK_MIB;
+	if (!b.phys_to_virt)
+		b.phys_to_virt = sim_phys;
+	if (!b.memmap)
+		b.memmap = &m->map;
+	return mmu_init(&m->mmu, &m->pmm, &b);
+}
+
+/* Both, with the defaults. */
+int sim_machine_boot(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool pge)
+{
+	sim_machine_prepare(m, ram_bytes, pse, pge);
+	return sim_machine_start(m, NULL);
 }
 
 void sim_machine_free(struct sim_machine *m)

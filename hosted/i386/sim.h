@@ -49,10 +49,22 @@ struct sim_machine {
 };
 
 /*
- * Boots: RAM of ram_bytes, first MiB firmware, kernel image [1 MiB, 2 MiB) holding a
- * boot directory like arch/i386/boot.S's, the PMM over the rest, then mmu_init.
- * Returns mmu_init's result.
+ * Booting the machine, in two steps so a test can act between them (pmm_inject_failure):
+ *   sim_machine_prepare  fresh RAM of ram_bytes (first MiB firmware, kernel image
+ *                        [1 MiB, 2 MiB) holding a boot directory like arch/i386/boot.S's
+ *                        at SIM_BOOT_PD, CR3 on it), the memory map and the PMM over it.
+ *   sim_machine_start    mmu_init with boot (NULL: all defaults), its unset fields filled
+ *                        in: kernel_pa SIM_KERNEL_PA, kernel_va 0xC0000000 + kernel_pa,
+ *                        kernel_size 1 MiB, window_limit 2 MiB (so 0, "all", cannot be
+ *                        asked for), phys_to_virt sim_phys, memmap the machine's map.
+ *                        Returns mmu_init's result; may be called again after a failure.
+ *   sim_machine_boot     both, with no fixed mappings.
  */
+#define SIM_KERNEL_PA MMK_MIB
+#define SIM_BOOT_PD 0x101000u
+
+void sim_machine_prepare(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool pge);
+int sim_machine_start(struct sim_machine *m, const struct mmu_boot *boot);
 int sim_machine_boot(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool pge);
 void sim_machine_free(struct sim_machine *m);
 

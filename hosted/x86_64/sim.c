@@ -207,8 +207,9 @@ void sim64_offer_invpcid(bool offer)
 	offer_invpcid = offer;
 }
 
-int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g, bool has_nx,
-		       bool has_pcid)
+/* Fresh RAM and CPU, the memory map and the PMM: all but mmu_init. */
+void sim64_machine_prepare(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g,
+			   bool has_nx, bool has_pcid)
 {
 	free(sim64.ram);
 	memset(&sim64, 0, sizeof(sim64));
@@ -223,14 +224,36 @@ int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g,
 	memmap_init(&m->map);
 	MMK_ASSERT(memmap_add(&m->map, 0, ram_bytes, MMK_MEM_USABLE) == 0);
 	MMK_ASSERT(memmap_set(&m->map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);
-	MMK_ASSERT(memmap_set(&m->map, MMK_MIB, MMK_MIB, MMK_MEM_KERNEL) == 0);
+	MMK_ASSERT(memmap_set(&m->map, SIM64_KERNEL_PA, MMK_MIB, MMK_MEM_KERNEL) == 0);
 	size_t meta = pmm_metadata_size(&m->map);
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
 	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
-	struct mmu_boot boot = {.kernel_pa = MMK_MIB, .kernel_va = 0xFFFFFFFF80100000ull,
-				.kernel_size = MMK_MIB, .phys_to_virt = sim64_phys, .memmap = &m->map};
-	return mmu_init(&m->mmu, &m->pmm, &boot);
+}
+
+/* mmu_init with boot, its unset fields the defaults (sim.h). */
+int sim64_machine_start(struct sim64_machine *m, const struct mmu_boot *boot)
+{
+	struct mmu_boot b = boot ? *boot : (struct mmu_boot){0};
+	if (!b.kernel_pa)
+		b.kernel_pa = SIM64_KERNEL_PA;
+	if (!b.kernel_va)
+		b.kernel_va = SIM64_KERNEL_BASE + b.kernel_pa;
+	if (!b.kernel_size)
+		b.kernel_size = MMK_MIB;
+	if (!b.phys_to_virt)
+		b.phys_to_virt = sim64_phys;
+	if (!b.memmap)
+		b.memmap = &m->map;
+	return mmu_init(&m->mmu, &m->pmm, &b);
+}
+
+/* Both, with the defaults. */
+int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g, bool has_nx,
+		       bool has_pcid)
+{
+	sim64_machine_prepare(m, ram_bytes, has_1g, has_nx, has_pcid);
+	return sim64_machine_start(m, NULL);
 }
 
 void sim64_machine_free(struct sim64_machine *m)

@@ -44,13 +44,28 @@ struct sim64_machine {
 };
 
 /*
- * RAM of ram_bytes (first MiB firmware, the kernel image [1 MiB, 2 MiB)), the PMM over
- * the rest, then mmu_init (HHDM of the RAM, the image at 0xFFFFFFFF80100000).
+ * Booting the machine, in two steps so a test can act between them (pmm_inject_failure):
+ *   sim64_machine_prepare  fresh RAM of ram_bytes (first MiB firmware, the kernel image
+ *                          [1 MiB, 2 MiB)), a CPU with those features (PGE always), the
+ *                          memory map and the PMM over the rest. CR3 stays 0.
+ *   sim64_machine_start    mmu_init with boot (NULL: all defaults), its unset fields
+ *                          filled in: kernel_pa SIM64_KERNEL_PA, kernel_va
+ *                          SIM64_KERNEL_BASE + kernel_pa, kernel_size 1 MiB, phys_to_virt
+ *                          sim64_phys, memmap the machine's map (window_limit 0: all RAM).
+ *                          Returns mmu_init's result; may be called again after a failure.
+ *   sim64_machine_boot     both, with no fixed mappings (HHDM of the RAM, the image at
+ *                          0xFFFFFFFF80100000).
  */
+#define SIM64_KERNEL_PA MMK_MIB
+#define SIM64_KERNEL_BASE 0xFFFFFFFF80000000ull
+
+void sim64_machine_prepare(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g,
+			   bool has_nx, bool has_pcid);
+int sim64_machine_start(struct sim64_machine *m, const struct mmu_boot *boot);
 int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g, bool has_nx,
 		       bool has_pcid);
 
-/* Whether the next sim64_machine_boot's CPU reports INVPCID (default: no). */
+/* Whether the next sim64_machine_prepare's CPU reports INVPCID (default: no). */
 void sim64_offer_invpcid(bool offer);
 
 /* The PCID the simulated CPU runs under now (0 without CR4.PCIDE). */

@@ -4,9 +4,6 @@
  * reads the tables in simulated RAM the way the CPU does, and against the simulated
  * TLB: a missing invalidation leaves a stale entry and fails the test.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include <mmukit/errno.h>
 #include <mmukit/ktest.h>
 #include <mmukit/mmu.h>
@@ -357,63 +354,19 @@ KTEST(mmu_i386, walk_visits_mappings_in_order_and_can_stop)
 #define OTHER_VA 0xD0000000u
 #define DEVICE_PA 0xFEC00000u /* above the simulated RAM, like an I/O APIC */
 #define UC (RW | MMK_CACHE_UC)
-#define BOOT_PD 0x101000u /* where hosted/i386/sim.c puts the boot directory */
-#define BOOT_PT 0x102000u
-
-static void put32(uint64_t pa, uint32_t v)
-{
-	memcpy(sim.ram + pa, &v, 4);
-}
-
-/*
- * The machine sim_machine_boot makes (its boot tables, like arch/i386/boot.S's) up to
- * its mmu_init, and the mmu_boot it passes there: the caller adds boot->fixed and calls
- * mmu_init (sim.c has no way to pass fixed mappings). Undone by sim_machine_free.
- */
-static void boot_state(bool pse, struct mmu_boot *boot)
-{
-	free(sim.ram);
-	memset(&sim, 0, sizeof(sim));
-	sim.ram = calloc(1, RAM);
-	MMK_ASSERT(sim.ram != NULL);
-	sim.ram_size = RAM;
-	sim.pse = pse;
-	sim.pge = true;
-	if (pse) { /* identity [0, 4 MiB) and the same at 0xC0000000 */
-		put32(BOOT_PD, 0x83);
-		put32(BOOT_PD + 768 * 4, 0x83);
-	} else {
-		for (uint32_t i = 0; i < 1024; i++)
-			put32(BOOT_PT + i * 4, (i << 12) | 3);
-		put32(BOOT_PD, BOOT_PT | 3);
-		put32(BOOT_PD + 768 * 4, BOOT_PT | 3);
-	}
-	sim.cr3 = BOOT_PD;
-	memmap_init(&m.map);
-	MMK_ASSERT(memmap_add(&m.map, 0, RAM, MMK_MEM_USABLE) == 0);
-	MMK_ASSERT(memmap_set(&m.map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);
-	MMK_ASSERT(memmap_set(&m.map, MMK_MIB, MMK_MIB, MMK_MEM_KERNEL) == 0);
-	size_t meta = pmm_metadata_size(&m.map);
-	m.meta = malloc(meta);
-	MMK_ASSERT(m.meta != NULL);
-	MMK_ASSERT(pmm_init(&m.pmm, &m.map, m.meta, meta) == 0);
-	*boot = (struct mmu_boot){.kernel_pa = MMK_MIB, .kernel_va = 0xC0100000u,
-				  .kernel_size = MMK_MIB, .window_limit = 2 * MMK_MIB,
-				  .phys_to_virt = sim_phys, .memmap = &m.map};
-}
 
 KTEST(mmu_i386, init_makes_the_fixed_boot_mappings)
 {
 	for (int pse = 0; pse <= 1; pse++) {
-		struct mmu_boot boot;
+		struct mmu_boot boot = {0};
 		struct mmu_mapping q;
 		struct ref_translation t;
 		uint64_t pa;
-		boot_state(pse, &boot);
+		sim_machine_prepare(&m, RAM, pse, true);
 		boot.fixed[0] = (struct mmu_boot_section){FIXED_VA, DEVICE_PA, KB4, UC};
 		boot.fixed[1] = (struct mmu_boot_section){OTHER_VA, 0x180000, 2 * KB4, MMK_PROT_READ};
 		boot.fixed_count = 2;
-		KASSERT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), 0);
+		KASSERT_EQ(sim_machine_start(&m, &boot), 0);
 		struct mmu_space *k = &m.mmu.kernel;
 		KEXPECT_EQ(sim.cr3, k->root);
 		KASSERT_EQ(mmu_query(k, FIXED_VA + 0x20, &q), 0);
@@ -456,19 +409,19 @@ KTEST(mmu_i386, a_bad_fixed_mapping_fails_init_and_keeps_nothing)
 		{FIXED_VA, UC | 0x8000, -MMK_EINVAL},
 	};
 	for (int pse = 0; pse <= 1; pse++) {
-		struct mmu_boot boot;
-		boot_state(pse, &boot);
+		struct mmu_boot boot = {0};
+		sim_machine_prepare(&m, RAM, pse, true);
 		uint64_t frames = free_frames();
 		/* A good entry first: its table must go back too. */
 		boot.fixed[0] = (struct mmu_boot_section){OTHER_VA, DEVICE_PA + KB4, KB4, UC};
 		boot.fixed_count = 2;
 		for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			boot.fixed[1] = (struct mmu_boot_section){bad[i].va, DEVICE_PA, KB4, bad[i].flags};
-			KEXPECT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), bad[i].err);
+			KEXPECT_EQ(sim_machine_start(&m, &boot), bad[i].err);
 			KEXPECT_GE(m.mmu.stats.tables_allocated, 2); /* slots, the good entry's */
 			KEXPECT_EQ(free_frames(), frames);
-			KEXPECT_EQ(sim.cr3, BOOT_PD);                 /* the boot's, still */
-			KEXPECT_EQ(*(uint32_t *)sim_phys(BOOT_PD + 1022 * 4), 0); /* no alternate */
+			KEXPECT_EQ(sim.cr3, SIM_BOOT_PD);             /* the boot's, still */
+			KEXPECT_EQ(*(uint32_t *)sim_phys(SIM_BOOT_PD + 1022 * 4), 0); /* no alternate */
 			KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 		}
 		/* Every entry good, but one more than there are. */
@@ -476,11 +429,11 @@ KTEST(mmu_i386, a_bad_fixed_mapping_fails_init_and_keeps_nothing)
 			boot.fixed[i] = (struct mmu_boot_section){OTHER_VA + i * KB4, DEVICE_PA + i * KB4,
 								  KB4, UC};
 		boot.fixed_count = MMU_BOOT_FIXED + 1;
-		KEXPECT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), -MMK_EINVAL);
+		KEXPECT_EQ(sim_machine_start(&m, &boot), -MMK_EINVAL);
 		KEXPECT_EQ(free_frames(), frames);
 		KEXPECT_EQ(pmm_check(&m.pmm), 0);
 		boot.fixed_count = MMU_BOOT_FIXED; /* the same machine still boots, with all */
-		KASSERT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), 0);
+		KASSERT_EQ(sim_machine_start(&m, &boot), 0);
 		KEXPECT_EQ(sim.cr3, m.mmu.kernel.root);
 		for (unsigned i = 0; i < MMU_BOOT_FIXED; i++) {
 			struct mmu_mapping q;
@@ -496,24 +449,24 @@ KTEST(mmu_i386, a_bad_fixed_mapping_fails_init_and_keeps_nothing)
 KTEST(mmu_i386, init_out_of_memory_at_every_allocation_keeps_nothing)
 {
 	for (int pse = 0; pse <= 1; pse++) {
-		struct mmu_boot boot;
-		boot_state(pse, &boot);
+		struct mmu_boot boot = {0};
+		sim_machine_prepare(&m, RAM, pse, true);
 		uint64_t frames = free_frames();
-		KASSERT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), 0);
+		KASSERT_EQ(sim_machine_start(&m, NULL), 0);
 		uint64_t plain = frames - free_frames(); /* allocations without fixed mappings */
 		sim_machine_free(&m);
 
-		boot_state(pse, &boot);
+		sim_machine_prepare(&m, RAM, pse, true);
 		boot.fixed[0] = (struct mmu_boot_section){FIXED_VA, DEVICE_PA, KB4, UC};
 		boot.fixed_count = 1;
 		unsigned failures = 0, tries = 0;
 		for (uint64_t nth = 1;; nth++, tries++) {
 			pmm_inject_failure(&m.pmm, nth);
-			int err = mmu_init(&m.mmu, &m.pmm, &boot);
+			int err = sim_machine_start(&m, &boot);
 			pmm_inject_failure(&m.pmm, 0);
 			if (err == 0)
 				break;
-			if (err != -MMK_ENOMEM || free_frames() != frames || sim.cr3 != BOOT_PD ||
+			if (err != -MMK_ENOMEM || free_frames() != frames || sim.cr3 != SIM_BOOT_PD ||
 			    sim_stale_tlb_entries(true) != 0 || pmm_check(&m.pmm) != 0)
 				failures++;
 		}
@@ -689,13 +642,13 @@ KTEST(mmu_i386, random_operations_match_a_model)
 /* Regression: splitting a 4 MiB page of the low-memory window split the PMM block behind it. */
 KTEST(mmu_i386, splitting_the_low_memory_window_leaves_pmm_blocks_whole)
 {
-	struct mmu_boot boot;
+	struct mmu_boot boot = {0};
 	struct mmu_mapping q;
 	paddr_t pa, other[16];
 	unsigned n = 0;
-	boot_state(true, &boot);
+	sim_machine_prepare(&m, RAM, true, true);
 	boot.window_limit = 16 * MMK_MIB;
-	KASSERT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), 0);
+	KASSERT_EQ(sim_machine_start(&m, &boot), 0);
 	/* A 4 MiB block inside the window (the others taken meanwhile go back). */
 	while (pmm_alloc_block(&m.pmm, 10, &pa) == 0 && pa >= 16 * MMK_MIB && n < 16)
 		other[n++] = pa;

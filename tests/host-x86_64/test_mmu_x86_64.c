@@ -3,9 +3,6 @@
  * (hosted/x86_64/sim.c), checked against the reference 4-level walk
  * (hosted/x86_64/refmmu.c) and the simulated TLB.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include <mmukit/errno.h>
 #include <mmukit/ktest.h>
 #include <mmukit/mmu.h>
@@ -342,43 +339,18 @@ KTEST(mmu_x86_64, with_invpcid_an_inactive_space_is_invalidated_at_once)
 #define DEVICE_PA 0xFEC00000ull        /* above the simulated RAM, like an I/O APIC */
 #define UC (RW | MMK_CACHE_UC)
 
-/*
- * The machine sim64_machine_boot makes (64 MiB, 1 GiB pages, NX, PCIDs) up to its
- * mmu_init, and the mmu_boot it passes there: the caller adds boot->fixed and calls
- * mmu_init (sim.c has no way to pass fixed mappings). Undone by sim64_machine_free.
- */
-static void boot_state(struct mmu_boot *boot)
-{
-	free(sim64.ram);
-	memset(&sim64, 0, sizeof(sim64));
-	sim64.ram_size = 64 * 0x100000ull;
-	sim64.ram = calloc(1, sim64.ram_size);
-	MMK_ASSERT(sim64.ram != NULL);
-	sim64.has_1g = sim64.has_nx = sim64.has_pge = sim64.has_pcid = true;
-	memmap_init(&m.map);
-	MMK_ASSERT(memmap_add(&m.map, 0, sim64.ram_size, MMK_MEM_USABLE) == 0);
-	MMK_ASSERT(memmap_set(&m.map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);
-	MMK_ASSERT(memmap_set(&m.map, MMK_MIB, MMK_MIB, MMK_MEM_KERNEL) == 0);
-	size_t meta = pmm_metadata_size(&m.map);
-	m.meta = malloc(meta);
-	MMK_ASSERT(m.meta != NULL);
-	MMK_ASSERT(pmm_init(&m.pmm, &m.map, m.meta, meta) == 0);
-	*boot = (struct mmu_boot){.kernel_pa = MMK_MIB, .kernel_va = 0xFFFFFFFF80100000ull,
-				  .kernel_size = MMK_MIB, .phys_to_virt = sim64_phys, .memmap = &m.map};
-}
-
 KTEST(mmu_x86_64, init_makes_the_fixed_boot_mappings)
 {
-	struct mmu_boot boot;
+	struct mmu_boot boot = {0};
 	struct mmu_mapping q;
 	struct ref64_translation t;
 	uint64_t pa;
-	boot_state(&boot);
+	sim64_machine_prepare(&m, 64 * 0x100000ull, true, true, true);
 	boot.fixed[0] = (struct mmu_boot_section){FIXED_VA, DEVICE_PA, K4, UC};
 	boot.fixed[1] = (struct mmu_boot_section){OTHER_VA, 0x180000, 2 * K4,
 						  MMK_PROT_READ | MMK_PROT_EXEC};
 	boot.fixed_count = 2;
-	KASSERT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), 0);
+	KASSERT_EQ(sim64_machine_start(&m, &boot), 0);
 	struct mmu_space *k = &m.mmu.kernel;
 	KEXPECT_EQ(sim64.cr3, k->root);
 	KASSERT_EQ(mmu_query(k, FIXED_VA + 0x20, &q), 0);
@@ -419,15 +391,15 @@ KTEST(mmu_x86_64, a_bad_fixed_mapping_fails_init_and_keeps_nothing)
 		{UVA, UC, -MMK_ERANGE},                           /* the user half */
 		{FIXED_VA, UC | 0x8000, -MMK_EINVAL},
 	};
-	struct mmu_boot boot;
-	boot_state(&boot);
+	struct mmu_boot boot = {0};
+	sim64_machine_prepare(&m, 64 * 0x100000ull, true, true, true);
 	uint64_t frames = m.pmm.free_frames;
 	/* A good entry first: its tables must go back too. */
 	boot.fixed[0] = (struct mmu_boot_section){OTHER_VA, DEVICE_PA + K4, K4, UC};
 	boot.fixed_count = 2;
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		boot.fixed[1] = (struct mmu_boot_section){bad[i].va, DEVICE_PA, K4, bad[i].flags};
-		int err = mmu_init(&m.mmu, &m.pmm, &boot);
+		int err = sim64_machine_start(&m, &boot);
 		KEXPECT_EQ(err, bad[i].err);
 		KEXPECT_GE(m.mmu.stats.tables_allocated, 3);     /* the good entry was made */
 		KEXPECT_EQ(m.pmm.free_frames, frames);
@@ -438,11 +410,11 @@ KTEST(mmu_x86_64, a_bad_fixed_mapping_fails_init_and_keeps_nothing)
 	for (unsigned i = 0; i < MMU_BOOT_FIXED; i++)
 		boot.fixed[i] = (struct mmu_boot_section){OTHER_VA + i * K4, DEVICE_PA + i * K4, K4, UC};
 	boot.fixed_count = MMU_BOOT_FIXED + 1;
-	KEXPECT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), -MMK_EINVAL);
+	KEXPECT_EQ(sim64_machine_start(&m, &boot), -MMK_EINVAL);
 	KEXPECT_EQ(m.pmm.free_frames, frames);
 	KEXPECT_EQ(pmm_check(&m.pmm), 0);
 	boot.fixed_count = MMU_BOOT_FIXED; /* the same machine still boots, with all of them */
-	KASSERT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), 0);
+	KASSERT_EQ(sim64_machine_start(&m, &boot), 0);
 	KEXPECT_EQ(sim64.cr3, m.mmu.kernel.root);
 	for (unsigned i = 0; i < MMU_BOOT_FIXED; i++) {
 		struct mmu_mapping q;
@@ -456,20 +428,20 @@ KTEST(mmu_x86_64, a_bad_fixed_mapping_fails_init_and_keeps_nothing)
 
 KTEST(mmu_x86_64, init_out_of_memory_at_every_allocation_keeps_nothing)
 {
-	struct mmu_boot boot;
-	boot_state(&boot);
+	struct mmu_boot boot = {0};
+	sim64_machine_prepare(&m, 64 * 0x100000ull, true, true, true);
 	uint64_t frames = m.pmm.free_frames;
-	KASSERT_EQ(mmu_init(&m.mmu, &m.pmm, &boot), 0);
+	KASSERT_EQ(sim64_machine_start(&m, NULL), 0);
 	uint64_t plain = frames - m.pmm.free_frames; /* allocations without fixed mappings */
 	sim64_machine_free(&m);
 
-	boot_state(&boot);
+	sim64_machine_prepare(&m, 64 * 0x100000ull, true, true, true);
 	boot.fixed[0] = (struct mmu_boot_section){FIXED_VA, DEVICE_PA, K4, UC};
 	boot.fixed_count = 1;
 	unsigned failures = 0, tries = 0;
 	for (uint64_t nth = 1;; nth++, tries++) {
 		pmm_inject_failure(&m.pmm, nth);
-		int err = mmu_init(&m.mmu, &m.pmm, &boot);
+		int err = sim64_machine_start(&m, &boot);
 		pmm_inject_failure(&m.pmm, 0);
 		if (err == 0)
 			break;
