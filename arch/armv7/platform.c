@@ -15,6 +15,7 @@
 #include <mmukit/mmu.h>
 #include <mmukit/services.h>
 
+#include "cpu.h"
 #include "firmware/bytes.h"
 #include "firmware/fdt.h"
 #include "platform.h"
@@ -40,11 +41,11 @@ static paddr_t virt_to_phys(const void *p)
 	return (uintptr_t)p - LINEAR_BASE_VA + window_base();
 }
 
-/* The linear map: the boot stub's sections first, mmu_init's afterwards. */
+/* The linear map (cpu.c): the boot stub's sections first, mmu_init's afterwards. */
 void *arch_phys_to_virt(paddr_t pa)
 {
-	MMK_ASSERT(pa >= window_base() && pa < boot.early_limit);
-	return (void *)(uintptr_t)(pa - window_base() + LINEAR_BASE_VA);
+	MMK_ASSERT(pa < boot.early_limit);
+	return armv7_phys(pa);
 }
 
 /* Whether pa, inside the RAM window [base, top), holds a device tree header (spec 5.2). */
