@@ -34,13 +34,13 @@
 enum fill { FILL_FRESH, FILL_SCATTERED, FILL_LOW_FULL };
 static const char *const fill_names[] = {"fresh", "scattered", "low-full"};
 
-static struct pmm buddy;
+static struct mmk_pmm buddy;
 static struct bitmap_pmm bitmap;
 static uint64_t bitmap_bits[FRAMES / 64];
 static struct mmk_memmap map;
 static void *buddy_meta;
-static paddr_t *all_frames;
-static paddr_t batch[BATCH];
+static mmk_paddr_t *all_frames;
+static mmk_paddr_t batch[BATCH];
 static unsigned batch_order[BATCH]; /* the order frees are done in */
 
 static uint64_t rng;
@@ -83,28 +83,28 @@ static void prepare(enum fill fill)
 		batch_order[j] = t;
 	}
 
-	if (pmm_init(&buddy, &map, buddy_meta, pmm_metadata_size(&map)) != 0)
+	if (mmk_pmm_init(&buddy, &map, buddy_meta, mmk_pmm_metadata_size(&map)) != 0)
 		abort();
 	bitmap_pmm_init(&bitmap, bitmap_bits, FRAMES);
 	if (fill == FILL_FRESH)
 		return;
 	for (uint64_t i = 0; i < FRAMES; i++)
-		if (pmm_alloc(&buddy, &all_frames[i]) != 0)
+		if (mmk_pmm_alloc(&buddy, &all_frames[i]) != 0)
 			abort();
 	for (uint64_t i = 0; i < FRAMES; i++)
 		if (!kept_in_use(all_frames[i] >> MMK_PAGE_SHIFT, fill, coin) &&
-		    pmm_free(&buddy, all_frames[i]) != 0)
+		    mmk_pmm_free(&buddy, all_frames[i]) != 0)
 			abort();
-	pmm_drain_cache(&buddy);
+	mmk_pmm_drain_cache(&buddy);
 	for (uint64_t i = 0; i < FRAMES; i++) {
-		paddr_t pa;
+		mmk_paddr_t pa;
 		if (bitmap_pmm_alloc(&bitmap, &pa) != 0)
 			abort();
 	}
 	for (uint64_t i = 0; i < FRAMES; i++)
 		if (!kept_in_use(i, fill, coin))
 			bitmap_pmm_free(&bitmap, i << MMK_PAGE_SHIFT);
-	if (buddy.free_frames != bitmap.free_frames || pmm_check(&buddy) != 0)
+	if (buddy.free_frames != bitmap.free_frames || mmk_pmm_check(&buddy) != 0)
 		abort();
 }
 
@@ -112,15 +112,15 @@ typedef void (*workload_fn)(unsigned ops);
 
 static void buddy_pair(unsigned ops)
 {
-	paddr_t pa;
+	mmk_paddr_t pa;
 	for (unsigned i = 0; i < ops; i++)
-		if (pmm_alloc(&buddy, &pa) || pmm_free(&buddy, pa))
+		if (mmk_pmm_alloc(&buddy, &pa) || mmk_pmm_free(&buddy, pa))
 			abort();
 }
 
 static void bitmap_pair(unsigned ops)
 {
-	paddr_t pa;
+	mmk_paddr_t pa;
 	for (unsigned i = 0; i < ops; i++)
 		if (bitmap_pmm_alloc(&bitmap, &pa) || bitmap_pmm_free(&bitmap, pa))
 			abort();
@@ -130,10 +130,10 @@ static void buddy_batch(unsigned ops)
 {
 	for (unsigned n = 0; n < ops; n += BATCH) {
 		for (unsigned i = 0; i < BATCH; i++)
-			if (pmm_alloc(&buddy, &batch[i]))
+			if (mmk_pmm_alloc(&buddy, &batch[i]))
 				abort();
 		for (unsigned i = 0; i < BATCH; i++)
-			if (pmm_free(&buddy, batch[batch_order[i]]))
+			if (mmk_pmm_free(&buddy, batch[batch_order[i]]))
 				abort();
 	}
 }
@@ -152,15 +152,15 @@ static void bitmap_batch(unsigned ops)
 
 static void buddy_2m(unsigned ops)
 {
-	paddr_t pa;
+	mmk_paddr_t pa;
 	for (unsigned i = 0; i < ops; i++)
-		if (pmm_alloc_block(&buddy, 9, &pa) || pmm_free_block(&buddy, pa, 9))
+		if (mmk_pmm_alloc_block(&buddy, 9, &pa) || mmk_pmm_free_block(&buddy, pa, 9))
 			abort();
 }
 
 static void bitmap_2m(unsigned ops)
 {
-	paddr_t pa;
+	mmk_paddr_t pa;
 	for (unsigned i = 0; i < ops; i++)
 		if (bitmap_pmm_alloc_2m(&bitmap, &pa) || bitmap_pmm_free_2m(&bitmap, pa))
 			abort();
@@ -186,16 +186,16 @@ static void row(const char *what, enum fill fill, workload_fn mine, workload_fn 
 	prepare(fill);
 	double a = measure(mine, ops);
 	double b = measure(peer, ops);
-	if (buddy.free_frames != bitmap.free_frames || pmm_check(&buddy) != 0)
+	if (buddy.free_frames != bitmap.free_frames || mmk_pmm_check(&buddy) != 0)
 		abort(); /* the workloads give back all they take */
 	printf("%-26s %-10s %13.1f %14.1f %12.2fx\n", what, fill_names[fill], a, b, b / a);
 }
 
 int main(void)
 {
-	memmap_init(&map);
-	memmap_add(&map, 0, RAM_BYTES, MMK_MEM_USABLE);
-	buddy_meta = malloc(pmm_metadata_size(&map));
+	mmk_memmap_init(&map);
+	mmk_memmap_add(&map, 0, RAM_BYTES, MMK_MEM_USABLE);
+	buddy_meta = malloc(mmk_pmm_metadata_size(&map));
 	all_frames = malloc(FRAMES * sizeof(*all_frames));
 	if (!buddy_meta || !all_frames)
 		return 1;
@@ -212,8 +212,8 @@ int main(void)
 		row("2 MiB block, pair", f, buddy_2m, bitmap_2m,
 		    f == FILL_FRESH ? 200000 : 5000);
 	}
-	struct pmm_stats s;
-	pmm_get_stats(&buddy, &s);
+	struct mmk_pmm_stats s;
+	mmk_pmm_get_stats(&buddy, &s);
 	printf("metadata per 4 KiB frame: mmukit buddy %.1f bytes (%.2f%% of RAM), bitmap %.3f bytes (%.4f%%)\n",
 	       (double)s.metadata_bytes / FRAMES, 100.0 * s.metadata_bytes / RAM_BYTES,
 	       (double)sizeof(bitmap_bits) / FRAMES, 100.0 * sizeof(bitmap_bits) / RAM_BYTES);

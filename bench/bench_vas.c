@@ -19,8 +19,8 @@
 #define RUNS 5
 #define P 4096ul
 
-static struct vas tree;
-static struct vas_range *tree_nodes;
+static struct mmk_vas tree;
+static struct mmk_vas_range *tree_nodes;
 static struct list_vas list;
 static struct list_range *list_nodes;
 static uint64_t rng;
@@ -35,14 +35,14 @@ static unsigned rnd(unsigned n)
 
 static void fill(void)
 {
-	vas_init(&tree, 0x100000000ul, 0x100000000ul + 1024ul * 1024 * 1024 * 16);
+	mmk_vas_init(&tree, 0x100000000ul, 0x100000000ul + 1024ul * 1024 * 1024 * 16);
 	list_vas_init(&list, tree.base, tree.end);
-	vaddr_t at = tree.base;
+	mmk_vaddr_t at = tree.base;
 	struct list_range *tail = NULL;
 	rng = 42;
 	for (unsigned i = 0; i < LIVE; i++) {
-		vsize_t size = (1 + rnd(4)) * P;
-		if (vas_reserve(&tree, &tree_nodes[i], at, size))
+		mmk_vsize_t size = (1 + rnd(4)) * P;
+		if (mmk_vas_reserve(&tree, &tree_nodes[i], at, size))
 			abort();
 		list_nodes[i] = (struct list_range){at, at + size, tail, NULL};
 		if (tail)
@@ -59,10 +59,10 @@ static double run_tree(void)
 	uint64_t t0 = bench_now_ns();
 	for (unsigned i = 0; i < OPS; i++) {
 		unsigned k = rnd(LIVE);
-		vaddr_t s;
-		if (vas_free(&tree, &tree_nodes[k]) ||
-		    vas_alloc(&tree, &tree_nodes[k], (2 + rnd(3)) * P, P, 0, (vaddr_t)-1,
-			      VAS_LOWEST, &s))
+		mmk_vaddr_t s;
+		if (mmk_vas_free(&tree, &tree_nodes[k]) ||
+		    mmk_vas_alloc(&tree, &tree_nodes[k], (2 + rnd(3)) * P, P, 0, (mmk_vaddr_t)-1,
+			      MMK_VAS_LOWEST, &s))
 			abort();
 	}
 	return (double)(bench_now_ns() - t0) / OPS;
@@ -73,7 +73,7 @@ static double run_list(void)
 	uint64_t t0 = bench_now_ns();
 	for (unsigned i = 0; i < OPS; i++) {
 		unsigned k = rnd(LIVE);
-		vaddr_t s;
+		mmk_vaddr_t s;
 		list_vas_free(&list, &list_nodes[k]);
 		if (list_vas_alloc(&list, &list_nodes[k], (2 + rnd(3)) * P, P, &s))
 			abort();

@@ -14,7 +14,7 @@ void bitmap_pmm_init(struct bitmap_pmm *b, uint64_t *bits, uint64_t frames)
 		bits[i] = 0;
 }
 
-int bitmap_pmm_alloc(struct bitmap_pmm *b, paddr_t *pa)
+int bitmap_pmm_alloc(struct bitmap_pmm *b, mmk_paddr_t *pa)
 {
 	for (uint64_t w = 0; w < b->frames / 64; w++) {
 		if (b->bits[w] == UINT64_MAX)
@@ -28,7 +28,7 @@ int bitmap_pmm_alloc(struct bitmap_pmm *b, paddr_t *pa)
 	return -MMK_ENOMEM;
 }
 
-int bitmap_pmm_free(struct bitmap_pmm *b, paddr_t pa)
+int bitmap_pmm_free(struct bitmap_pmm *b, mmk_paddr_t pa)
 {
 	uint64_t frame = pa >> MMK_PAGE_SHIFT;
 	if (frame >= b->frames)
@@ -41,7 +41,7 @@ int bitmap_pmm_free(struct bitmap_pmm *b, paddr_t pa)
 	return 0;
 }
 
-int bitmap_pmm_alloc_2m(struct bitmap_pmm *b, paddr_t *pa)
+int bitmap_pmm_alloc_2m(struct bitmap_pmm *b, mmk_paddr_t *pa)
 {
 	for (uint64_t w = 0; w < b->frames / 64; w += WORDS_PER_2M) {
 		unsigned i = 0;
@@ -58,7 +58,7 @@ int bitmap_pmm_alloc_2m(struct bitmap_pmm *b, paddr_t *pa)
 	return -MMK_ENOMEM;
 }
 
-int bitmap_pmm_free_2m(struct bitmap_pmm *b, paddr_t pa)
+int bitmap_pmm_free_2m(struct bitmap_pmm *b, mmk_paddr_t pa)
 {
 	uint64_t frame = pa >> MMK_PAGE_SHIFT;
 	if (frame % 512 || frame >= b->frames)

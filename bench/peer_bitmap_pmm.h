@@ -17,10 +17,10 @@ struct bitmap_pmm {
 
 /* All frames [0, frames) free; bits holds frames / 64 words. */
 void bitmap_pmm_init(struct bitmap_pmm *b, uint64_t *bits, uint64_t frames);
-int bitmap_pmm_alloc(struct bitmap_pmm *b, paddr_t *pa);
-int bitmap_pmm_free(struct bitmap_pmm *b, paddr_t pa);
+int bitmap_pmm_alloc(struct bitmap_pmm *b, mmk_paddr_t *pa);
+int bitmap_pmm_free(struct bitmap_pmm *b, mmk_paddr_t pa);
 /* 512 frames (2 MiB), aligned to 2 MiB. */
-int bitmap_pmm_alloc_2m(struct bitmap_pmm *b, paddr_t *pa);
-int bitmap_pmm_free_2m(struct bitmap_pmm *b, paddr_t pa);
+int bitmap_pmm_alloc_2m(struct bitmap_pmm *b, mmk_paddr_t *pa);
+int bitmap_pmm_free_2m(struct bitmap_pmm *b, mmk_paddr_t pa);
 
 #endif

@@ -3,21 +3,21 @@
 
 #include "peer_list_vas.h"
 
-void list_vas_init(struct list_vas *l, vaddr_t base, vaddr_t end)
+void list_vas_init(struct list_vas *l, mmk_vaddr_t base, mmk_vaddr_t end)
 {
 	l->base = base;
 	l->end = end;
 	l->head = NULL;
 }
 
-int list_vas_alloc(struct list_vas *l, struct list_range *node, vsize_t size, vsize_t align,
-		   vaddr_t *start)
+int list_vas_alloc(struct list_vas *l, struct list_range *node, mmk_vsize_t size, mmk_vsize_t align,
+		   mmk_vaddr_t *start)
 {
-	vaddr_t prev_end = l->base;
+	mmk_vaddr_t prev_end = l->base;
 	struct list_range *prev = NULL, *r = l->head;
 	for (;; prev = r, r = r->next) {
-		vaddr_t gap_end = r ? r->start : l->end;
-		vaddr_t s = (prev_end + align - 1) & ~(align - 1);
+		mmk_vaddr_t gap_end = r ? r->start : l->end;
+		mmk_vaddr_t s = (prev_end + align - 1) & ~(align - 1);
 		if (s >= prev_end && s <= gap_end && gap_end - s >= size) {
 			node->start = s;
 			node->end = s + size;

@@ -9,18 +9,18 @@
 #include <mmukit/types.h>
 
 struct list_range {
-	vaddr_t start, end;
+	mmk_vaddr_t start, end;
 	struct list_range *prev, *next;
 };
 
 struct list_vas {
-	vaddr_t base, end;
+	mmk_vaddr_t base, end;
 	struct list_range *head;
 };
 
-void list_vas_init(struct list_vas *l, vaddr_t base, vaddr_t end);
-int list_vas_alloc(struct list_vas *l, struct list_range *node, vsize_t size, vsize_t align,
-		   vaddr_t *start);
+void list_vas_init(struct list_vas *l, mmk_vaddr_t base, mmk_vaddr_t end);
+int list_vas_alloc(struct list_vas *l, struct list_range *node, mmk_vsize_t size, mmk_vsize_t align,
+		   mmk_vaddr_t *start);
 void list_vas_free(struct list_vas *l, struct list_range *node);
 
 #endif

@@ -2,17 +2,17 @@
 #include <mmukit/asid.h>
 #include <mmukit/errno.h>
 
-static bool used(const struct asid_allocator *a, unsigned n)
+static bool used(const struct mmk_asid_allocator *a, unsigned n)
 {
 	return a->used[n / 32] & (1u << (n % 32));
 }
 
-static void mark(struct asid_allocator *a, unsigned n)
+static void mark(struct mmk_asid_allocator *a, unsigned n)
 {
 	a->used[n / 32] |= 1u << (n % 32);
 }
 
-static void clear_all(struct asid_allocator *a)
+static void clear_all(struct mmk_asid_allocator *a)
 {
 	for (unsigned i = 0; i < MMK_ARRAY_SIZE(a->used); i++)
 		a->used[i] = 0;
@@ -20,19 +20,19 @@ static void clear_all(struct asid_allocator *a)
 	a->next = 1;
 }
 
-int asid_init(struct asid_allocator *a, unsigned bits, void (*flush_all)(void *ctx),
+int mmk_asid_init(struct mmk_asid_allocator *a, unsigned bits, void (*flush_all)(void *ctx),
 	      void *ctx)
 {
-	if (bits < 1 || bits > ASID_MAX_BITS)
+	if (bits < 1 || bits > MMK_ASID_MAX_BITS)
 		return -MMK_EINVAL;
-	*a = (struct asid_allocator){.bits = bits, .generation = (uint64_t)1 << bits,
+	*a = (struct mmk_asid_allocator){.bits = bits, .generation = (uint64_t)1 << bits,
 				     .flush_all = flush_all, .ctx = ctx};
 	clear_all(a);
 	return 0;
 }
 
 /* A free number of this generation, or 0 when there is none. */
-static unsigned find_free(struct asid_allocator *a)
+static unsigned find_free(struct mmk_asid_allocator *a)
 {
 	unsigned count = 1u << a->bits;
 	for (unsigned i = 0; i < count; i++) {
@@ -43,7 +43,7 @@ static unsigned find_free(struct asid_allocator *a)
 	return 0;
 }
 
-unsigned asid_activate(struct asid_allocator *a, uint64_t *tag, bool *flushed)
+unsigned mmk_asid_activate(struct mmk_asid_allocator *a, uint64_t *tag, bool *flushed)
 {
 	uint64_t generation_mask = ~(((uint64_t)1 << a->bits) - 1);
 	*flushed = false;

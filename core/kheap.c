@@ -1,9 +1,9 @@
 /*
  * The kernel heap (include/mmukit/kheap.h): size-class slabs of one page and whole-page
  * runs for large objects, in the kernel window. Every run starts with a struct block
- * whose VAS node places it in the window, so kfree can check any pointer.
+ * whose VAS node places it in the window, so mmk_kfree can check any pointer.
  *
- * The heap reaches its own memory only through mmu_kernel_pointer (a cast in the
+ * The heap reaches its own memory only through mmk_mmu_kernel_pointer (a cast in the
  * kernel, the simulator on the host), one page at a time.
  */
 #include <mmukit/errno.h>
@@ -17,12 +17,12 @@
 #define MAX_SLOTS (MMK_PAGE_SIZE / MIN_CLASS)
 
 struct block {
-	struct vas_range range; /* [start, end) of this run in the window's VAS */
+	struct mmk_vas_range range; /* [start, end) of this run in the window's VAS */
 	uint32_t magic;
 	uint16_t class_index;   /* LARGE for a large object */
 	uint16_t free_count;    /* slab: free objects */
 	uint32_t free_offset;   /* slab: offset of the first free object, 0 when none */
-	vaddr_t next, prev;     /* slab: the class's partial list (page addresses) */
+	mmk_vaddr_t next, prev;     /* slab: the class's partial list (page addresses) */
 	size_t large_size;      /* large: bytes asked for */
 	uint32_t allocated[MAX_SLOTS / 32]; /* slab: one bit per object */
 };
@@ -40,47 +40,47 @@ static unsigned class_capacity(unsigned index)
 	return (unsigned)((MMK_PAGE_SIZE - HEADER_SIZE) / class_size(index));
 }
 
-static void *kptr(struct kheap *heap, vaddr_t va)
+static void *kptr(struct mmk_kheap *heap, mmk_vaddr_t va)
 {
-	return mmu_kernel_pointer(heap->kvm->mmu, va);
+	return mmk_mmu_kernel_pointer(heap->kvm->mmu, va);
 }
 
-static struct block *block_at(struct kheap *heap, vaddr_t page)
+static struct block *block_at(struct mmk_kheap *heap, mmk_vaddr_t page)
 {
 	return kptr(heap, page);
 }
 
-void kheap_init(struct kheap *heap, struct kvm *kvm)
+void mmk_kheap_init(struct mmk_kheap *heap, struct mmk_kvm *kvm)
 {
-	*heap = (struct kheap){.kvm = kvm};
+	*heap = (struct mmk_kheap){.kvm = kvm};
 }
 
 /* ------------------------------------------------------------ page runs */
 
 /* Unmaps the first mapped pages of a run being built, giving their frames back. */
-static void unmap_partial_run(struct kheap *heap, vaddr_t va, unsigned mapped)
+static void unmap_partial_run(struct mmk_kheap *heap, mmk_vaddr_t va, unsigned mapped)
 {
 	if (mapped)
-		MMK_ASSERT(mmu_unmap(&heap->kvm->mmu->kernel, va, (vsize_t)mapped * MMK_PAGE_SIZE,
+		MMK_ASSERT(mmk_mmu_unmap(&heap->kvm->mmu->kernel, va, (mmk_vsize_t)mapped * MMK_PAGE_SIZE,
 				     true) == 0);
 }
 
 /* Maps pages fresh frames at the lowest free place of the window; returns its address or 0. */
-static vaddr_t map_run(struct kheap *heap, unsigned pages)
+static mmk_vaddr_t map_run(struct mmk_kheap *heap, unsigned pages)
 {
-	struct kvm *kvm = heap->kvm;
-	vaddr_t va;
-	if (vas_find(&kvm->vas, (vsize_t)pages * MMK_PAGE_SIZE, MMK_PAGE_SIZE, 0, (vaddr_t)-1,
-		     VAS_LOWEST, &va))
+	struct mmk_kvm *kvm = heap->kvm;
+	mmk_vaddr_t va;
+	if (mmk_vas_find(&kvm->vas, (mmk_vsize_t)pages * MMK_PAGE_SIZE, MMK_PAGE_SIZE, 0, (mmk_vaddr_t)-1,
+		     MMK_VAS_LOWEST, &va))
 		return 0;
 	for (unsigned i = 0; i < pages; i++) {
-		paddr_t pa;
-		int err = pmm_alloc(kvm->mmu->pmm, &pa);
+		mmk_paddr_t pa;
+		int err = mmk_pmm_alloc(kvm->mmu->pmm, &pa);
 		if (!err) {
-			err = mmu_map(&kvm->mmu->kernel, va + (vaddr_t)i * MMK_PAGE_SIZE, pa,
+			err = mmk_mmu_map(&kvm->mmu->kernel, va + (mmk_vaddr_t)i * MMK_PAGE_SIZE, pa,
 				      MMK_PAGE_SIZE, RW_KERNEL, 12);
 			if (err)
-				MMK_ASSERT(pmm_free(kvm->mmu->pmm, pa) == 0);
+				MMK_ASSERT(mmk_pmm_free(kvm->mmu->pmm, pa) == 0);
 		}
 		if (err) {
 			unmap_partial_run(heap, va, i);
@@ -89,25 +89,25 @@ static vaddr_t map_run(struct kheap *heap, unsigned pages)
 	}
 	struct block *b = block_at(heap, va);
 	*b = (struct block){.magic = MAGIC};
-	MMK_ASSERT(vas_reserve(&kvm->vas, &b->range, va, (vsize_t)pages * MMK_PAGE_SIZE) == 0);
+	MMK_ASSERT(mmk_vas_reserve(&kvm->vas, &b->range, va, (mmk_vsize_t)pages * MMK_PAGE_SIZE) == 0);
 	heap->stats.pages += pages;
 	return va;
 }
 
-static void release_run(struct kheap *heap, vaddr_t va)
+static void release_run(struct mmk_kheap *heap, mmk_vaddr_t va)
 {
 	struct block *b = block_at(heap, va);
-	vsize_t size = b->range.end - b->range.start;
+	mmk_vsize_t size = b->range.end - b->range.start;
 	b->magic = 0;
 	/* Out of the tree while its node is still mapped, then unmapped. */
-	MMK_ASSERT(vas_free(&heap->kvm->vas, &b->range) == 0);
-	MMK_ASSERT(mmu_unmap(&heap->kvm->mmu->kernel, va, size, true) == 0);
+	MMK_ASSERT(mmk_vas_free(&heap->kvm->vas, &b->range) == 0);
+	MMK_ASSERT(mmk_mmu_unmap(&heap->kvm->mmu->kernel, va, size, true) == 0);
 	heap->stats.pages -= size / MMK_PAGE_SIZE;
 }
 
 /* ------------------------------------------------------------ slabs */
 
-static void partial_push(struct kheap *heap, unsigned c, vaddr_t page)
+static void partial_push(struct mmk_kheap *heap, unsigned c, mmk_vaddr_t page)
 {
 	struct block *b = block_at(heap, page);
 	b->prev = 0;
@@ -117,7 +117,7 @@ static void partial_push(struct kheap *heap, unsigned c, vaddr_t page)
 	heap->partial[c] = page;
 }
 
-static void partial_remove(struct kheap *heap, unsigned c, vaddr_t page)
+static void partial_remove(struct mmk_kheap *heap, unsigned c, mmk_vaddr_t page)
 {
 	struct block *b = block_at(heap, page);
 	if (b->prev)
@@ -130,7 +130,7 @@ static void partial_remove(struct kheap *heap, unsigned c, vaddr_t page)
 }
 
 /* Threads every object of a fresh slab on its free list. */
-static void format_slab(struct kheap *heap, vaddr_t page, unsigned c)
+static void format_slab(struct mmk_kheap *heap, mmk_vaddr_t page, unsigned c)
 {
 	struct block *b = block_at(heap, page);
 	unsigned cap = class_capacity(c);
@@ -147,9 +147,9 @@ static void format_slab(struct kheap *heap, vaddr_t page, unsigned c)
 }
 
 /* A slab page of class c with a free object: partial, the kept empty one, or new. */
-static vaddr_t slab_with_room(struct kheap *heap, unsigned c)
+static mmk_vaddr_t slab_with_room(struct mmk_kheap *heap, unsigned c)
 {
-	vaddr_t page = heap->partial[c];
+	mmk_vaddr_t page = heap->partial[c];
 	if (page)
 		return page;
 	page = heap->empty[c];
@@ -165,9 +165,9 @@ static vaddr_t slab_with_room(struct kheap *heap, unsigned c)
 	return page;
 }
 
-static void *alloc_small(struct kheap *heap, unsigned c)
+static void *alloc_small(struct mmk_kheap *heap, unsigned c)
 {
-	vaddr_t page = slab_with_room(heap, c);
+	mmk_vaddr_t page = slab_with_room(heap, c);
 	if (!page)
 		return NULL;
 	struct block *b = block_at(heap, page);
@@ -190,20 +190,20 @@ static unsigned class_for(size_t size)
 
 /* ------------------------------------------------------------ the API */
 
-void *kheap_alloc(struct kheap *heap, size_t size)
+void *mmk_kheap_alloc(struct mmk_kheap *heap, size_t size)
 {
 	if (size == 0)
 		return NULL;
 	void *p;
-	if (size <= KHEAP_SMALL_MAX) {
+	if (size <= MMK_KHEAP_SMALL_MAX) {
 		unsigned c = class_for(size);
 		p = alloc_small(heap, c);
-		size = class_size(c); /* counted at its class size, as kheap_free does */
+		size = class_size(c); /* counted at its class size, as mmk_kheap_free does */
 	} else {
-		if (size > (vaddr_t)-1 - HEADER_SIZE - MMK_PAGE_SIZE)
+		if (size > (mmk_vaddr_t)-1 - HEADER_SIZE - MMK_PAGE_SIZE)
 			return NULL;
 		unsigned pages = (unsigned)((HEADER_SIZE + size + MMK_PAGE_SIZE - 1) / MMK_PAGE_SIZE);
-		vaddr_t va = map_run(heap, pages);
+		mmk_vaddr_t va = map_run(heap, pages);
 		if (!va)
 			return NULL;
 		struct block *b = block_at(heap, va);
@@ -219,10 +219,10 @@ void *kheap_alloc(struct kheap *heap, size_t size)
 }
 
 /* The block an allocation pointer belongs to, or NULL when it is not one. */
-static struct block *find_block(struct kheap *heap, vaddr_t va, vaddr_t *page)
+static struct block *find_block(struct mmk_kheap *heap, mmk_vaddr_t va, mmk_vaddr_t *page)
 {
 	*page = mmk_align_down(va, MMK_PAGE_SIZE);
-	struct vas_range *r = vas_lookup(&heap->kvm->vas, *page);
+	struct mmk_vas_range *r = mmk_vas_lookup(&heap->kvm->vas, *page);
 	if (!r || r->start != *page)
 		return NULL;
 	struct block *b = block_at(heap, *page);
@@ -232,9 +232,9 @@ static struct block *find_block(struct kheap *heap, vaddr_t va, vaddr_t *page)
 }
 
 /* The slot of va in slab b, or -1 when va is not an object's start. */
-static int slot_of(const struct block *b, vaddr_t page, vaddr_t va)
+static int slot_of(const struct block *b, mmk_vaddr_t page, mmk_vaddr_t va)
 {
-	vaddr_t off = va - page;
+	mmk_vaddr_t off = va - page;
 	size_t size = class_size(b->class_index);
 	if (off < HEADER_SIZE || (off - HEADER_SIZE) % size)
 		return -1;
@@ -242,7 +242,7 @@ static int slot_of(const struct block *b, vaddr_t page, vaddr_t va)
 	return slot < class_capacity(b->class_index) ? (int)slot : -1;
 }
 
-static void free_small(struct kheap *heap, struct block *b, vaddr_t page, unsigned slot)
+static void free_small(struct mmk_kheap *heap, struct block *b, mmk_vaddr_t page, unsigned slot)
 {
 	unsigned c = b->class_index;
 	uint32_t off = (uint32_t)(HEADER_SIZE + slot * class_size(c));
@@ -260,11 +260,11 @@ static void free_small(struct kheap *heap, struct block *b, vaddr_t page, unsign
 		release_run(heap, page);
 }
 
-int kheap_free(struct kheap *heap, void *ptr)
+int mmk_kheap_free(struct mmk_kheap *heap, void *ptr)
 {
 	if (!ptr)
 		return 0;
-	vaddr_t va = (vaddr_t)ptr, page;
+	mmk_vaddr_t va = (mmk_vaddr_t)ptr, page;
 	struct block *b = find_block(heap, va, &page);
 	if (!b)
 		return -MMK_EINVAL;
@@ -287,9 +287,9 @@ int kheap_free(struct kheap *heap, void *ptr)
 	return 0;
 }
 
-size_t kheap_usable_size(struct kheap *heap, const void *ptr)
+size_t mmk_kheap_usable_size(struct mmk_kheap *heap, const void *ptr)
 {
-	vaddr_t va = (vaddr_t)ptr, page;
+	mmk_vaddr_t va = (mmk_vaddr_t)ptr, page;
 	struct block *b = find_block(heap, va, &page);
 	if (!b)
 		return 0;
@@ -302,7 +302,7 @@ size_t kheap_usable_size(struct kheap *heap, const void *ptr)
 }
 
 /* Copies n bytes between kernel addresses, a page piece at a time (zero when src is 0). */
-static void copy_or_zero(struct kheap *heap, vaddr_t dst, vaddr_t src, size_t n)
+static void copy_or_zero(struct mmk_kheap *heap, mmk_vaddr_t dst, mmk_vaddr_t src, size_t n)
 {
 	while (n > 0) {
 		size_t piece = MMK_PAGE_SIZE - (dst & (MMK_PAGE_SIZE - 1));
@@ -321,42 +321,42 @@ static void copy_or_zero(struct kheap *heap, vaddr_t dst, vaddr_t src, size_t n)
 	}
 }
 
-void *kheap_calloc(struct kheap *heap, size_t n, size_t size)
+void *mmk_kheap_calloc(struct mmk_kheap *heap, size_t n, size_t size)
 {
 	if (size && n > (size_t)-1 / size)
 		return NULL;
-	void *p = kheap_alloc(heap, n * size);
+	void *p = mmk_kheap_alloc(heap, n * size);
 	if (p)
-		copy_or_zero(heap, (vaddr_t)p, 0, n * size);
+		copy_or_zero(heap, (mmk_vaddr_t)p, 0, n * size);
 	return p;
 }
 
-void *kheap_realloc(struct kheap *heap, void *ptr, size_t size)
+void *mmk_kheap_realloc(struct mmk_kheap *heap, void *ptr, size_t size)
 {
 	if (!ptr)
-		return kheap_alloc(heap, size);
-	size_t have = kheap_usable_size(heap, ptr);
+		return mmk_kheap_alloc(heap, size);
+	size_t have = mmk_kheap_usable_size(heap, ptr);
 	if (have == 0)
 		return NULL;
 	if (size == 0) {
-		kheap_free(heap, ptr);
+		mmk_kheap_free(heap, ptr);
 		return NULL;
 	}
 	if (size <= have)
 		return ptr;
-	void *p = kheap_alloc(heap, size);
+	void *p = mmk_kheap_alloc(heap, size);
 	if (!p)
 		return NULL;
-	copy_or_zero(heap, (vaddr_t)p, (vaddr_t)ptr, have);
-	MMK_ASSERT(kheap_free(heap, ptr) == 0);
+	copy_or_zero(heap, (mmk_vaddr_t)p, (mmk_vaddr_t)ptr, have);
+	MMK_ASSERT(mmk_kheap_free(heap, ptr) == 0);
 	return p;
 }
 
 /* ------------------------------------------------------------ checking */
 
-static int broken(const char *what, vaddr_t page)
+static int broken(const char *what, mmk_vaddr_t page)
 {
-	mmk_printf("kheap_check: %s (page 0x%llx)\n", what, (unsigned long long)page);
+	mmk_printf("mmk_kheap_check: %s (page 0x%llx)\n", what, (unsigned long long)page);
 	return -MMK_ESTATE;
 }
 
@@ -369,7 +369,7 @@ static unsigned count_bits(const struct block *b)
 	return n;
 }
 
-static int check_slab(struct kheap *heap, vaddr_t page, unsigned c, bool want_empty)
+static int check_slab(struct mmk_kheap *heap, mmk_vaddr_t page, unsigned c, bool want_empty)
 {
 	struct block *b = block_at(heap, page);
 	unsigned cap = class_capacity(c);
@@ -388,11 +388,11 @@ static int check_slab(struct kheap *heap, vaddr_t page, unsigned c, bool want_em
 	return n == b->free_count ? 0 : broken("free list length differs", page);
 }
 
-int kheap_check(struct kheap *heap)
+int mmk_kheap_check(struct mmk_kheap *heap)
 {
-	for (unsigned c = 0; c < KHEAP_CLASSES; c++) {
-		vaddr_t prev = 0;
-		for (vaddr_t page = heap->partial[c]; page; page = block_at(heap, page)->next) {
+	for (unsigned c = 0; c < MMK_KHEAP_CLASSES; c++) {
+		mmk_vaddr_t prev = 0;
+		for (mmk_vaddr_t page = heap->partial[c]; page; page = block_at(heap, page)->next) {
 			int err = check_slab(heap, page, c, false);
 			if (err)
 				return err;
@@ -409,33 +409,33 @@ int kheap_check(struct kheap *heap)
 	return 0;
 }
 
-/* ------------------------------------------------------------ kmalloc */
+/* ------------------------------------------------------------ mmk_kmalloc */
 
-static struct kheap *default_heap;
+static struct mmk_kheap *default_heap;
 
-struct kheap *kheap_set_default(struct kheap *heap)
+struct mmk_kheap *mmk_kheap_set_default(struct mmk_kheap *heap)
 {
-	struct kheap *old = default_heap;
+	struct mmk_kheap *old = default_heap;
 	default_heap = heap;
 	return old;
 }
 
-void *kmalloc(size_t size)
+void *mmk_kmalloc(size_t size)
 {
-	return default_heap ? kheap_alloc(default_heap, size) : NULL;
+	return default_heap ? mmk_kheap_alloc(default_heap, size) : NULL;
 }
 
-int kfree(void *ptr)
+int mmk_kfree(void *ptr)
 {
-	return default_heap ? kheap_free(default_heap, ptr) : -MMK_EINVAL;
+	return default_heap ? mmk_kheap_free(default_heap, ptr) : -MMK_EINVAL;
 }
 
-void *kcalloc(size_t n, size_t size)
+void *mmk_kcalloc(size_t n, size_t size)
 {
-	return default_heap ? kheap_calloc(default_heap, n, size) : NULL;
+	return default_heap ? mmk_kheap_calloc(default_heap, n, size) : NULL;
 }
 
-void *krealloc(void *ptr, size_t size)
+void *mmk_krealloc(void *ptr, size_t size)
 {
-	return default_heap ? kheap_realloc(default_heap, ptr, size) : NULL;
+	return default_heap ? mmk_kheap_realloc(default_heap, ptr, size) : NULL;
 }

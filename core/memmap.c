@@ -10,7 +10,7 @@
 
 enum paint_mode { PAINT_MAX, PAINT_FORCE, PAINT_RETYPE };
 
-void memmap_init(struct mmk_memmap *map)
+void mmk_memmap_init(struct mmk_memmap *map)
 {
 	map->count = 0;
 }
@@ -21,7 +21,7 @@ static bool type_valid(unsigned type)
 }
 
 /* Inclusive end, so a range may reach the very top of the 64-bit space. */
-static paddr_t range_last(const struct mmk_memrange *r)
+static mmk_paddr_t range_last(const struct mmk_memrange *r)
 {
 	return r->base + (r->size - 1);
 }
@@ -41,7 +41,7 @@ static unsigned painted_type(unsigned old, unsigned new, unsigned from,
 }
 
 /* Appends to out, merging with the previous range when adjacent and of the same type. */
-static bool emit(struct mmk_memrange *out, unsigned *n, paddr_t base, paddr_t last,
+static bool emit(struct mmk_memrange *out, unsigned *n, mmk_paddr_t base, mmk_paddr_t last,
 		 unsigned type)
 {
 	if (*n > 0) {
@@ -65,18 +65,18 @@ static bool emit(struct mmk_memrange *out, unsigned *n, paddr_t base, paddr_t la
  * the painted interval's edges; the gaps inside the interval take the new type (except
  * for retype, which only changes existing ranges).
  */
-static int paint(struct mmk_memmap *map, paddr_t base, paddr_t last, unsigned type,
+static int paint(struct mmk_memmap *map, mmk_paddr_t base, mmk_paddr_t last, unsigned type,
 		 unsigned from, enum paint_mode mode)
 {
 	static struct mmk_memrange scratch[MMK_MEMMAP_MAX];
 	unsigned n = 0;
-	paddr_t cursor = base; /* next address of the interval not yet emitted */
+	mmk_paddr_t cursor = base; /* next address of the interval not yet emitted */
 	bool done = false;     /* the whole interval has been emitted */
 	bool fill_gaps = mode != PAINT_RETYPE;
 
 	for (unsigned i = 0; i < map->count; i++) {
 		const struct mmk_memrange *r = &map->range[i];
-		paddr_t rb = r->base, rl = range_last(r);
+		mmk_paddr_t rb = r->base, rl = range_last(r);
 
 		if (rl < base || rb > last || done) {
 			/* Entirely outside the interval. Fill the gap before it first. */
@@ -91,8 +91,8 @@ static int paint(struct mmk_memmap *map, paddr_t base, paddr_t last, unsigned ty
 		}
 		if (rb < base && !emit(scratch, &n, rb, base - 1, r->type))
 			return -MMK_ENOSPC;
-		paddr_t ob = rb > base ? rb : base;
-		paddr_t ol = rl < last ? rl : last;
+		mmk_paddr_t ob = rb > base ? rb : base;
+		mmk_paddr_t ol = rl < last ? rl : last;
 		if (ob > cursor && fill_gaps && !emit(scratch, &n, cursor, ob - 1, type))
 			return -MMK_ENOSPC;
 		if (!emit(scratch, &n, ob, ol, painted_type(r->type, type, from, mode)))
@@ -113,30 +113,30 @@ static int paint(struct mmk_memmap *map, paddr_t base, paddr_t last, unsigned ty
 	return 0;
 }
 
-static int paint_checked(struct mmk_memmap *map, paddr_t base, psize_t size,
+static int paint_checked(struct mmk_memmap *map, mmk_paddr_t base, mmk_psize_t size,
 			 unsigned type, unsigned from, enum paint_mode mode)
 {
 	if (!type_valid(type))
 		return -MMK_EINVAL;
 	if (size == 0)
 		return 0;
-	paddr_t last = base + (size - 1);
+	mmk_paddr_t last = base + (size - 1);
 	if (last < base)
 		last = UINT64_MAX;
 	return paint(map, base, last, type, from, mode);
 }
 
-int memmap_add(struct mmk_memmap *map, paddr_t base, psize_t size, unsigned type)
+int mmk_memmap_add(struct mmk_memmap *map, mmk_paddr_t base, mmk_psize_t size, unsigned type)
 {
 	return paint_checked(map, base, size, type, 0, PAINT_MAX);
 }
 
-int memmap_set(struct mmk_memmap *map, paddr_t base, psize_t size, unsigned type)
+int mmk_memmap_set(struct mmk_memmap *map, mmk_paddr_t base, mmk_psize_t size, unsigned type)
 {
 	return paint_checked(map, base, size, type, 0, PAINT_FORCE);
 }
 
-int memmap_retype(struct mmk_memmap *map, paddr_t base, psize_t size, unsigned from,
+int mmk_memmap_retype(struct mmk_memmap *map, mmk_paddr_t base, mmk_psize_t size, unsigned from,
 		  unsigned to)
 {
 	if (!type_valid(from))
@@ -144,16 +144,16 @@ int memmap_retype(struct mmk_memmap *map, paddr_t base, psize_t size, unsigned f
 	return paint_checked(map, base, size, to, from, PAINT_RETYPE);
 }
 
-psize_t memmap_total(const struct mmk_memmap *map, unsigned type)
+mmk_psize_t mmk_memmap_total(const struct mmk_memmap *map, unsigned type)
 {
-	psize_t total = 0;
+	mmk_psize_t total = 0;
 	for (unsigned i = 0; i < map->count; i++)
 		if (map->range[i].type == type)
 			total += map->range[i].size;
 	return total;
 }
 
-unsigned memmap_type_at(const struct mmk_memmap *map, paddr_t pa)
+unsigned mmk_memmap_type_at(const struct mmk_memmap *map, mmk_paddr_t pa)
 {
 	for (unsigned i = 0; i < map->count; i++) {
 		const struct mmk_memrange *r = &map->range[i];
@@ -163,8 +163,8 @@ unsigned memmap_type_at(const struct mmk_memmap *map, paddr_t pa)
 	return 0;
 }
 
-int memmap_find_usable(const struct mmk_memmap *map, psize_t size, paddr_t limit,
-		       paddr_t *pa)
+int mmk_memmap_find_usable(const struct mmk_memmap *map, mmk_psize_t size, mmk_paddr_t limit,
+		       mmk_paddr_t *pa)
 {
 	if (size == 0)
 		return -MMK_EINVAL;
@@ -172,10 +172,10 @@ int memmap_find_usable(const struct mmk_memmap *map, psize_t size, paddr_t limit
 		const struct mmk_memrange *r = &map->range[i];
 		if (r->type != MMK_MEM_USABLE)
 			continue;
-		paddr_t start = mmk_align_up(r->base, MMK_PAGE_SIZE);
+		mmk_paddr_t start = mmk_align_up(r->base, MMK_PAGE_SIZE);
 		if (start == 0 && r->base != 0)
 			continue;
-		paddr_t end = r->base + r->size; /* exclusive; 0 means 2^64 */
+		mmk_paddr_t end = r->base + r->size; /* exclusive; 0 means 2^64 */
 		if (end == 0 || end > limit)
 			end = limit;
 		if (start < end && end - start >= size) {
@@ -186,7 +186,7 @@ int memmap_find_usable(const struct mmk_memmap *map, psize_t size, paddr_t limit
 	return -MMK_ENOMEM;
 }
 
-const char *memmap_type_name(unsigned type)
+const char *mmk_memmap_type_name(unsigned type)
 {
 	static const char *const names[] = {
 		[MMK_MEM_USABLE] = "usable",
@@ -205,7 +205,7 @@ const char *memmap_type_name(unsigned type)
 	return names[type];
 }
 
-void memmap_print(const struct mmk_memmap *map)
+void mmk_memmap_print(const struct mmk_memmap *map)
 {
 	mmk_printf("  %-18s %-18s %10s  %s\n", "start", "end", "size KiB", "type");
 	for (unsigned i = 0; i < map->count; i++) {
@@ -214,8 +214,8 @@ void memmap_print(const struct mmk_memmap *map)
 			   (unsigned long long)r->base,
 			   (unsigned long long)range_last(r),
 			   (unsigned long long)(r->size / 1024),
-			   memmap_type_name(r->type));
+			   mmk_memmap_type_name(r->type));
 	}
 	mmk_printf("  %u ranges; %llu KiB usable\n", map->count,
-		   (unsigned long long)(memmap_total(map, MMK_MEM_USABLE) / 1024));
+		   (unsigned long long)(mmk_memmap_total(map, MMK_MEM_USABLE) / 1024));
 }

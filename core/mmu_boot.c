@@ -1,17 +1,17 @@
 /*
- * What every MMU backend's mmu_init does the same way, written once: the boot's fixed
+ * What every MMU backend's mmk_mmu_init does the same way, written once: the boot's fixed
  * mappings (mmu_boot.fixed: an MMIO console, the ARM vector page).
  */
 #include <mmukit/errno.h>
 #include <mmukit/mmu.h>
 
-int mmu_boot_map_fixed(struct mmu *mmu, const struct mmu_boot *boot)
+int mmk_mmu_boot_map_fixed(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot)
 {
-	if (boot->fixed_count > MMU_BOOT_FIXED)
+	if (boot->fixed_count > MMK_MMU_BOOT_FIXED)
 		return -MMK_EINVAL;
 	for (unsigned i = 0; i < boot->fixed_count; i++) {
-		const struct mmu_boot_section *f = &boot->fixed[i];
-		int err = mmu_map(&mmu->kernel, f->va, f->pa, f->size, f->flags, 0);
+		const struct mmk_mmu_boot_section *f = &boot->fixed[i];
+		int err = mmk_mmu_map(&mmu->kernel, f->va, f->pa, f->size, f->flags, 0);
 		if (err)
 			return err;
 	}

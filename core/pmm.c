@@ -23,8 +23,8 @@ enum frame_state {
 };
 
 struct pmm_frame {
-	uint32_t next;     /* free list: next head index, or PMM_NONE */
-	uint32_t prev;     /* free list: previous head index, or PMM_NONE */
+	uint32_t next;     /* free list: next head index, or MMK_PMM_NONE */
+	uint32_t prev;     /* free list: previous head index, or MMK_PMM_NONE */
 	uint32_t refcount; /* allocated heads only */
 	uint8_t order;     /* heads only */
 	uint8_t state;     /* enum frame_state */
@@ -40,32 +40,32 @@ static uint64_t frames_in_order(unsigned order)
 
 /* ------------------------------------------------------------------ free lists */
 
-static void list_push(struct pmm *pmm, uint32_t idx, unsigned order)
+static void list_push(struct mmk_pmm *pmm, uint32_t idx, unsigned order)
 {
 	struct pmm_frame *f = &pmm->frames[idx];
 	f->state = FRAME_FREE;
 	f->order = (uint8_t)order;
 	f->refcount = 0;
-	f->prev = PMM_NONE;
+	f->prev = MMK_PMM_NONE;
 	f->next = pmm->free_head[order];
-	if (f->next != PMM_NONE)
+	if (f->next != MMK_PMM_NONE)
 		pmm->frames[f->next].prev = idx;
 	pmm->free_head[order] = idx;
 	pmm->free_blocks[order]++;
 	pmm->free_frames += frames_in_order(order);
 }
 
-static void list_remove(struct pmm *pmm, uint32_t idx)
+static void list_remove(struct mmk_pmm *pmm, uint32_t idx)
 {
 	struct pmm_frame *f = &pmm->frames[idx];
 	unsigned order = f->order;
-	if (f->prev != PMM_NONE)
+	if (f->prev != MMK_PMM_NONE)
 		pmm->frames[f->prev].next = f->next;
 	else
 		pmm->free_head[order] = f->next;
-	if (f->next != PMM_NONE)
+	if (f->next != MMK_PMM_NONE)
 		pmm->frames[f->next].prev = f->prev;
-	f->next = f->prev = PMM_NONE;
+	f->next = f->prev = MMK_PMM_NONE;
 	pmm->free_blocks[order]--;
 	pmm->free_frames -= frames_in_order(order);
 }
@@ -104,10 +104,10 @@ static bool usable_span(const struct mmk_memmap *map, uint64_t *first, uint64_t 
 	return any;
 }
 
-size_t pmm_metadata_size(const struct mmk_memmap *map)
+size_t mmk_pmm_metadata_size(const struct mmk_memmap *map)
 {
 	uint64_t first, end;
-	if (!usable_span(map, &first, &end) || end - first >= PMM_NONE ||
+	if (!usable_span(map, &first, &end) || end - first >= MMK_PMM_NONE ||
 	    end - first > SIZE_MAX / sizeof(struct pmm_frame))
 		return 0; /* frame indexes are 32-bit; a 32-bit size_t caps it lower */
 	return (size_t)((end - first) * sizeof(struct pmm_frame));
@@ -117,14 +117,14 @@ size_t pmm_metadata_size(const struct mmk_memmap *map)
 static unsigned largest_fit(uint64_t pfn, uint64_t end)
 {
 	unsigned order = 0;
-	while (order < PMM_MAX_ORDER && (pfn & frames_in_order(order)) == 0 &&
+	while (order < MMK_PMM_MAX_ORDER && (pfn & frames_in_order(order)) == 0 &&
 	       pfn + frames_in_order(order + 1) <= end)
 		order++;
 	return order;
 }
 
 /* Hands the whole frames [lo, hi) to the free lists as the largest aligned blocks. */
-static void add_free_frames(struct pmm *pmm, uint64_t lo, uint64_t hi)
+static void add_free_frames(struct mmk_pmm *pmm, uint64_t lo, uint64_t hi)
 {
 	for (uint64_t pfn = lo; pfn < hi; pfn++)
 		pmm->frames[pfn - pmm->base_pfn].state = FRAME_TAIL;
@@ -135,12 +135,12 @@ static void add_free_frames(struct pmm *pmm, uint64_t lo, uint64_t hi)
 	}
 }
 
-int pmm_init(struct pmm *pmm, const struct mmk_memmap *map, void *meta, size_t meta_size)
+int mmk_pmm_init(struct mmk_pmm *pmm, const struct mmk_memmap *map, void *meta, size_t meta_size)
 {
 	uint64_t first, end;
 	if (!usable_span(map, &first, &end))
 		return -MMK_EINVAL;
-	size_t need = pmm_metadata_size(map);
+	size_t need = mmk_pmm_metadata_size(map);
 	if (need == 0)
 		return -MMK_ERANGE; /* 2^32 frames or more, or a size_t too small */
 	if (meta_size < need || meta == NULL)
@@ -148,14 +148,14 @@ int pmm_init(struct pmm *pmm, const struct mmk_memmap *map, void *meta, size_t m
 	if (!mmk_is_aligned((uintptr_t)meta, 8))
 		return -MMK_EALIGN;
 
-	*pmm = (struct pmm){0};
+	*pmm = (struct mmk_pmm){0};
 	pmm->base_pfn = first;
 	pmm->span = end - first;
 	pmm->frames = meta;
-	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
-		pmm->free_head[k] = PMM_NONE;
+	for (unsigned k = 0; k <= MMK_PMM_MAX_ORDER; k++)
+		pmm->free_head[k] = MMK_PMM_NONE;
 	for (uint64_t i = 0; i < pmm->span; i++)
-		pmm->frames[i] = (struct pmm_frame){PMM_NONE, PMM_NONE, 0, 0, FRAME_NOT_OWNED, 0};
+		pmm->frames[i] = (struct pmm_frame){MMK_PMM_NONE, MMK_PMM_NONE, 0, 0, FRAME_NOT_OWNED, 0};
 
 	for (unsigned i = 0; i < map->count; i++) {
 		uint64_t lo, hi;
@@ -167,24 +167,24 @@ int pmm_init(struct pmm *pmm, const struct mmk_memmap *map, void *meta, size_t m
 	return 0;
 }
 
-int pmm_init_boot(struct pmm *pmm, struct mmk_memmap *map, paddr_t meta_limit,
-		  void *(*phys_to_virt)(paddr_t pa))
+int mmk_pmm_init_boot(struct mmk_pmm *pmm, struct mmk_memmap *map, mmk_paddr_t meta_limit,
+		  void *(*phys_to_virt)(mmk_paddr_t pa))
 {
-	size_t need = pmm_metadata_size(map);
+	size_t need = mmk_pmm_metadata_size(map);
 	if (need == 0)
-		return pmm_init(pmm, map, NULL, 0); /* says why: EINVAL or ERANGE */
-	psize_t size = mmk_align_up(need, MMK_PAGE_SIZE);
-	paddr_t pa;
-	int err = memmap_find_usable(map, size, meta_limit, &pa);
+		return mmk_pmm_init(pmm, map, NULL, 0); /* says why: EINVAL or ERANGE */
+	mmk_psize_t size = mmk_align_up(need, MMK_PAGE_SIZE);
+	mmk_paddr_t pa;
+	int err = mmk_memmap_find_usable(map, size, meta_limit, &pa);
 	if (err)
 		return err;
-	err = memmap_set(map, pa, size, MMK_MEM_PMM);
+	err = mmk_memmap_set(map, pa, size, MMK_MEM_PMM);
 	if (err)
 		return err;
 	/* Reserving the metadata can only shrink the span, so size is still enough. */
-	err = pmm_init(pmm, map, phys_to_virt(pa), (size_t)size);
+	err = mmk_pmm_init(pmm, map, phys_to_virt(pa), (size_t)size);
 	if (err) {
-		MMK_ASSERT(memmap_set(map, pa, size, MMK_MEM_USABLE) == 0);
+		MMK_ASSERT(mmk_memmap_set(map, pa, size, MMK_MEM_USABLE) == 0);
 		return err;
 	}
 	return 0;
@@ -192,20 +192,20 @@ int pmm_init_boot(struct pmm *pmm, struct mmk_memmap *map, paddr_t meta_limit,
 
 /* ------------------------------------------------------------------ alloc / free */
 
-void pmm_inject_failure(struct pmm *pmm, uint64_t nth)
+void mmk_pmm_inject_failure(struct mmk_pmm *pmm, uint64_t nth)
 {
 	pmm->fail_after = nth;
 }
 
 /* True when the injected failure is due now. */
-static bool injected_failure(struct pmm *pmm)
+static bool injected_failure(struct mmk_pmm *pmm)
 {
 	if (pmm->fail_after == 0)
 		return false;
 	return --pmm->fail_after == 0;
 }
 
-static void take_frame(struct pmm *pmm, uint32_t idx, unsigned order, paddr_t *pa)
+static void take_frame(struct mmk_pmm *pmm, uint32_t idx, unsigned order, mmk_paddr_t *pa)
 {
 	struct pmm_frame *f = &pmm->frames[idx];
 	f->state = FRAME_ALLOCATED;
@@ -214,9 +214,9 @@ static void take_frame(struct pmm *pmm, uint32_t idx, unsigned order, paddr_t *p
 	*pa = (pmm->base_pfn + idx) << MMK_PAGE_SHIFT;
 }
 
-static void release_block(struct pmm *pmm, uint32_t idx, unsigned order);
+static void release_block(struct mmk_pmm *pmm, uint32_t idx, unsigned order);
 
-void pmm_drain_cache(struct pmm *pmm)
+void mmk_pmm_drain_cache(struct mmk_pmm *pmm)
 {
 	while (pmm->cached > 0) {
 		uint32_t idx = pmm->cache[--pmm->cached];
@@ -225,18 +225,18 @@ void pmm_drain_cache(struct pmm *pmm)
 	}
 }
 
-/* The smallest order >= order with a free block, or PMM_MAX_ORDER + 1. */
-static unsigned smallest_free_order(const struct pmm *pmm, unsigned order)
+/* The smallest order >= order with a free block, or MMK_PMM_MAX_ORDER + 1. */
+static unsigned smallest_free_order(const struct mmk_pmm *pmm, unsigned order)
 {
 	unsigned k = order;
-	while (k <= PMM_MAX_ORDER && pmm->free_head[k] == PMM_NONE)
+	while (k <= MMK_PMM_MAX_ORDER && pmm->free_head[k] == MMK_PMM_NONE)
 		k++;
 	return k;
 }
 
-int pmm_alloc_block(struct pmm *pmm, unsigned order, paddr_t *pa)
+int mmk_pmm_alloc_block(struct mmk_pmm *pmm, unsigned order, mmk_paddr_t *pa)
 {
-	if (order > PMM_MAX_ORDER)
+	if (order > MMK_PMM_MAX_ORDER)
 		return -MMK_EINVAL;
 	if (injected_failure(pmm))
 		return -MMK_ENOMEM; /* before the cache is drained: nothing has moved */
@@ -246,11 +246,11 @@ int pmm_alloc_block(struct pmm *pmm, unsigned order, paddr_t *pa)
 		return 0;
 	}
 	unsigned k = smallest_free_order(pmm, order);
-	if (k > PMM_MAX_ORDER && pmm->cached > 0) {
-		pmm_drain_cache(pmm); /* cached frames may merge into what is asked */
+	if (k > MMK_PMM_MAX_ORDER && pmm->cached > 0) {
+		mmk_pmm_drain_cache(pmm); /* cached frames may merge into what is asked */
 		k = smallest_free_order(pmm, order);
 	}
-	if (k > PMM_MAX_ORDER)
+	if (k > MMK_PMM_MAX_ORDER)
 		return -MMK_ENOMEM;
 
 	uint32_t idx = pmm->free_head[k];
@@ -263,12 +263,12 @@ int pmm_alloc_block(struct pmm *pmm, unsigned order, paddr_t *pa)
 	return 0;
 }
 
-int pmm_alloc(struct pmm *pmm, paddr_t *pa)
+int mmk_pmm_alloc(struct mmk_pmm *pmm, mmk_paddr_t *pa)
 {
-	return pmm_alloc_block(pmm, 0, pa);
+	return mmk_pmm_alloc_block(pmm, 0, pa);
 }
 
-int pmm_alloc_below(struct pmm *pmm, paddr_t limit, paddr_t *pa)
+int mmk_pmm_alloc_below(struct mmk_pmm *pmm, mmk_paddr_t limit, mmk_paddr_t *pa)
 {
 	uint64_t limit_pfn = limit >> MMK_PAGE_SHIFT;
 	for (unsigned i = 0; i < pmm->cached; i++) {
@@ -282,8 +282,8 @@ int pmm_alloc_below(struct pmm *pmm, paddr_t limit, paddr_t *pa)
 			return 0;
 		}
 	}
-	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++) {
-		for (uint32_t idx = pmm->free_head[k]; idx != PMM_NONE; idx = pmm->frames[idx].next) {
+	for (unsigned k = 0; k <= MMK_PMM_MAX_ORDER; k++) {
+		for (uint32_t idx = pmm->free_head[k]; idx != MMK_PMM_NONE; idx = pmm->frames[idx].next) {
 			if (pmm->base_pfn + idx >= limit_pfn)
 				continue;
 			if (injected_failure(pmm))
@@ -304,7 +304,7 @@ int pmm_alloc_below(struct pmm *pmm, paddr_t limit, paddr_t *pa)
  * Finds the allocated block head for pa, checking everything a caller can get wrong.
  * order < 0 means "any order".
  */
-static int lookup_allocated(const struct pmm *pmm, paddr_t pa, int order, uint32_t *idx)
+static int lookup_allocated(const struct mmk_pmm *pmm, mmk_paddr_t pa, int order, uint32_t *idx)
 {
 	if (!mmk_is_aligned(pa, MMK_PAGE_SIZE))
 		return -MMK_EALIGN;
@@ -323,26 +323,26 @@ static int lookup_allocated(const struct pmm *pmm, paddr_t pa, int order, uint32
 	return 0;
 }
 
-/* The free head of order `order` that is idx's buddy, or PMM_NONE. */
-static uint32_t free_buddy(const struct pmm *pmm, uint32_t idx, unsigned order)
+/* The free head of order `order` that is idx's buddy, or MMK_PMM_NONE. */
+static uint32_t free_buddy(const struct mmk_pmm *pmm, uint32_t idx, unsigned order)
 {
 	uint64_t pfn = pmm->base_pfn + idx;
 	uint64_t buddy = pfn ^ frames_in_order(order);
 	if (buddy < pmm->base_pfn || buddy - pmm->base_pfn >= pmm->span)
-		return PMM_NONE;
+		return MMK_PMM_NONE;
 	uint32_t b = (uint32_t)(buddy - pmm->base_pfn);
 	const struct pmm_frame *f = &pmm->frames[b];
 	if (f->state != FRAME_FREE || f->order != order)
-		return PMM_NONE;
+		return MMK_PMM_NONE;
 	return b;
 }
 
 /* Returns the block at idx to the free lists, merging with free buddies. */
-static void release_block(struct pmm *pmm, uint32_t idx, unsigned order)
+static void release_block(struct mmk_pmm *pmm, uint32_t idx, unsigned order)
 {
-	while (order < PMM_MAX_ORDER) {
+	while (order < MMK_PMM_MAX_ORDER) {
 		uint32_t b = free_buddy(pmm, idx, order);
-		if (b == PMM_NONE)
+		if (b == MMK_PMM_NONE)
 			break;
 		list_remove(pmm, b);
 		uint32_t upper = b > idx ? b : idx;
@@ -353,9 +353,9 @@ static void release_block(struct pmm *pmm, uint32_t idx, unsigned order)
 	list_push(pmm, idx, order);
 }
 
-int pmm_free_block(struct pmm *pmm, paddr_t pa, unsigned order)
+int mmk_pmm_free_block(struct mmk_pmm *pmm, mmk_paddr_t pa, unsigned order)
 {
-	if (order > PMM_MAX_ORDER)
+	if (order > MMK_PMM_MAX_ORDER)
 		return -MMK_EINVAL;
 	uint32_t idx;
 	int err = lookup_allocated(pmm, pa, (int)order, &idx);
@@ -363,7 +363,7 @@ int pmm_free_block(struct pmm *pmm, paddr_t pa, unsigned order)
 		return err;
 	if (--pmm->frames[idx].refcount > 0)
 		return 0;
-	if (order == 0 && pmm->cached < PMM_CACHE) {
+	if (order == 0 && pmm->cached < MMK_PMM_CACHE) {
 		pmm->frames[idx].state = FRAME_CACHED;
 		pmm->cache[pmm->cached++] = idx;
 		pmm->free_frames++;
@@ -373,12 +373,12 @@ int pmm_free_block(struct pmm *pmm, paddr_t pa, unsigned order)
 	return 0;
 }
 
-int pmm_free(struct pmm *pmm, paddr_t pa)
+int mmk_pmm_free(struct mmk_pmm *pmm, mmk_paddr_t pa)
 {
-	return pmm_free_block(pmm, pa, 0);
+	return mmk_pmm_free_block(pmm, pa, 0);
 }
 
-int pmm_ref(struct pmm *pmm, paddr_t pa)
+int mmk_pmm_ref(struct mmk_pmm *pmm, mmk_paddr_t pa)
 {
 	uint32_t idx;
 	int err = lookup_allocated(pmm, pa, -1, &idx);
@@ -390,7 +390,7 @@ int pmm_ref(struct pmm *pmm, paddr_t pa)
 	return 0;
 }
 
-uint32_t pmm_refcount(const struct pmm *pmm, paddr_t pa)
+uint32_t mmk_pmm_refcount(const struct mmk_pmm *pmm, mmk_paddr_t pa)
 {
 	uint32_t idx;
 	if (lookup_allocated(pmm, pa, -1, &idx))
@@ -398,9 +398,9 @@ uint32_t pmm_refcount(const struct pmm *pmm, paddr_t pa)
 	return pmm->frames[idx].refcount;
 }
 
-int pmm_split_block(struct pmm *pmm, paddr_t pa, unsigned order)
+int mmk_pmm_split_block(struct mmk_pmm *pmm, mmk_paddr_t pa, unsigned order)
 {
-	if (order > PMM_MAX_ORDER)
+	if (order > MMK_PMM_MAX_ORDER)
 		return -MMK_EINVAL;
 	uint32_t idx;
 	int err = lookup_allocated(pmm, pa, (int)order, &idx);
@@ -416,7 +416,7 @@ int pmm_split_block(struct pmm *pmm, paddr_t pa, unsigned order)
 	return 0;
 }
 
-bool pmm_owns(const struct pmm *pmm, paddr_t pa)
+bool mmk_pmm_owns(const struct mmk_pmm *pmm, mmk_paddr_t pa)
 {
 	uint64_t pfn = pa >> MMK_PAGE_SHIFT;
 	if (pfn < pmm->base_pfn || pfn - pmm->base_pfn >= pmm->span)
@@ -426,18 +426,18 @@ bool pmm_owns(const struct pmm *pmm, paddr_t pa)
 
 /* ------------------------------------------------------------------ reporting */
 
-void pmm_get_stats(const struct pmm *pmm, struct pmm_stats *stats)
+void mmk_pmm_get_stats(const struct mmk_pmm *pmm, struct mmk_pmm_stats *stats)
 {
 	stats->total_frames = pmm->total_frames;
 	stats->free_frames = pmm->free_frames;
 	stats->cached_frames = pmm->cached;
 	stats->reserved_frames = pmm->span - pmm->total_frames;
 	stats->metadata_bytes = pmm->span * sizeof(struct pmm_frame);
-	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
+	for (unsigned k = 0; k <= MMK_PMM_MAX_ORDER; k++)
 		stats->free_blocks[k] = pmm->free_blocks[k];
 }
 
-void pmm_print(const struct pmm *pmm)
+void mmk_pmm_print(const struct mmk_pmm *pmm)
 {
 	mmk_printf("pmm: %llu KiB usable, %llu KiB free, frames %llu-%llu, metadata %llu KiB\n",
 		   (unsigned long long)(pmm->total_frames * 4),
@@ -446,23 +446,23 @@ void pmm_print(const struct pmm *pmm)
 		   (unsigned long long)(pmm->base_pfn + pmm->span - 1),
 		   (unsigned long long)(pmm->span * sizeof(struct pmm_frame) / 1024));
 	mmk_printf("pmm: free blocks by order:");
-	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++)
+	for (unsigned k = 0; k <= MMK_PMM_MAX_ORDER; k++)
 		mmk_printf(" %llu", (unsigned long long)pmm->free_blocks[k]);
 	mmk_printf("\n");
 }
 
 static int broken(const char *what, uint64_t idx)
 {
-	mmk_printf("pmm_check: %s (frame index %llu)\n", what, (unsigned long long)idx);
+	mmk_printf("mmk_pmm_check: %s (frame index %llu)\n", what, (unsigned long long)idx);
 	return -MMK_ESTATE;
 }
 
 /* Checks one free list: links, heads, alignment, tails; adds up its frames. */
-static int check_list(const struct pmm *pmm, unsigned order, uint64_t *blocks,
+static int check_list(const struct mmk_pmm *pmm, unsigned order, uint64_t *blocks,
 		      uint64_t *frames)
 {
-	uint32_t prev = PMM_NONE;
-	for (uint32_t i = pmm->free_head[order]; i != PMM_NONE; i = pmm->frames[i].next) {
+	uint32_t prev = MMK_PMM_NONE;
+	for (uint32_t i = pmm->free_head[order]; i != MMK_PMM_NONE; i = pmm->frames[i].next) {
 		if (i >= pmm->span)
 			return broken("free list link outside the span", i);
 		const struct pmm_frame *f = &pmm->frames[i];
@@ -474,7 +474,7 @@ static int check_list(const struct pmm *pmm, unsigned order, uint64_t *blocks,
 			return broken("free block not naturally aligned", i);
 		if (i + frames_in_order(order) > pmm->span)
 			return broken("free block runs past the span", i);
-		if (order < PMM_MAX_ORDER && free_buddy(pmm, i, order) != PMM_NONE)
+		if (order < MMK_PMM_MAX_ORDER && free_buddy(pmm, i, order) != MMK_PMM_NONE)
 			return broken("two free buddies left unmerged", i);
 		if (++*blocks > pmm->span)
 			return broken("free list loops", i);
@@ -496,7 +496,7 @@ static bool is_head(const struct pmm_frame *f)
  * span and is made of tails after the head; a tail never appears outside a block. Counts
  * the frames owned and the free, cached heads met.
  */
-static int check_blocks(const struct pmm *pmm, uint64_t *owned, uint64_t *free_heads,
+static int check_blocks(const struct mmk_pmm *pmm, uint64_t *owned, uint64_t *free_heads,
 			uint64_t *cached)
 {
 	uint64_t i = 0;
@@ -509,7 +509,7 @@ static int check_blocks(const struct pmm *pmm, uint64_t *owned, uint64_t *free_h
 		if (!is_head(f))
 			return broken(f->state == FRAME_TAIL ? "tail frame outside any block"
 							     : "unknown frame state", i);
-		if (f->order > PMM_MAX_ORDER)
+		if (f->order > MMK_PMM_MAX_ORDER)
 			return broken("block order out of range", i);
 		uint64_t n = frames_in_order(f->order);
 		if (!mmk_is_aligned(pmm->base_pfn + i, n))
@@ -531,10 +531,10 @@ static int check_blocks(const struct pmm *pmm, uint64_t *owned, uint64_t *free_h
 	return 0;
 }
 
-int pmm_check(const struct pmm *pmm)
+int mmk_pmm_check(const struct mmk_pmm *pmm)
 {
 	uint64_t free_frames = pmm->cached;
-	if (pmm->cached > PMM_CACHE)
+	if (pmm->cached > MMK_PMM_CACHE)
 		return broken("cache count out of range", pmm->cached);
 	for (unsigned i = 0; i < pmm->cached; i++)
 		if (pmm->cache[i] >= pmm->span || pmm->frames[pmm->cache[i]].state != FRAME_CACHED)
@@ -544,7 +544,7 @@ int pmm_check(const struct pmm *pmm)
 	if (err)
 		return err;
 	uint64_t listed = 0;
-	for (unsigned k = 0; k <= PMM_MAX_ORDER; k++) {
+	for (unsigned k = 0; k <= MMK_PMM_MAX_ORDER; k++) {
 		uint64_t blocks = 0;
 		err = check_list(pmm, k, &blocks, &free_frames);
 		if (err)

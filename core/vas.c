@@ -7,25 +7,25 @@
 #include <mmukit/services.h>
 #include <mmukit/vas.h>
 
-static int height(const struct vas_range *n)
+static int height(const struct mmk_vas_range *n)
 {
 	return n ? n->height : 0;
 }
 
-static vaddr_t max_addr(vaddr_t a, vaddr_t b)
+static mmk_vaddr_t max_addr(mmk_vaddr_t a, mmk_vaddr_t b)
 {
 	return a > b ? a : b;
 }
 
 /* Recomputes n's height and subtree summary from its children. */
-static void update(struct vas_range *n)
+static void update(struct mmk_vas_range *n)
 {
-	const struct vas_range *l = n->left, *r = n->right;
+	const struct mmk_vas_range *l = n->left, *r = n->right;
 	int hl = height(l), hr = height(r);
 	n->height = 1 + (hl > hr ? hl : hr);
 	n->sub_lo = l ? l->sub_lo : n->start;
 	n->sub_hi = r ? r->sub_hi : n->end;
-	vaddr_t gap = 0;
+	mmk_vaddr_t gap = 0;
 	if (l)
 		gap = max_addr(l->sub_gap, n->start - l->sub_hi);
 	if (r)
@@ -33,9 +33,9 @@ static void update(struct vas_range *n)
 	n->sub_gap = gap;
 }
 
-static struct vas_range *rotate_right(struct vas_range *n)
+static struct mmk_vas_range *rotate_right(struct mmk_vas_range *n)
 {
-	struct vas_range *l = n->left;
+	struct mmk_vas_range *l = n->left;
 	n->left = l->right;
 	l->right = n;
 	update(n);
@@ -43,9 +43,9 @@ static struct vas_range *rotate_right(struct vas_range *n)
 	return l;
 }
 
-static struct vas_range *rotate_left(struct vas_range *n)
+static struct mmk_vas_range *rotate_left(struct mmk_vas_range *n)
 {
-	struct vas_range *r = n->right;
+	struct mmk_vas_range *r = n->right;
 	n->right = r->left;
 	r->left = n;
 	update(n);
@@ -54,7 +54,7 @@ static struct vas_range *rotate_left(struct vas_range *n)
 }
 
 /* Restores the AVL property at n (children already balanced); returns the new root. */
-static struct vas_range *rebalance(struct vas_range *n)
+static struct mmk_vas_range *rebalance(struct mmk_vas_range *n)
 {
 	update(n);
 	int balance = height(n->left) - height(n->right);
@@ -71,7 +71,7 @@ static struct vas_range *rebalance(struct vas_range *n)
 	return n;
 }
 
-static struct vas_range *insert(struct vas_range *t, struct vas_range *node)
+static struct mmk_vas_range *insert(struct mmk_vas_range *t, struct mmk_vas_range *node)
 {
 	if (!t)
 		return node;
@@ -82,7 +82,7 @@ static struct vas_range *insert(struct vas_range *t, struct vas_range *node)
 	return rebalance(t);
 }
 
-static struct vas_range *remove_min(struct vas_range *t, struct vas_range **min)
+static struct mmk_vas_range *remove_min(struct mmk_vas_range *t, struct mmk_vas_range **min)
 {
 	if (!t->left) {
 		*min = t;
@@ -92,15 +92,15 @@ static struct vas_range *remove_min(struct vas_range *t, struct vas_range **min)
 	return rebalance(t);
 }
 
-static struct vas_range *remove(struct vas_range *t, const struct vas_range *node)
+static struct mmk_vas_range *remove(struct mmk_vas_range *t, const struct mmk_vas_range *node)
 {
 	if (t == node) {
 		if (!t->left)
 			return t->right;
 		if (!t->right)
 			return t->left;
-		struct vas_range *min;
-		struct vas_range *rest = remove_min(t->right, &min);
+		struct mmk_vas_range *min;
+		struct mmk_vas_range *rest = remove_min(t->right, &min);
 		min->left = t->left;
 		min->right = rest;
 		return rebalance(min);
@@ -112,14 +112,14 @@ static struct vas_range *remove(struct vas_range *t, const struct vas_range *nod
 	return rebalance(t);
 }
 
-void vas_init(struct vas *vas, vaddr_t base, vaddr_t end)
+void mmk_vas_init(struct mmk_vas *vas, mmk_vaddr_t base, mmk_vaddr_t end)
 {
 	MMK_ASSERT(base < end);
-	*vas = (struct vas){base, end, NULL, 0};
+	*vas = (struct mmk_vas){base, end, NULL, 0};
 }
 
 /* True when some range overlaps [start, end). Ranges are disjoint, so ends are sorted too. */
-static bool overlaps(const struct vas_range *t, vaddr_t start, vaddr_t end)
+static bool overlaps(const struct mmk_vas_range *t, mmk_vaddr_t start, mmk_vaddr_t end)
 {
 	while (t) {
 		if (t->end <= start)
@@ -132,7 +132,7 @@ static bool overlaps(const struct vas_range *t, vaddr_t start, vaddr_t end)
 	return false;
 }
 
-static void add(struct vas *vas, struct vas_range *node, vaddr_t start, vaddr_t end)
+static void add(struct mmk_vas *vas, struct mmk_vas_range *node, mmk_vaddr_t start, mmk_vaddr_t end)
 {
 	node->start = start;
 	node->end = end;
@@ -142,11 +142,11 @@ static void add(struct vas *vas, struct vas_range *node, vaddr_t start, vaddr_t 
 	vas->count++;
 }
 
-int vas_reserve(struct vas *vas, struct vas_range *node, vaddr_t start, vsize_t size)
+int mmk_vas_reserve(struct mmk_vas *vas, struct mmk_vas_range *node, mmk_vaddr_t start, mmk_vsize_t size)
 {
 	if (size == 0)
 		return -MMK_EINVAL;
-	vaddr_t end = start + size;
+	mmk_vaddr_t end = start + size;
 	if (end < start || start < vas->base || end > vas->end)
 		return -MMK_ERANGE;
 	if (overlaps(vas->root, start, end))
@@ -158,20 +158,20 @@ int vas_reserve(struct vas *vas, struct vas_range *node, vaddr_t start, vsize_t 
 /* ------------------------------------------------------------ allocation */
 
 struct request {
-	vsize_t size, align;
-	vaddr_t lo, hi; /* bounds, already clipped to the window */
+	mmk_vsize_t size, align;
+	mmk_vaddr_t lo, hi; /* bounds, already clipped to the window */
 	int direction;
 };
 
 /* The fitting start inside the gap [gap_lo, gap_hi) for the request, if any. */
-static bool fit_in_gap(const struct request *q, vaddr_t gap_lo, vaddr_t gap_hi, vaddr_t *out)
+static bool fit_in_gap(const struct request *q, mmk_vaddr_t gap_lo, mmk_vaddr_t gap_hi, mmk_vaddr_t *out)
 {
 	gap_lo = max_addr(gap_lo, q->lo);
 	gap_hi = gap_hi < q->hi ? gap_hi : q->hi;
 	if (gap_lo >= gap_hi || gap_hi - gap_lo < q->size)
 		return false;
-	vaddr_t s;
-	if (q->direction == VAS_LOWEST) {
+	mmk_vaddr_t s;
+	if (q->direction == MMK_VAS_LOWEST) {
 		s = (gap_lo + (q->align - 1)) & ~(q->align - 1);
 		if (s < gap_lo || s > gap_hi - q->size)
 			return false;
@@ -188,28 +188,28 @@ static bool fit_in_gap(const struct request *q, vaddr_t gap_lo, vaddr_t gap_hi, 
  * Searches the gaps of subtree t, which lies between before (the end of whatever
  * precedes it) and after (the start of whatever follows), in the request's direction.
  */
-static bool search(const struct vas_range *t, vaddr_t before, vaddr_t after,
-		   const struct request *q, vaddr_t *out)
+static bool search(const struct mmk_vas_range *t, mmk_vaddr_t before, mmk_vaddr_t after,
+		   const struct request *q, mmk_vaddr_t *out)
 {
 	if (after <= q->lo || before >= q->hi)
 		return false;
 	if (!t)
 		return fit_in_gap(q, before, after, out);
-	vaddr_t room = max_addr(max_addr(t->sub_lo - before, after - t->sub_hi), t->sub_gap);
+	mmk_vaddr_t room = max_addr(max_addr(t->sub_lo - before, after - t->sub_hi), t->sub_gap);
 	if (room < q->size)
 		return false;
-	if (q->direction == VAS_LOWEST)
+	if (q->direction == MMK_VAS_LOWEST)
 		return search(t->left, before, t->start, q, out) ||
 		       search(t->right, t->end, after, q, out);
 	return search(t->right, t->end, after, q, out) ||
 	       search(t->left, before, t->start, q, out);
 }
 
-int vas_find(const struct vas *vas, vsize_t size, vsize_t align, vaddr_t lo, vaddr_t hi,
-	     int direction, vaddr_t *start)
+int mmk_vas_find(const struct mmk_vas *vas, mmk_vsize_t size, mmk_vsize_t align, mmk_vaddr_t lo, mmk_vaddr_t hi,
+	     int direction, mmk_vaddr_t *start)
 {
 	if (size == 0 || align == 0 || (align & (align - 1)) ||
-	    (direction != VAS_LOWEST && direction != VAS_HIGHEST))
+	    (direction != MMK_VAS_LOWEST && direction != MMK_VAS_HIGHEST))
 		return -MMK_EINVAL;
 	struct request q = {size, align, max_addr(lo, vas->base), hi < vas->end ? hi : vas->end,
 			    direction};
@@ -218,11 +218,11 @@ int vas_find(const struct vas *vas, vsize_t size, vsize_t align, vaddr_t lo, vad
 	return 0;
 }
 
-int vas_alloc(struct vas *vas, struct vas_range *node, vsize_t size, vsize_t align,
-	      vaddr_t lo, vaddr_t hi, int direction, vaddr_t *start)
+int mmk_vas_alloc(struct mmk_vas *vas, struct mmk_vas_range *node, mmk_vsize_t size, mmk_vsize_t align,
+	      mmk_vaddr_t lo, mmk_vaddr_t hi, int direction, mmk_vaddr_t *start)
 {
-	vaddr_t s;
-	int err = vas_find(vas, size, align, lo, hi, direction, &s);
+	mmk_vaddr_t s;
+	int err = mmk_vas_find(vas, size, align, lo, hi, direction, &s);
 	if (err)
 		return err;
 	add(vas, node, s, s + size);
@@ -232,14 +232,14 @@ int vas_alloc(struct vas *vas, struct vas_range *node, vsize_t size, vsize_t ali
 
 /* ------------------------------------------------------------ removal, lookup */
 
-static bool contains_node(const struct vas_range *t, const struct vas_range *node)
+static bool contains_node(const struct mmk_vas_range *t, const struct mmk_vas_range *node)
 {
 	while (t && t != node)
 		t = node->start < t->start ? t->left : t->right;
 	return t == node;
 }
 
-int vas_free(struct vas *vas, struct vas_range *node)
+int mmk_vas_free(struct mmk_vas *vas, struct mmk_vas_range *node)
 {
 	if (!contains_node(vas->root, node))
 		return -MMK_ENOENT;
@@ -249,9 +249,9 @@ int vas_free(struct vas *vas, struct vas_range *node)
 	return 0;
 }
 
-struct vas_range *vas_lookup(const struct vas *vas, vaddr_t addr)
+struct mmk_vas_range *mmk_vas_lookup(const struct mmk_vas *vas, mmk_vaddr_t addr)
 {
-	struct vas_range *t = vas->root;
+	struct mmk_vas_range *t = vas->root;
 	while (t) {
 		if (addr < t->start)
 			t = t->left;
@@ -263,9 +263,9 @@ struct vas_range *vas_lookup(const struct vas *vas, vaddr_t addr)
 	return NULL;
 }
 
-struct vas_range *vas_first(const struct vas *vas, vaddr_t addr)
+struct mmk_vas_range *mmk_vas_first(const struct mmk_vas *vas, mmk_vaddr_t addr)
 {
-	struct vas_range *t = vas->root, *best = NULL;
+	struct mmk_vas_range *t = vas->root, *best = NULL;
 	while (t) {
 		if (t->start >= addr) {
 			best = t;
@@ -277,21 +277,21 @@ struct vas_range *vas_first(const struct vas *vas, vaddr_t addr)
 	return best;
 }
 
-struct vas_range *vas_next(const struct vas *vas, const struct vas_range *node)
+struct mmk_vas_range *mmk_vas_next(const struct mmk_vas *vas, const struct mmk_vas_range *node)
 {
-	return node->start == (vaddr_t)-1 ? NULL : vas_first(vas, node->start + 1);
+	return node->start == (mmk_vaddr_t)-1 ? NULL : mmk_vas_first(vas, node->start + 1);
 }
 
 /* ------------------------------------------------------------ checking */
 
-static int broken(const char *what, vaddr_t at)
+static int broken(const char *what, mmk_vaddr_t at)
 {
-	mmk_printf("vas_check: %s (range at 0x%llx)\n", what, (unsigned long long)at);
+	mmk_printf("mmk_vas_check: %s (range at 0x%llx)\n", what, (unsigned long long)at);
 	return -MMK_ESTATE;
 }
 
 /* Checks subtree t; *prev_end is the end of the range before it; counts nodes. */
-static int check_subtree(const struct vas *vas, const struct vas_range *t, vaddr_t *prev_end,
+static int check_subtree(const struct mmk_vas *vas, const struct mmk_vas_range *t, mmk_vaddr_t *prev_end,
 			 bool *first, size_t *count)
 {
 	if (!t)
@@ -308,7 +308,7 @@ static int check_subtree(const struct vas *vas, const struct vas_range *t, vaddr
 	*first = false;
 	*prev_end = t->end;
 	(*count)++;
-	struct vas_range copy = *t;
+	struct mmk_vas_range copy = *t;
 	update(&copy);
 	if (copy.height != t->height || copy.sub_lo != t->sub_lo || copy.sub_hi != t->sub_hi ||
 	    copy.sub_gap != t->sub_gap)
@@ -319,9 +319,9 @@ static int check_subtree(const struct vas *vas, const struct vas_range *t, vaddr
 	return check_subtree(vas, t->right, prev_end, first, count);
 }
 
-int vas_check(const struct vas *vas)
+int mmk_vas_check(const struct mmk_vas *vas)
 {
-	vaddr_t prev_end = vas->base;
+	mmk_vaddr_t prev_end = vas->base;
 	bool first = true;
 	size_t count = 0;
 	int err = check_subtree(vas, vas->root, &prev_end, &first, &count);

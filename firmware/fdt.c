@@ -54,7 +54,7 @@ static bool block_inside(uint32_t off, uint32_t len, uint32_t total)
 static int open_blob(struct fdt_blob *f, const void *fdt, size_t size)
 {
 	const uint8_t *b = fdt;
-	if (size < HDR_LENGTH_V16 || read_be32(b + HDR_MAGIC) != FDT_MAGIC)
+	if (size < HDR_LENGTH_V16 || read_be32(b + HDR_MAGIC) != MMK_FDT_MAGIC)
 		return -MMK_EINVAL;
 	uint32_t total = read_be32(b + HDR_TOTALSIZE);
 	uint32_t version = read_be32(b + HDR_VERSION);
@@ -83,13 +83,13 @@ static int open_blob(struct fdt_blob *f, const void *fdt, size_t size)
 	return 0;
 }
 
-int fdt_check(const void *fdt, size_t size)
+int mmk_fdt_check(const void *fdt, size_t size)
 {
 	struct fdt_blob f;
 	return open_blob(&f, fdt, size);
 }
 
-uint32_t fdt_total_size(const void *fdt)
+uint32_t mmk_fdt_total_size(const void *fdt)
 {
 	return read_be32((const uint8_t *)fdt + HDR_TOTALSIZE);
 }
@@ -127,7 +127,7 @@ static int add_reservations(const struct fdt_blob *f, struct mmk_memmap *map)
 		uint64_t addr = read_be64(f->base + off), size = read_be64(f->base + off + 8);
 		if (addr == 0 && size == 0)
 			return 0;
-		int err = memmap_add(map, addr, size, MMK_MEM_RESERVED);
+		int err = mmk_memmap_add(map, addr, size, MMK_MEM_RESERVED);
 		if (err)
 			return err;
 	}
@@ -147,7 +147,7 @@ static int add_reg(const uint8_t *reg, uint32_t len, uint32_t addr_cells,
 		uint64_t addr = addr_cells == 2 ? read_be64(e) : read_be32(e);
 		e += addr_cells * 4;
 		uint64_t size = size_cells == 2 ? read_be64(e) : read_be32(e);
-		int err = memmap_add(map, addr, size, type);
+		int err = mmk_memmap_add(map, addr, size, type);
 		if (err)
 			return err;
 	}
@@ -343,7 +343,7 @@ static const struct fdt_visitor memmap_visitor = {
 	.end_node = memmap_end_node,
 };
 
-int fdt_memmap(const void *fdt, size_t size, struct mmk_memmap *out)
+int mmk_fdt_memmap(const void *fdt, size_t size, struct mmk_memmap *out)
 {
 	static struct mmk_memmap scratch;
 	static struct memmap_walk walk;
@@ -400,7 +400,7 @@ static const struct fdt_visitor bootargs_visitor = {
 	.end_node = NULL,
 };
 
-int fdt_bootargs(const void *fdt, size_t size, const char **out)
+int mmk_fdt_bootargs(const void *fdt, size_t size, const char **out)
 {
 	struct fdt_blob f;
 	struct bootargs_walk walk = {.in_chosen = false, .found = NULL};

@@ -16,17 +16,17 @@
 
 #include <mmukit/memmap.h>
 
-#define FDT_MAGIC 0xD00DFEEDu
+#define MMK_FDT_MAGIC 0xD00DFEEDu
 
 /*
  * Validates the header of the blob at fdt, of which at most size bytes may be read:
  * magic, version 16 or later with last_comp_version at most 17 (spec 5.2), every block
  * after the header and inside totalsize <= size, blocks aligned. Returns 0 or MMK_EINVAL.
  */
-int fdt_check(const void *fdt, size_t size);
+int mmk_fdt_check(const void *fdt, size_t size);
 
-/* The blob's totalsize header field (call fdt_check first). */
-uint32_t fdt_total_size(const void *fdt);
+/* The blob's totalsize header field (call mmk_fdt_check first). */
+uint32_t mmk_fdt_total_size(const void *fdt);
 
 /*
  * Adds to out what the tree says of memory: the reg ranges of the root's memory nodes
@@ -36,15 +36,15 @@ uint32_t fdt_total_size(const void *fdt);
  * Errors: MMK_EINVAL (malformed blob, cells other than 1 or 2), MMK_ENOSPC (out is
  * full); out is then unchanged.
  */
-int fdt_memmap(const void *fdt, size_t size, struct mmk_memmap *out);
+int mmk_fdt_memmap(const void *fdt, size_t size, struct mmk_memmap *out);
 
 /*
  * The /chosen node's bootargs string inside the blob (spec 3.6; QEMU puts -append
  * there): sets *out to it and returns 0. Only the root's child "chosen" counts. The
  * value must hold a NUL within its length ("" is fine); *out ends at its first NUL.
- * Errors: MMK_ENOENT (no /chosen or no bootargs in it), MMK_EINVAL (what fdt_check
+ * Errors: MMK_ENOENT (no /chosen or no bootargs in it), MMK_EINVAL (what mmk_fdt_check
  * refuses, a malformed structure block, an unterminated bootargs); *out is then unchanged.
  */
-int fdt_bootargs(const void *fdt, size_t size, const char **out);
+int mmk_fdt_bootargs(const void *fdt, size_t size, const char **out);
 
 #endif

@@ -18,7 +18,7 @@ static int add_mmap_entries(const uint8_t *mmap, uint32_t length, struct mmk_mem
 			return -MMK_EINVAL;
 		const uint8_t *e = mmap + offset + 4;
 		uint64_t base = read_le64(e), len = read_le64(e + 8);
-		int err = memmap_add(map, base, len, e820_type_to_mmk(read_le32(e + 16)));
+		int err = mmk_memmap_add(map, base, len, e820_type_to_mmk(read_le32(e + 16)));
 		if (err)
 			return err;
 		offset += size + 4;
@@ -26,19 +26,19 @@ static int add_mmap_entries(const uint8_t *mmap, uint32_t length, struct mmk_mem
 	return 0;
 }
 
-int multiboot_memmap(const struct multiboot_info *mbi, const void *mmap,
+int mmk_multiboot_memmap(const struct multiboot_info *mbi, const void *mmap,
 		     uint32_t mmap_length, struct mmk_memmap *out)
 {
 	static struct mmk_memmap scratch;
 	int err;
 
 	scratch = *out;
-	if (mbi->flags & MULTIBOOT_INFO_MMAP) {
+	if (mbi->flags & MMK_MULTIBOOT_INFO_MMAP) {
 		err = add_mmap_entries(mmap, mmap_length, &scratch);
-	} else if (mbi->flags & MULTIBOOT_INFO_MEMORY) {
-		err = memmap_add(&scratch, 0, (uint64_t)mbi->mem_lower * 1024, MMK_MEM_USABLE);
+	} else if (mbi->flags & MMK_MULTIBOOT_INFO_MEMORY) {
+		err = mmk_memmap_add(&scratch, 0, (uint64_t)mbi->mem_lower * 1024, MMK_MEM_USABLE);
 		if (!err)
-			err = memmap_add(&scratch, MMK_MIB, (uint64_t)mbi->mem_upper * 1024,
+			err = mmk_memmap_add(&scratch, MMK_MIB, (uint64_t)mbi->mem_upper * 1024,
 					 MMK_MEM_USABLE);
 	} else {
 		err = -MMK_EINVAL;

@@ -1,6 +1,6 @@
 /*
  * The PVH boot ABI: what QEMU (or Xen) hands a kernel entered through its
- * XEN_ELFNOTE_PHYS32_ENTRY note - 32-bit protected mode, paging off, ebx = physical
+ * MMK_XEN_ELFNOTE_PHYS32_ENTRY note - 32-bit protected mode, paging off, ebx = physical
  * address of struct hvm_start_info. Layouts from Xen's public header
  * xen/include/public/arch-x86/hvm/start_info.h (version 1 adds the memory map); the
  * entry state is Xen's docs/misc/pvh.pandoc. QEMU 7.2's PVH option ROM gives version 1
@@ -11,11 +11,11 @@
 
 #include <mmukit/memmap.h>
 
-#define PVH_START_MAGIC 0x336ec578u
-#define XEN_ELFNOTE_PHYS32_ENTRY 18
+#define MMK_PVH_START_MAGIC 0x336ec578u
+#define MMK_XEN_ELFNOTE_PHYS32_ENTRY 18
 
 struct hvm_start_info {
-	uint32_t magic;          /* PVH_START_MAGIC */
+	uint32_t magic;          /* MMK_PVH_START_MAGIC */
 	uint32_t version;        /* 1 or more: memmap fields valid */
 	uint32_t flags;
 	uint32_t nr_modules;
@@ -47,7 +47,7 @@ struct hvm_modlist_entry {
  * out. Errors: MMK_EINVAL (bad magic, version 0, or no entries), MMK_ENOSPC (out full);
  * out is then unchanged. Not reentrant (one static scratch map: boot-time use).
  */
-int pvh_memmap(const struct hvm_start_info *si, const struct hvm_memmap_entry *entries,
+int mmk_pvh_memmap(const struct hvm_start_info *si, const struct hvm_memmap_entry *entries,
 	       struct mmk_memmap *out);
 
 #endif

@@ -10,35 +10,35 @@
 #include <mmukit/services.h>
 
 static struct mmk_memmap env_map;
-static struct pmm env_pmm;
+static struct mmk_pmm env_pmm;
 static bool env_ready;
 
-static void env_add(paddr_t base, psize_t size, unsigned type)
+static void env_add(mmk_paddr_t base, mmk_psize_t size, unsigned type)
 {
-	MMK_ASSERT(memmap_add(&env_map, base, size, type) == 0);
+	MMK_ASSERT(mmk_memmap_add(&env_map, base, size, type) == 0);
 }
 
 static void env_init(void)
 {
 	if (env_ready)
 		return;
-	memmap_init(&env_map);
+	mmk_memmap_init(&env_map);
 	env_add(0x0, 0x9FC00, MMK_MEM_USABLE);
 	env_add(0x9FC00, 0x400, MMK_MEM_RESERVED);
 	env_add(0xF0000, 0x10000, MMK_MEM_RESERVED);
 	env_add(0x100000, 0x7EE0000, MMK_MEM_USABLE);
 	env_add(0x7FE0000, 0x20000, MMK_MEM_RESERVED);
 	env_add(0xFFFC0000, 0x40000, MMK_MEM_RESERVED);
-	MMK_ASSERT(memmap_set(&env_map, 0x0, 0x100000, MMK_MEM_FIRMWARE) == 0);
-	MMK_ASSERT(memmap_set(&env_map, 0x100000, 0x100000, MMK_MEM_KERNEL) == 0);
-	size_t size = pmm_metadata_size(&env_map);
+	MMK_ASSERT(mmk_memmap_set(&env_map, 0x0, 0x100000, MMK_MEM_FIRMWARE) == 0);
+	MMK_ASSERT(mmk_memmap_set(&env_map, 0x100000, 0x100000, MMK_MEM_KERNEL) == 0);
+	size_t size = mmk_pmm_metadata_size(&env_map);
 	void *meta = malloc(size);
 	MMK_ASSERT(meta != NULL);
-	MMK_ASSERT(pmm_init(&env_pmm, &env_map, meta, size) == 0);
+	MMK_ASSERT(mmk_pmm_init(&env_pmm, &env_map, meta, size) == 0);
 	env_ready = true;
 }
 
-struct pmm *ktest_env_pmm(void)
+struct mmk_pmm *ktest_env_pmm(void)
 {
 	env_init();
 	return &env_pmm;

@@ -57,7 +57,7 @@ const char *hosted_last_panic(void)
 	return panic_message;
 }
 
-/* Bookkeeping memory for the VM-layer tests on the host (the kernel uses kmalloc). */
+/* Bookkeeping memory for the VM-layer tests on the host (the kernel uses mmk_kmalloc). */
 void *ktest_env_malloc(size_t size)
 {
 	return malloc(size);

@@ -13,10 +13,10 @@
 
 #include "platform.h"
 
-static struct pmm the_pmm;
+static struct mmk_pmm the_pmm;
 static struct boot_info *the_boot;
 
-struct pmm *ktest_env_pmm(void)
+struct mmk_pmm *ktest_env_pmm(void)
 {
 	return &the_pmm;
 }
@@ -26,12 +26,12 @@ const struct mmk_memmap *ktest_env_memmap(void)
 	return &the_boot->memmap;
 }
 
-struct mmu *ktest_env_mmu(void)
+struct mmk_mmu *ktest_env_mmu(void)
 {
 	return kernel_mmu();
 }
 
-struct kvm *ktest_env_kvm(void)
+struct mmk_kvm *ktest_env_kvm(void)
 {
 	return kernel_kvm();
 }
@@ -66,13 +66,13 @@ _Noreturn void kmain(struct boot_info *boot)
 	the_boot = boot;
 	mmk_printf("mmukit demo kernel (%s, %s)\n", boot->arch, boot->firmware);
 
-	int err = pmm_init_boot(&the_pmm, &boot->memmap, boot->early_limit,
+	int err = mmk_pmm_init_boot(&the_pmm, &boot->memmap, boot->early_limit,
 				arch_phys_to_virt);
 	mmk_printf("physical memory map:\n");
-	memmap_print(&boot->memmap);
+	mmk_memmap_print(&boot->memmap);
 	if (err)
-		mmk_panic("pmm_init_boot: %s", mmk_strerror(err));
-	pmm_print(&the_pmm);
+		mmk_panic("mmk_pmm_init_boot: %s", mmk_strerror(err));
+	mmk_pmm_print(&the_pmm);
 	err = arch_vm_start(&the_pmm, boot);
 	if (err)
 		mmk_panic("arch_vm_start: %s", mmk_strerror(err));

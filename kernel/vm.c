@@ -1,7 +1,7 @@
 /*
  * The kernel's VM, portable glue every machine's kernel runs on (arch_vm_start calls
  * kernel_vm_start): the MMU from the boot state, the heap-up / MMIO-down
- * window, the kernel heap behind kmalloc, and the VM that user-space faults go to
+ * window, the kernel heap behind mmk_kmalloc, and the VM that user-space faults go to
  * (fatal ones reported with their region). Also the test hooks that need them.
  */
 #include <mmukit/fault.h>
@@ -12,34 +12,34 @@
 
 #include "platform.h"
 
-static struct mmu the_mmu;
-static struct kvm the_kvm;
-static struct kheap the_heap;
-static struct vm the_vm;
+static struct mmk_mmu the_mmu;
+static struct mmk_kvm the_kvm;
+static struct mmk_kheap the_heap;
+static struct mmk_vm the_vm;
 static bool vm_started;
 
-int kernel_vm_start(struct pmm *pmm, const struct mmu_boot *boot, vaddr_t window_base,
-		    vaddr_t window_top)
+int kernel_vm_start(struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot, mmk_vaddr_t window_base,
+		    mmk_vaddr_t window_top)
 {
-	int err = mmu_init(&the_mmu, pmm, boot);
+	int err = mmk_mmu_init(&the_mmu, pmm, boot);
 	if (err)
 		return err;
-	kvm_init(&the_kvm, &the_mmu, window_base, window_top);
-	kheap_init(&the_heap, &the_kvm);
-	kheap_set_default(&the_heap);
-	vm_init(&the_vm, &the_mmu, kmalloc, kfree);
-	fault_set_handler(vm_fault_handler, &the_vm, NULL, NULL);
-	fault_set_reporter(vm_fault_describe, &the_vm, NULL, NULL);
+	mmk_kvm_init(&the_kvm, &the_mmu, window_base, window_top);
+	mmk_kheap_init(&the_heap, &the_kvm);
+	mmk_kheap_set_default(&the_heap);
+	mmk_vm_init(&the_vm, &the_mmu, mmk_kmalloc, mmk_kfree);
+	mmk_fault_set_handler(mmk_vm_fault_handler, &the_vm, NULL, NULL);
+	mmk_fault_set_reporter(mmk_vm_fault_describe, &the_vm, NULL, NULL);
 	vm_started = true;
 	return 0;
 }
 
-struct mmu *kernel_mmu(void)
+struct mmk_mmu *kernel_mmu(void)
 {
 	return vm_started ? &the_mmu : NULL;
 }
 
-struct kvm *kernel_kvm(void)
+struct mmk_kvm *kernel_kvm(void)
 {
 	return vm_started ? &the_kvm : NULL;
 }
@@ -51,10 +51,10 @@ unsigned ktest_env_stale_tlb_entries(void)
 
 void *ktest_env_malloc(size_t size)
 {
-	return kmalloc(size);
+	return mmk_kmalloc(size);
 }
 
 int ktest_env_free(void *ptr)
 {
-	return kfree(ptr);
+	return mmk_kfree(ptr);
 }

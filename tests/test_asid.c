@@ -3,7 +3,7 @@
 #include <mmukit/errno.h>
 #include <mmukit/ktest.h>
 
-static struct asid_allocator alloc;
+static struct mmk_asid_allocator alloc;
 static unsigned flushes;
 
 static void count_flush(void *ctx)
@@ -17,11 +17,11 @@ KTEST(asid, distinct_numbers_until_rollover)
 	static uint64_t tag[256];
 	bool flushed;
 	flushes = 0;
-	KASSERT_EQ(asid_init(&alloc, 8, count_flush, NULL), 0);
+	KASSERT_EQ(mmk_asid_init(&alloc, 8, count_flush, NULL), 0);
 	unsigned seen[256] = {0}, dup = 0, zero = 0;
 	for (unsigned i = 0; i < 255; i++) {
 		tag[i] = 0;
-		unsigned n = asid_activate(&alloc, &tag[i], &flushed);
+		unsigned n = mmk_asid_activate(&alloc, &tag[i], &flushed);
 		zero += n == 0;
 		dup += seen[n]++ != 0;
 		KEXPECT_FALSE(flushed);
@@ -30,22 +30,22 @@ KTEST(asid, distinct_numbers_until_rollover)
 	KEXPECT_EQ(dup, 0);
 	KEXPECT_EQ(flushes, 0);
 	/* Again in the same generation: the same number, no flush. */
-	KEXPECT_EQ(asid_activate(&alloc, &tag[17], &flushed), asid_of(&alloc, tag[17]));
+	KEXPECT_EQ(mmk_asid_activate(&alloc, &tag[17], &flushed), asid_of(&alloc, tag[17]));
 	KEXPECT_FALSE(flushed);
 	/* The 256th space rolls the generation over: one flush, everyone re-tagged later. */
 	tag[255] = 0;
-	unsigned n = asid_activate(&alloc, &tag[255], &flushed);
+	unsigned n = mmk_asid_activate(&alloc, &tag[255], &flushed);
 	KEXPECT_TRUE(flushed);
 	KEXPECT_EQ(flushes, 1);
 	KEXPECT_EQ(alloc.rollovers, 1);
 	KEXPECT_EQ(n, 1);
 	uint64_t old = tag[0];
-	unsigned m = asid_activate(&alloc, &tag[0], &flushed);
+	unsigned m = mmk_asid_activate(&alloc, &tag[0], &flushed);
 	KEXPECT_FALSE(flushed);
 	KEXPECT_NE(tag[0], old); /* a new generation */
 	KEXPECT_NE(m, n);
-	KEXPECT_EQ(asid_init(&alloc, 0, count_flush, NULL), -MMK_EINVAL);
-	KEXPECT_EQ(asid_init(&alloc, ASID_MAX_BITS + 1, count_flush, NULL), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_asid_init(&alloc, 0, count_flush, NULL), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_asid_init(&alloc, MMK_ASID_MAX_BITS + 1, count_flush, NULL), -MMK_EINVAL);
 }
 
 /*
@@ -61,7 +61,7 @@ KTEST(asid, random_switches_never_share_live_entries)
 	uint64_t rng = 0x1234567ull;
 	unsigned bad = 0, steps = ktest_scale(20000, 3000);
 	flushes = 0;
-	KASSERT_EQ(asid_init(&alloc, BITS, count_flush, NULL), 0);
+	KASSERT_EQ(mmk_asid_init(&alloc, BITS, count_flush, NULL), 0);
 	for (unsigned i = 0; i < SPACES; i++)
 		tag[i] = 0;
 	for (unsigned i = 0; i < (1u << BITS); i++)
@@ -71,7 +71,7 @@ KTEST(asid, random_switches_never_share_live_entries)
 		bool flushed;
 		if (ktest_random_below(&rng, 16) == 0)
 			tag[space] = 0; /* destroyed and created again */
-		unsigned n = asid_activate(&alloc, &tag[space], &flushed);
+		unsigned n = mmk_asid_activate(&alloc, &tag[space], &flushed);
 		if (flushed)
 			for (unsigned i = 0; i < (1u << BITS); i++)
 				owner[i] = -1;

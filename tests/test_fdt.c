@@ -117,7 +117,7 @@ static uint32_t finish_blob(void)
 	for (uint32_t i = 0; i < strings_len; i++)
 		blob[strings_off + i] = strings[i];
 	uint32_t total = strings_off + strings_len;
-	put_be32(blob + 0, FDT_MAGIC);
+	put_be32(blob + 0, MMK_FDT_MAGIC);
 	put_be32(blob + 4, total);
 	put_be32(blob + 8, STRUCT_OFF);
 	put_be32(blob + 12, strings_off);
@@ -158,15 +158,15 @@ static uint32_t qemu_virt_blob(void)
 KTEST(fdt, qemu_virt_like_tree)
 {
 	uint32_t size = qemu_virt_blob();
-	KASSERT_EQ(fdt_check(blob, size), 0);
-	KEXPECT_EQ(fdt_total_size(blob), size);
-	memmap_init(&map);
-	KASSERT_EQ(fdt_memmap(blob, size, &map), 0);
-	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), 0x08000000 - 0x2000 - 0x1000);
-	KEXPECT_EQ(memmap_type_at(&map, 0x40001000), MMK_MEM_RESERVED);
-	KEXPECT_EQ(memmap_type_at(&map, 0x47FFF000), MMK_MEM_RESERVED);
-	KEXPECT_EQ(memmap_type_at(&map, 0x40000000), MMK_MEM_USABLE);
-	KEXPECT_EQ(memmap_type_at(&map, 0x09000000), 0);
+	KASSERT_EQ(mmk_fdt_check(blob, size), 0);
+	KEXPECT_EQ(mmk_fdt_total_size(blob), size);
+	mmk_memmap_init(&map);
+	KASSERT_EQ(mmk_fdt_memmap(blob, size, &map), 0);
+	KEXPECT_EQ(mmk_memmap_total(&map, MMK_MEM_USABLE), 0x08000000 - 0x2000 - 0x1000);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x40001000), MMK_MEM_RESERVED);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x47FFF000), MMK_MEM_RESERVED);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x40000000), MMK_MEM_USABLE);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x09000000), 0);
 }
 
 KTEST(fdt, one_cell_addresses_and_two_memory_nodes)
@@ -195,44 +195,44 @@ KTEST(fdt, one_cell_addresses_and_two_memory_nodes)
 	end_node();
 	end_node();
 	uint32_t size = finish_blob();
-	memmap_init(&map);
-	KASSERT_EQ(fdt_memmap(blob, size, &map), 0);
-	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), 0x200000 + 0x10000000);
-	KEXPECT_EQ(memmap_type_at(&map, 0x200000), MMK_MEM_USABLE);
-	KEXPECT_EQ(memmap_type_at(&map, 0x100000), 0);
-	KEXPECT_EQ(memmap_type_at(&map, 0x90000000), 0);
+	mmk_memmap_init(&map);
+	KASSERT_EQ(mmk_fdt_memmap(blob, size, &map), 0);
+	KEXPECT_EQ(mmk_memmap_total(&map, MMK_MEM_USABLE), 0x200000 + 0x10000000);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x200000), MMK_MEM_USABLE);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x100000), 0);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x90000000), 0);
 }
 
 KTEST(fdt, malformed_blobs_are_refused_and_change_nothing)
 {
 	uint32_t size = qemu_virt_blob();
-	memmap_init(&map);
-	memmap_add(&map, 0x1000, 0x1000, MMK_MEM_KERNEL);
+	mmk_memmap_init(&map);
+	mmk_memmap_add(&map, 0x1000, 0x1000, MMK_MEM_KERNEL);
 
-	KEXPECT_EQ(fdt_check(blob, size - 1), -MMK_EINVAL);    /* truncated */
-	KEXPECT_EQ(fdt_memmap(blob, 39, &map), -MMK_EINVAL);   /* not even a header */
+	KEXPECT_EQ(mmk_fdt_check(blob, size - 1), -MMK_EINVAL);    /* truncated */
+	KEXPECT_EQ(mmk_fdt_memmap(blob, 39, &map), -MMK_EINVAL);   /* not even a header */
 	blob[0] ^= 0xFF;
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL); /* bad magic */
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL); /* bad magic */
 	blob[0] ^= 0xFF;
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), 0);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), 0);
 
 	/* A property name offset past the strings block. */
 	size = qemu_virt_blob();
 	put_be32(blob + STRUCT_OFF + 8 + 8, 0x7FFF);
-	memmap_init(&map);
-	memmap_add(&map, 0x1000, 0x1000, MMK_MEM_KERNEL);
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	mmk_memmap_init(&map);
+	mmk_memmap_add(&map, 0x1000, 0x1000, MMK_MEM_KERNEL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 
 	/* A property length running past the structure block. */
 	size = qemu_virt_blob();
 	put_be32(blob + STRUCT_OFF + 8 + 4, 0x10000);
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 
 	/* Unbalanced nodes: END before the root closes. */
 	begin_blob();
 	begin_node("");
 	uint32_t size2 = finish_blob();
-	KEXPECT_EQ(fdt_memmap(blob, size2, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size2, &map), -MMK_EINVAL);
 
 	/* Three address cells are not supported. */
 	begin_blob();
@@ -243,10 +243,10 @@ KTEST(fdt, malformed_blobs_are_refused_and_change_nothing)
 	end_node();
 	end_node();
 	size2 = finish_blob();
-	KEXPECT_EQ(fdt_memmap(blob, size2, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size2, &map), -MMK_EINVAL);
 
 	KEXPECT_EQ(map.count, 1);
-	KEXPECT_EQ(memmap_type_at(&map, 0x1000), MMK_MEM_KERNEL);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x1000), MMK_MEM_KERNEL);
 }
 
 /* Header fields the tests below change after finish_blob (spec 5.2). */
@@ -267,25 +267,25 @@ KTEST(fdt, version_16_header_has_no_structure_size)
 	uint32_t size = qemu_virt_blob();
 	put_be32(blob + HDR_VERSION, 16);
 	put_be32(blob + HDR_SIZE_STRUCT, 0xFFFFFFF0); /* not a field in version 16 */
-	KEXPECT_EQ(fdt_check(blob, size), 0);
-	memmap_init(&map);
-	KASSERT_EQ(fdt_memmap(blob, size, &map), 0);
-	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), 0x08000000 - 0x2000 - 0x1000);
+	KEXPECT_EQ(mmk_fdt_check(blob, size), 0);
+	mmk_memmap_init(&map);
+	KASSERT_EQ(mmk_fdt_memmap(blob, size, &map), 0);
+	KEXPECT_EQ(mmk_memmap_total(&map, MMK_MEM_USABLE), 0x08000000 - 0x2000 - 0x1000);
 
 	put_be32(blob + HDR_VERSION, 17); /* the same value read as a version 17 size */
-	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_check(blob, size), -MMK_EINVAL);
 }
 
 KTEST(fdt, unknown_header_versions_are_refused)
 {
 	uint32_t size = qemu_virt_blob();
 	put_be32(blob + HDR_LAST_COMP, 18); /* only readable by version 18 readers */
-	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_check(blob, size), -MMK_EINVAL);
 	put_be32(blob + HDR_LAST_COMP, 16);
 	put_be32(blob + HDR_VERSION, 15);
-	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_check(blob, size), -MMK_EINVAL);
 	put_be32(blob + HDR_VERSION, 18); /* newer, but readable as 17 */
-	KEXPECT_EQ(fdt_check(blob, size), 0);
+	KEXPECT_EQ(mmk_fdt_check(blob, size), 0);
 }
 
 KTEST(fdt, header_blocks_must_fit_and_be_aligned)
@@ -293,15 +293,15 @@ KTEST(fdt, header_blocks_must_fit_and_be_aligned)
 	uint32_t size = qemu_virt_blob();
 	uint32_t struct_size = header_field(HDR_SIZE_STRUCT);
 	put_be32(blob + HDR_SIZE_STRUCT, size); /* structure block past totalsize */
-	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_check(blob, size), -MMK_EINVAL);
 	put_be32(blob + HDR_SIZE_STRUCT, struct_size);
 	put_be32(blob + HDR_OFF_RSVMAP, RSV_OFF + 4); /* reservation block not 8-aligned */
-	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_check(blob, size), -MMK_EINVAL);
 	put_be32(blob + HDR_OFF_RSVMAP, 8); /* inside the header */
-	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_check(blob, size), -MMK_EINVAL);
 	put_be32(blob + HDR_OFF_RSVMAP, RSV_OFF);
 	put_be32(blob + 4, 0xFFFFFFFF); /* totalsize beyond the buffer */
-	KEXPECT_EQ(fdt_check(blob, sizeof(blob)), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_check(blob, sizeof(blob)), -MMK_EINVAL);
 }
 
 KTEST(fdt, nops_zero_sizes_and_memory_below_the_root)
@@ -341,13 +341,13 @@ KTEST(fdt, nops_zero_sizes_and_memory_below_the_root)
 	end_node();
 	end_node();
 	uint32_t size = finish_blob();
-	memmap_init(&map);
-	KASSERT_EQ(fdt_memmap(blob, size, &map), 0);
+	mmk_memmap_init(&map);
+	KASSERT_EQ(mmk_fdt_memmap(blob, size, &map), 0);
 	KEXPECT_EQ(map.count, 3);
-	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), 0x1000000 - 0x1000);
-	KEXPECT_EQ(memmap_type_at(&map, 0x10001000), MMK_MEM_RESERVED);
-	KEXPECT_EQ(memmap_type_at(&map, 0x20000000), 0);
-	KEXPECT_EQ(memmap_type_at(&map, 0x30000000), 0);
+	KEXPECT_EQ(mmk_memmap_total(&map, MMK_MEM_USABLE), 0x1000000 - 0x1000);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x10001000), MMK_MEM_RESERVED);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x20000000), 0);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x30000000), 0);
 }
 
 /* Root plus levels-1 nested nodes, each closed again. */
@@ -363,11 +363,11 @@ static uint32_t nested_blob(unsigned levels)
 
 KTEST(fdt, structure_block_errors_are_refused)
 {
-	memmap_init(&map);
+	mmk_memmap_init(&map);
 	uint32_t size = nested_blob(16);
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), 0);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), 0);
 	size = nested_blob(17); /* deeper than the reader follows */
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 
 	/* A node name running to the end of the structure block. */
 	begin_blob();
@@ -375,31 +375,31 @@ KTEST(fdt, structure_block_errors_are_refused)
 	bytes("abcd", 4);
 	size = finish_blob();
 	put_be32(blob + HDR_SIZE_STRUCT, 8);
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 
 	/* An unknown token; END_NODE with no node open; a property outside any node. */
 	begin_blob();
 	token(5);
 	size = finish_blob();
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 	begin_blob();
 	end_node();
 	size = finish_blob();
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 	begin_blob();
 	prop_u32("#size-cells", 1);
 	size = finish_blob();
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 
 	/* The last property name loses its NUL: it runs past the strings block. */
 	size = qemu_virt_blob();
 	put_be32(blob + HDR_SIZE_STRINGS, header_field(HDR_SIZE_STRINGS) - 1);
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 
 	/* A reservation block with no (0, 0) entry before the end of the blob. */
 	size = qemu_virt_blob();
 	put_be32(blob + HDR_OFF_RSVMAP, (size - 8) & ~7u);
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 
 	/* A reg that is not whole (address, size) pairs; a #size-cells of 8 bytes. */
 	begin_blob();
@@ -410,13 +410,13 @@ KTEST(fdt, structure_block_errors_are_refused)
 	end_node();
 	end_node();
 	size = finish_blob();
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 	begin_blob();
 	begin_node("");
 	prop("#size-cells", "\0\0\0\0\0\0\0\1", 8);
 	end_node();
 	size = finish_blob();
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 
 	KEXPECT_EQ(map.count, 0);
 }
@@ -424,13 +424,13 @@ KTEST(fdt, structure_block_errors_are_refused)
 KTEST(fdt, a_full_map_fails_with_enospc_and_is_unchanged)
 {
 	uint32_t size = qemu_virt_blob();
-	memmap_init(&map);
+	mmk_memmap_init(&map);
 	for (unsigned i = 0; i < MMK_MEMMAP_MAX - 1; i++)
-		KASSERT_EQ(memmap_add(&map, (paddr_t)i * 0x10000, 0x1000, MMK_MEM_KERNEL), 0);
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_ENOSPC);
+		KASSERT_EQ(mmk_memmap_add(&map, (mmk_paddr_t)i * 0x10000, 0x1000, MMK_MEM_KERNEL), 0);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_ENOSPC);
 	KEXPECT_EQ(map.count, MMK_MEMMAP_MAX - 1);
-	KEXPECT_EQ(memmap_type_at(&map, 0x40000000), 0);
-	KEXPECT_EQ(memmap_type_at(&map, 0x47FFF000), 0);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x40000000), 0);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x47FFF000), 0);
 }
 
 /* The command line: /chosen/bootargs (spec 3.6). */
@@ -472,19 +472,19 @@ KTEST(fdt, bootargs_found_in_chosen)
 	static const char args[] = "console=ttyAMA0 bench";
 	uint32_t size = chosen_blob(args, sizeof(args));
 	const char *out = sentinel;
-	KASSERT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KASSERT_EQ(mmk_fdt_bootargs(blob, size, &out), 0);
 	KEXPECT_TRUE(str_eq(out, args));
 	KEXPECT_TRUE(out > (const char *)blob && out < (const char *)blob + size); /* in the blob */
 
 	/* The memory walk still reads the same tree. */
-	memmap_init(&map);
-	KASSERT_EQ(fdt_memmap(blob, size, &map), 0);
-	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), 0x08000000 - 0x1000);
+	mmk_memmap_init(&map);
+	KASSERT_EQ(mmk_fdt_memmap(blob, size, &map), 0);
+	KEXPECT_EQ(mmk_memmap_total(&map, MMK_MEM_USABLE), 0x08000000 - 0x1000);
 
 	/* An empty string is a valid command line. */
 	size = chosen_blob("", 1);
 	out = sentinel;
-	KASSERT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KASSERT_EQ(mmk_fdt_bootargs(blob, size, &out), 0);
 	KEXPECT_TRUE(out != sentinel);
 	KEXPECT_EQ(out[0], '\0');
 }
@@ -493,8 +493,8 @@ KTEST(fdt, bootargs_absent_chosen_is_enoent)
 {
 	uint32_t size = qemu_virt_blob(); /* no /chosen at all */
 	const char *out = sentinel;
-	KEXPECT_EQ(fdt_check(blob, size), 0);
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_fdt_check(blob, size), 0);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_ENOENT);
 	KEXPECT_TRUE(out == sentinel);
 
 	/* bootargs in root children that are not "chosen" do not count. */
@@ -507,7 +507,7 @@ KTEST(fdt, bootargs_absent_chosen_is_enoent)
 		end_node();
 		end_node();
 		size = finish_blob();
-		KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+		KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_ENOENT);
 	}
 	/* Nor does a bootargs on the root itself. */
 	begin_blob();
@@ -515,7 +515,7 @@ KTEST(fdt, bootargs_absent_chosen_is_enoent)
 	prop("bootargs", "x", 2);
 	end_node();
 	size = finish_blob();
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_ENOENT);
 	KEXPECT_TRUE(out == sentinel);
 }
 
@@ -536,7 +536,7 @@ KTEST(fdt, bootargs_chosen_without_bootargs_is_enoent)
 	end_node();
 	uint32_t size = finish_blob();
 	const char *out = sentinel;
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_ENOENT);
 	KEXPECT_TRUE(out == sentinel);
 
 	/* An empty /chosen followed by a sibling with bootargs. */
@@ -549,7 +549,7 @@ KTEST(fdt, bootargs_chosen_without_bootargs_is_enoent)
 	end_node();
 	end_node();
 	size = finish_blob();
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_ENOENT);
 	KEXPECT_TRUE(out == sentinel);
 }
 
@@ -557,14 +557,14 @@ KTEST(fdt, bootargs_not_terminated_is_einval)
 {
 	const char *out = sentinel;
 	uint32_t size = chosen_blob("console=ttyAMA0", 15); /* no NUL in its length */
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_EINVAL);
 	size = chosen_blob("", 0); /* an empty value is not even "" */
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_EINVAL);
 	KEXPECT_TRUE(out == sentinel);
 	/* The next byte in the structure block is a NUL, but outside the value. */
 	size = chosen_blob("abc", 3);
 	KEXPECT_EQ(blob[bootargs_prop + 12 + 3], 0); /* padding after "abc" */
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_EINVAL);
 	KEXPECT_TRUE(out == sentinel);
 }
 
@@ -579,14 +579,14 @@ KTEST(fdt, bootargs_length_past_the_block_is_einval)
 	uint32_t value = len_field + 8;
 
 	put_be32(blob + len_field, struct_end - value + 1); /* one byte past the block */
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_EINVAL);
 	put_be32(blob + len_field, 0xFFFFFFF8); /* value + len wraps 32 bits */
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_EINVAL);
 	put_be32(blob + len_field, 0x7FFFFFFF);
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_EINVAL);
 	KEXPECT_TRUE(out == sentinel);
 	put_be32(blob + len_field, sizeof(args)); /* restored: found again */
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), 0);
 	KEXPECT_TRUE(str_eq(out, args));
 }
 
@@ -603,7 +603,7 @@ KTEST(fdt, bootargs_only_in_the_roots_chosen)
 	end_node();
 	uint32_t size = finish_blob();
 	const char *out = sentinel;
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_ENOENT);
 	KEXPECT_TRUE(out == sentinel);
 
 	/* With both, the root's child wins wherever the nested one comes. */
@@ -622,7 +622,7 @@ KTEST(fdt, bootargs_only_in_the_roots_chosen)
 	end_node();
 	end_node();
 	size = finish_blob();
-	KASSERT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KASSERT_EQ(mmk_fdt_bootargs(blob, size, &out), 0);
 	KEXPECT_TRUE(str_eq(out, "root"));
 
 	/* Two bootargs in /chosen (an ambiguous tree): the first is taken, as libfdt does. */
@@ -634,7 +634,7 @@ KTEST(fdt, bootargs_only_in_the_roots_chosen)
 	end_node();
 	end_node();
 	size = finish_blob();
-	KASSERT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KASSERT_EQ(mmk_fdt_bootargs(blob, size, &out), 0);
 	KEXPECT_TRUE(str_eq(out, "first"));
 
 	/* A second top-level node is not a tree (spec 5.4.2): its chosen counts for nothing. */
@@ -648,14 +648,14 @@ KTEST(fdt, bootargs_only_in_the_roots_chosen)
 	end_node();
 	size = finish_blob();
 	out = sentinel;
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
-	memmap_init(&map);
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	mmk_memmap_init(&map);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 	/* Nor is a structure block with no node at all. */
 	begin_blob();
 	size = finish_blob();
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), -MMK_EINVAL);
-	KEXPECT_EQ(fdt_memmap(blob, size, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_fdt_memmap(blob, size, &map), -MMK_EINVAL);
 	KEXPECT_TRUE(out == sentinel);
 }
 
@@ -665,20 +665,20 @@ KTEST(fdt, bootargs_malformed_header_gives_the_fdt_check_error)
 	const char *out = sentinel;
 	uint32_t size = chosen_blob(args, sizeof(args));
 
-	KEXPECT_EQ(fdt_check(blob, size - 1), -MMK_EINVAL); /* truncated */
-	KEXPECT_EQ(fdt_bootargs(blob, size - 1, &out), fdt_check(blob, size - 1));
-	KEXPECT_EQ(fdt_bootargs(blob, 20, &out), -MMK_EINVAL); /* not even a header */
+	KEXPECT_EQ(mmk_fdt_check(blob, size - 1), -MMK_EINVAL); /* truncated */
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size - 1, &out), mmk_fdt_check(blob, size - 1));
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, 20, &out), -MMK_EINVAL); /* not even a header */
 	blob[0] ^= 0xFF;
-	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL); /* bad magic */
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), fdt_check(blob, size));
+	KEXPECT_EQ(mmk_fdt_check(blob, size), -MMK_EINVAL); /* bad magic */
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), mmk_fdt_check(blob, size));
 	blob[0] ^= 0xFF;
 	put_be32(blob + HDR_VERSION, 15);
-	KEXPECT_EQ(fdt_check(blob, size), -MMK_EINVAL); /* too old */
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), fdt_check(blob, size));
+	KEXPECT_EQ(mmk_fdt_check(blob, size), -MMK_EINVAL); /* too old */
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), mmk_fdt_check(blob, size));
 	KEXPECT_TRUE(out == sentinel);
 
 	put_be32(blob + HDR_VERSION, 17); /* the same blob, whole again */
-	KEXPECT_EQ(fdt_check(blob, size), 0);
-	KEXPECT_EQ(fdt_bootargs(blob, size, &out), 0);
+	KEXPECT_EQ(mmk_fdt_check(blob, size), 0);
+	KEXPECT_EQ(mmk_fdt_bootargs(blob, size, &out), 0);
 	KEXPECT_TRUE(str_eq(out, args));
 }

@@ -29,7 +29,7 @@ static void add_entry(uint32_t size, uint64_t base, uint64_t length, uint32_t ty
 
 static struct multiboot_info with_mmap(void)
 {
-	return (struct multiboot_info){.flags = MULTIBOOT_INFO_MMAP | MULTIBOOT_INFO_MEMORY,
+	return (struct multiboot_info){.flags = MMK_MULTIBOOT_INFO_MMAP | MMK_MULTIBOOT_INFO_MEMORY,
 				       .mem_lower = 639, .mem_upper = 1024,
 				       .mmap_length = mmap_len};
 }
@@ -45,12 +45,12 @@ KTEST(multiboot, qemu_like_map)
 	add_entry(20, 0xFFFC0000, 0x40000, 2);
 	add_entry(20, 0x100000000ull, 0x80000000ull, 1); /* above 4 GiB */
 	struct multiboot_info mbi = with_mmap();
-	memmap_init(&map);
-	KASSERT_EQ(multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), 0);
+	mmk_memmap_init(&map);
+	KASSERT_EQ(mmk_multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), 0);
 	KEXPECT_EQ(map.count, 7);
-	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), 0x9FC00 + 0x7EE0000 + 0x80000000ull);
-	KEXPECT_EQ(memmap_type_at(&map, 0x9FC00), MMK_MEM_RESERVED);
-	KEXPECT_EQ(memmap_type_at(&map, 0x17FFFFFFFull), MMK_MEM_USABLE);
+	KEXPECT_EQ(mmk_memmap_total(&map, MMK_MEM_USABLE), 0x9FC00 + 0x7EE0000 + 0x80000000ull);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x9FC00), MMK_MEM_RESERVED);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x17FFFFFFFull), MMK_MEM_USABLE);
 }
 
 KTEST(multiboot, types_overlaps_zero_length_and_larger_entries)
@@ -63,55 +63,55 @@ KTEST(multiboot, types_overlaps_zero_length_and_larger_entries)
 	add_entry(20, 0x400000, 0x1000, 99); /* unknown: reserved */
 	add_entry(20, 0x500000, 0, 1);       /* zero length: ignored */
 	struct multiboot_info mbi = with_mmap();
-	memmap_init(&map);
-	KASSERT_EQ(multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), 0);
-	KEXPECT_EQ(memmap_type_at(&map, 0x80000), MMK_MEM_BAD);
-	KEXPECT_EQ(memmap_type_at(&map, 0x81000), MMK_MEM_USABLE);
-	KEXPECT_EQ(memmap_type_at(&map, 0x200000), MMK_MEM_ACPI_RECLAIM);
-	KEXPECT_EQ(memmap_type_at(&map, 0x300000), MMK_MEM_ACPI_NVS);
-	KEXPECT_EQ(memmap_type_at(&map, 0x400000), MMK_MEM_RESERVED);
-	KEXPECT_EQ(memmap_type_at(&map, 0x500000), 0);
+	mmk_memmap_init(&map);
+	KASSERT_EQ(mmk_multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), 0);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x80000), MMK_MEM_BAD);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x81000), MMK_MEM_USABLE);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x200000), MMK_MEM_ACPI_RECLAIM);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x300000), MMK_MEM_ACPI_NVS);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x400000), MMK_MEM_RESERVED);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x500000), 0);
 }
 
 KTEST(multiboot, malformed_entries_leave_the_map_unchanged)
 {
 	struct multiboot_info mbi;
-	memmap_init(&map);
-	memmap_add(&map, 0x1000, 0x1000, MMK_MEM_KERNEL);
+	mmk_memmap_init(&map);
+	mmk_memmap_add(&map, 0x1000, 0x1000, MMK_MEM_KERNEL);
 
 	mmap_len = 0;
 	add_entry(20, 0x0, 0x100000, 1);
 	add_entry(12, 0x200000, 0x1000, 1); /* size field too small */
 	mbi = with_mmap();
-	KEXPECT_EQ(multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), -MMK_EINVAL);
 
 	mmap_len = 0;
 	add_entry(20, 0x0, 0x100000, 1);
 	mbi = with_mmap();
-	KEXPECT_EQ(multiboot_memmap(&mbi, mmap_buf, mmap_len - 1, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_multiboot_memmap(&mbi, mmap_buf, mmap_len - 1, &map), -MMK_EINVAL);
 	mbi.flags = 0;
-	KEXPECT_EQ(multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), -MMK_EINVAL);
 
 	mmap_len = 0;
 	add_entry(20, 0x0, 0x100000, 1);
 	add_entry(20, 0x200000, 0x1000, 1);
 	put32(mmap_buf + 24, 0xFFFFFFFFu); /* size + 4 would wrap a 32-bit offset */
 	mbi = with_mmap();
-	KEXPECT_EQ(multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_multiboot_memmap(&mbi, mmap_buf, mmap_len, &map), -MMK_EINVAL);
 
 	KEXPECT_EQ(map.count, 1);
-	KEXPECT_EQ(memmap_type_at(&map, 0x1000), MMK_MEM_KERNEL);
-	KEXPECT_EQ(memmap_type_at(&map, 0x0), 0);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x1000), MMK_MEM_KERNEL);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0x0), 0);
 }
 
 KTEST(multiboot, falls_back_to_mem_lower_and_mem_upper)
 {
-	struct multiboot_info mbi = {.flags = MULTIBOOT_INFO_MEMORY, .mem_lower = 640,
+	struct multiboot_info mbi = {.flags = MMK_MULTIBOOT_INFO_MEMORY, .mem_lower = 640,
 				     .mem_upper = 15360};
-	memmap_init(&map);
-	KASSERT_EQ(multiboot_memmap(&mbi, NULL, 0, &map), 0);
+	mmk_memmap_init(&map);
+	KASSERT_EQ(mmk_multiboot_memmap(&mbi, NULL, 0, &map), 0);
 	KEXPECT_EQ(map.count, 2);
-	KEXPECT_EQ(memmap_total(&map, MMK_MEM_USABLE), (640 + 15360) * 1024ull);
-	KEXPECT_EQ(memmap_type_at(&map, 16 * MMK_MIB - 1), MMK_MEM_USABLE);
-	KEXPECT_EQ(memmap_type_at(&map, 0xA0000), 0);
+	KEXPECT_EQ(mmk_memmap_total(&map, MMK_MEM_USABLE), (640 + 15360) * 1024ull);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 16 * MMK_MIB - 1), MMK_MEM_USABLE);
+	KEXPECT_EQ(mmk_memmap_type_at(&map, 0xA0000), 0);
 }

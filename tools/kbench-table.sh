@@ -25,7 +25,7 @@ for pair in "$@"; do
 			emit("", "demand-zero fault,copy-on-write fault (copy),copy-on-write fault (reuse),store without fault")
 		}
 		/^# bench kheap free\+alloc per pair, 1000 live:/ {
-			emit("kmalloc+kfree ", "small (16-1024 B),large (2-4 pages)")
+			emit("mmk_kmalloc+mmk_kfree ", "small (16-1024 B),large (2-4 pages)")
 		}' "$log"
 done | awk -F '\t' '
 	!($1 in seen_arch) { seen_arch[$1] = 1; archs[++na] = $1 }

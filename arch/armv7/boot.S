@@ -10,7 +10,7 @@
  *
  * turns the MMU and caches on with it in TTBR0 (TTBCR.N = 0) and jumps to the kernel
  * half. There: stack, .bss, VBAR at the vector page, then armv7_boot_main(r0, r1, r2).
- * mmu_init later replaces this table (its identity entry included) by its own.
+ * mmk_mmu_init later replaces this table (its identity entry included) by its own.
  */
 #include "cp15.h"
 

@@ -1,7 +1,7 @@
 /*
  * The ARMv7 (QEMU virt) serial console - a PL011 UART at 0x09000000, which prints
  * without set-up (PL011 TRM 3.3.1 UARTDR, 3.3.3 UARTFR), seen at CONSOLE_VA from the
- * boot stub's table on and from mmu_init's (a fixed boot mapping) - and the exit through
+ * boot stub's table on and from mmk_mmu_init's (a fixed boot mapping) - and the exit through
  * semihosting SYS_EXIT_EXTENDED (Arm Semihosting v2, 6.5), which QEMU started with
  * -semihosting turns into its exit status.
  */

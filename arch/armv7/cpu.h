@@ -15,7 +15,7 @@ void *armv7_phys(uint64_t pa);
 void *armv7_kernel_pointer(uint32_t va);
 
 /*
- * TTBR1 (the kernel's table), then TTBCR.N = 1, domain 0 client: done once by mmu_init
+ * TTBR1 (the kernel's table), then TTBCR.N = 1, domain 0 client: done once by mmk_mmu_init
  * while the boot's table is still in TTBR0 (it flushes the TLB after switching TTBR0).
  */
 void armv7_set_kernel_table(uint32_t ttbr1);
@@ -32,7 +32,7 @@ void armv7_tlbi_asid(unsigned asid);                 /* TLBIASID */
 void armv7_tlbi_all(void);                           /* TLBIALL */
 /*
  * New entries where there were none need no TLB operation, but must reach the table
- * walker before the next access: DSB, then ISB (ARM ARM B3.10.1). mmu_map ends with it.
+ * walker before the next access: DSB, then ISB (ARM ARM B3.10.1). mmk_mmu_map ends with it.
  */
 void armv7_tables_written(void);
 

@@ -44,12 +44,12 @@ static uint32_t size_of(unsigned level)
 	return 1u << shift_of[level];
 }
 
-static pte_t *phys(paddr_t pa)
+static pte_t *phys(mmk_paddr_t pa)
 {
 	return armv7_phys(pa);
 }
 
-static pte_t *l1_entry(const struct mmu_space *s, uint32_t va)
+static pte_t *l1_entry(const struct mmk_mmu_space *s, uint32_t va)
 {
 	return &phys(s->root)[va >> 20];
 }
@@ -67,26 +67,26 @@ static bool is_user(uint32_t va)
 /* ------------------------------------------------------------ the reserve */
 
 struct reserve {
-	paddr_t head;
+	mmk_paddr_t head;
 	unsigned count;
 };
 
-static void reserve_release(struct mmu *mmu, struct reserve *r)
+static void reserve_release(struct mmk_mmu *mmu, struct reserve *r)
 {
 	while (r->count > 0) {
-		paddr_t pa = r->head;
+		mmk_paddr_t pa = r->head;
 		r->head = *phys(pa);
 		r->count--;
-		MMK_ASSERT(pmm_free(mmu->pmm, pa) == 0);
+		MMK_ASSERT(mmk_pmm_free(mmu->pmm, pa) == 0);
 	}
 }
 
-static int reserve_take(struct mmu *mmu, struct reserve *r, unsigned n)
+static int reserve_take(struct mmk_mmu *mmu, struct reserve *r, unsigned n)
 {
 	*r = (struct reserve){0, 0};
 	for (unsigned i = 0; i < n; i++) {
-		paddr_t pa;
-		int err = pmm_alloc(mmu->pmm, &pa);
+		mmk_paddr_t pa;
+		int err = mmk_pmm_alloc(mmu->pmm, &pa);
 		if (err) {
 			reserve_release(mmu, r);
 			return err;
@@ -98,10 +98,10 @@ static int reserve_take(struct mmu *mmu, struct reserve *r, unsigned n)
 	return 0;
 }
 
-static paddr_t reserve_use(struct mmu *mmu, struct reserve *r)
+static mmk_paddr_t reserve_use(struct mmk_mmu *mmu, struct reserve *r)
 {
 	MMK_ASSERT(r->count > 0);
-	paddr_t pa = r->head;
+	mmk_paddr_t pa = r->head;
 	pte_t *t = phys(pa);
 	r->head = t[0];
 	r->count--;
@@ -113,27 +113,27 @@ static paddr_t reserve_use(struct mmu *mmu, struct reserve *r)
 /* ------------------------------------------------------------ second-level tables */
 
 /* The frame holding the second-level tables of va's group, or 0 when it has none. */
-static paddr_t group_frame(const struct mmu_space *s, uint32_t va)
+static mmk_paddr_t group_frame(const struct mmk_mmu_space *s, uint32_t va)
 {
 	const pte_t *l1 = l1_entry(s, va & ~(4 * SECTION_SIZE - 1));
 	for (unsigned i = 0; i < 4; i++)
 		if ((l1[i] & L1_TYPE_MASK) == L1_TABLE)
-			return (l1[i] & L1_TABLE_BASE) & ~(paddr_t)0xFFF;
+			return (l1[i] & L1_TABLE_BASE) & ~(mmk_paddr_t)0xFFF;
 	return 0;
 }
 
 /* The second-level table for va, making it (from the reserve when its group has none). */
-static pte_t *ensure_l2(struct mmu_space *s, uint32_t va, struct reserve *r)
+static pte_t *ensure_l2(struct mmk_mmu_space *s, uint32_t va, struct reserve *r)
 {
 	pte_t *l1 = l1_entry(s, va);
 	if ((*l1 & L1_TYPE_MASK) != L1_TABLE) {
 		MMK_ASSERT(*l1 == 0);
-		paddr_t frame = group_frame(s, va);
+		mmk_paddr_t frame = group_frame(s, va);
 		if (!frame) {
 			frame = reserve_use(s->mmu, r);
 			(is_user(va) ? s : &s->mmu->kernel)->table_pages++;
 		}
-		paddr_t table = frame + ((va >> 20) & 3) * L2_TABLE_BYTES;
+		mmk_paddr_t table = frame + ((va >> 20) & 3) * L2_TABLE_BYTES;
 		for (unsigned i = 0; i < L2_ENTRIES; i++)
 			phys(table)[i] = 0;
 		*l1 = (pte_t)table | L1_TABLE; /* domain 0 */
@@ -230,13 +230,13 @@ static unsigned leaf_flags(pte_t e, unsigned level)
 /* ------------------------------------------------------------ lookup */
 
 /* The first frame of a leaf entry at its level (a section, a large or a small page). */
-static paddr_t leaf_base(pte_t e, unsigned level)
+static mmk_paddr_t leaf_base(pte_t e, unsigned level)
 {
 	return level == 2 ? e & L1_SECTION_BASE : level == 1 ? e & L2_LARGE_BASE : e & L2_SMALL_BASE;
 }
 
 /* The leaf mapping va, its level, or NULL. For a large page, its first entry. */
-static pte_t *leaf_of(const struct mmu_space *s, uint32_t va, unsigned *level)
+static pte_t *leaf_of(const struct mmk_mmu_space *s, uint32_t va, unsigned *level)
 {
 	pte_t *l1 = l1_entry(s, va);
 	switch (*l1 & L1_TYPE_MASK) {
@@ -262,7 +262,7 @@ static pte_t *leaf_of(const struct mmu_space *s, uint32_t va, unsigned *level)
 
 /* ------------------------------------------------------------ ranges, TLB */
 
-static int check_range(const struct mmu_space *s, vaddr_t va, vsize_t size)
+static int check_range(const struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size)
 {
 	if (!mmk_is_aligned(va, MMK_PAGE_SIZE) || !mmk_is_aligned(size, MMK_PAGE_SIZE))
 		return -MMK_EALIGN;
@@ -278,15 +278,15 @@ static int check_range(const struct mmu_space *s, vaddr_t va, vsize_t size)
 struct flush {
 	uint32_t count;
 	bool needed;
-	struct mmu_space *space;
+	struct mmk_mmu_space *space;
 };
 
-static struct flush flush_begin(struct mmu_space *s)
+static struct flush flush_begin(struct mmk_mmu_space *s)
 {
 	return (struct flush){0, s->is_kernel || s == s->mmu->active, s};
 }
 
-static void flush_page(struct mmu *mmu, struct flush *f, uint32_t va)
+static void flush_page(struct mmk_mmu *mmu, struct flush *f, uint32_t va)
 {
 	f->count++;
 	if (!f->needed || f->count > mmu->flush_threshold)
@@ -297,7 +297,7 @@ static void flush_page(struct mmu *mmu, struct flush *f, uint32_t va)
 		armv7_tlbi_va_asid(va, f->space->asid);
 }
 
-static void flush_end(struct mmu *mmu, struct flush *f)
+static void flush_end(struct mmk_mmu *mmu, struct flush *f)
 {
 	if (f->count == 0)
 		return;
@@ -320,21 +320,21 @@ static void flush_end(struct mmu *mmu, struct flush *f)
 /* ------------------------------------------------------------ code */
 
 /* The frame behind leaf e (at its level) for address va inside it. */
-static paddr_t leaf_frame_at(pte_t e, unsigned level, uint32_t va)
+static mmk_paddr_t leaf_frame_at(pte_t e, unsigned level, uint32_t va)
 {
 	return leaf_base(e, level) + (va & (size_of(level) - 1) & ~(MMK_PAGE_SIZE - 1));
 }
 
 /* Frames [pa, pa+size) about to become executable: their code made visible (cpu.h). */
-static void sync_code_frames(paddr_t pa, uint64_t size)
+static void sync_code_frames(mmk_paddr_t pa, uint64_t size)
 {
 	for (uint64_t off = 0; off < size; off += MMK_PAGE_SIZE)
 		armv7_sync_code(pa + off);
 	armv7_sync_code_done();
 }
 
-/* The same for what [va, va+size) of s maps now (mmu_protect adding execute). */
-static void sync_code_mapped(const struct mmu_space *s, uint32_t va, uint64_t size)
+/* The same for what [va, va+size) of s maps now (mmk_mmu_protect adding execute). */
+static void sync_code_mapped(const struct mmk_mmu_space *s, uint32_t va, uint64_t size)
 {
 	for (uint64_t at = va; at < (uint64_t)va + size; at += MMK_PAGE_SIZE) {
 		unsigned level;
@@ -347,7 +347,7 @@ static void sync_code_mapped(const struct mmu_space *s, uint32_t va, uint64_t si
 /* ------------------------------------------------------------ map */
 
 /* The largest page that fits at va: a section only where the first level is empty. */
-static unsigned piece_level(const struct mmu_space *s, uint32_t va, uint64_t pa,
+static unsigned piece_level(const struct mmk_mmu_space *s, uint32_t va, uint64_t pa,
 			    uint64_t remaining, unsigned page_shift)
 {
 	if (page_shift)
@@ -371,7 +371,7 @@ static uint64_t l2_run(uint32_t va, uint64_t remaining, unsigned level)
 
 /*
  * Writes n consecutive second-level entries from e for frames from pa (below 4 GiB,
- * checked by mmu_map); a large page repeats its 64 KiB frame in each of its 16 entries.
+ * checked by mmk_mmu_map); a large page repeats its 64 KiB frame in each of its 16 entries.
  */
 static void fill_l2_run(pte_t *e, uint32_t pa, uint32_t n, unsigned level, pte_t bits)
 {
@@ -381,7 +381,7 @@ static void fill_l2_run(pte_t *e, uint32_t pa, uint32_t n, unsigned level, pte_t
 }
 
 /* Checks the range is free and counts the group frames a map will take. */
-static int plan_map(const struct mmu_space *s, uint32_t va, uint64_t pa, uint64_t size,
+static int plan_map(const struct mmk_mmu_space *s, uint32_t va, uint64_t pa, uint64_t size,
 		    unsigned page_shift, unsigned *frames)
 {
 	uint32_t last_group = UINT32_MAX;
@@ -413,7 +413,7 @@ static int plan_map(const struct mmu_space *s, uint32_t va, uint64_t pa, uint64_
 	return 0;
 }
 
-int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned flags,
+int mmk_mmu_map(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsize_t size, unsigned flags,
 	    unsigned page_shift)
 {
 	if (!flags_valid(flags))
@@ -463,7 +463,7 @@ int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned 
 
 /* ------------------------------------------------------------ unmap, protect */
 
-static int check_mapped(const struct mmu_space *s, uint32_t va, uint64_t size)
+static int check_mapped(const struct mmk_mmu_space *s, uint32_t va, uint64_t size)
 {
 	for (uint64_t at = va; at < va + size;) {
 		unsigned level;
@@ -475,7 +475,7 @@ static int check_mapped(const struct mmu_space *s, uint32_t va, uint64_t size)
 }
 
 /* Frames a cut at boundary b needs: a section around b becomes a table. */
-static unsigned splits_at(const struct mmu_space *s, uint64_t b)
+static unsigned splits_at(const struct mmk_mmu_space *s, uint64_t b)
 {
 	unsigned level;
 	if (b >= KERNEL_END || !leaf_of(s, (uint32_t)b, &level))
@@ -484,7 +484,7 @@ static unsigned splits_at(const struct mmu_space *s, uint64_t b)
 }
 
 /* Replaces the leaf at va (a section or a large page) by small pages, same rights. */
-static void split(struct mmu_space *s, uint32_t va, unsigned level, struct reserve *r)
+static void split(struct mmk_mmu_space *s, uint32_t va, unsigned level, struct reserve *r)
 {
 	unsigned level_found;
 	pte_t *e = leaf_of(s, va, &level_found);
@@ -492,24 +492,24 @@ static void split(struct mmu_space *s, uint32_t va, unsigned level, struct reser
 	bool user = !(flags & MMK_PROT_GLOBAL);
 	pte_t small = leaf_bits(flags, 0, user);
 	if (level == 2) {
-		paddr_t base = *e & L1_SECTION_BASE;
+		mmk_paddr_t base = *e & L1_SECTION_BASE;
 		pte_t old = *e;
 		*e = 0; /* ensure_l2 installs a table here; same translations after */
 		pte_t *t = ensure_l2(s, va, r);
 		for (unsigned i = 0; i < L2_ENTRIES; i++)
 			t[i] = (pte_t)(base + i * MMK_PAGE_SIZE) | small;
-		if (!mmu_in_window(s->mmu, va))
-			(void)pmm_split_block(s->mmu->pmm, old & L1_SECTION_BASE, 8);
+		if (!mmk_mmu_in_window(s->mmu, va))
+			(void)mmk_pmm_split_block(s->mmu->pmm, old & L1_SECTION_BASE, 8);
 		return;
 	}
-	paddr_t base = *e & L2_LARGE_BASE;
+	mmk_paddr_t base = *e & L2_LARGE_BASE;
 	for (unsigned i = 0; i < 16; i++)
 		e[i] = (pte_t)(base + i * MMK_PAGE_SIZE) | small;
-	if (!mmu_in_window(s->mmu, va))
-		(void)pmm_split_block(s->mmu->pmm, base, 4);
+	if (!mmk_mmu_in_window(s->mmu, va))
+		(void)mmk_pmm_split_block(s->mmu->pmm, base, 4);
 }
 
-static pte_t *leaf_inside(struct mmu_space *s, uint32_t va, uint64_t lo, uint64_t hi,
+static pte_t *leaf_inside(struct mmk_mmu_space *s, uint32_t va, uint64_t lo, uint64_t hi,
 			  unsigned *level, struct reserve *r)
 {
 	for (;;) {
@@ -522,7 +522,7 @@ static pte_t *leaf_inside(struct mmu_space *s, uint32_t va, uint64_t lo, uint64_
 	}
 }
 
-static int prepare_change(struct mmu_space *s, vaddr_t va, vsize_t size, struct reserve *r)
+static int prepare_change(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size, struct reserve *r)
 {
 	int err = check_range(s, va, size);
 	if (!err)
@@ -532,16 +532,16 @@ static int prepare_change(struct mmu_space *s, vaddr_t va, vsize_t size, struct 
 	return reserve_take(s->mmu, r, splits_at(s, va) + splits_at(s, va + size));
 }
 
-static void free_leaf_frames(struct mmu *mmu, paddr_t pa, unsigned level)
+static void free_leaf_frames(struct mmk_mmu *mmu, mmk_paddr_t pa, unsigned level)
 {
 	static const unsigned order[3] = {0, 4, 8};
-	int err = pmm_free_block(mmu->pmm, pa, order[level]);
+	int err = mmk_pmm_free_block(mmu->pmm, pa, order[level]);
 	if (err != -MMK_EINVAL || level == 0) {
 		MMK_ASSERT(err == 0);
 		return;
 	}
 	for (uint32_t off = 0; off < size_of(level); off += MMK_PAGE_SIZE)
-		MMK_ASSERT(pmm_free(mmu->pmm, pa + off) == 0);
+		MMK_ASSERT(mmk_pmm_free(mmu->pmm, pa + off) == 0);
 }
 
 /*
@@ -563,7 +563,7 @@ static bool l2_empty(const pte_t *t, unsigned from)
 }
 
 /* Removes the user second-level tables emptied in [lo, hi), and group frames left unused. */
-static void prune(struct mmu_space *s, uint32_t lo, uint64_t hi, struct flush *f)
+static void prune(struct mmk_mmu_space *s, uint32_t lo, uint64_t hi, struct flush *f)
 {
 	for (uint64_t sect = mmk_align_down(lo, SECTION_SIZE); sect < hi; sect += SECTION_SIZE) {
 		pte_t *l1 = l1_entry(s, (uint32_t)sect);
@@ -571,11 +571,11 @@ static void prune(struct mmu_space *s, uint32_t lo, uint64_t hi, struct flush *f
 		if ((*l1 & L1_TYPE_MASK) != L1_TABLE ||
 		    !l2_empty(l2_table(*l1), (from >> 12) & (L2_ENTRIES - 1)))
 			continue;
-		paddr_t frame = (*l1 & L1_TABLE_BASE) & ~(paddr_t)0xFFF;
+		mmk_paddr_t frame = (*l1 & L1_TABLE_BASE) & ~(mmk_paddr_t)0xFFF;
 		*l1 = 0;
 		flush_page(s->mmu, f, (uint32_t)sect); /* walk caches hold first-level entries too */
 		if (!group_frame(s, (uint32_t)sect)) {
-			MMK_ASSERT(pmm_free(s->mmu->pmm, frame) == 0);
+			MMK_ASSERT(mmk_pmm_free(s->mmu->pmm, frame) == 0);
 			s->mmu->stats.tables_freed++;
 			s->table_pages--;
 		}
@@ -586,7 +586,7 @@ static void prune(struct mmu_space *s, uint32_t lo, uint64_t hi, struct flush *f
  * Clears the small pages from e (mapping va) up to end or the end of its table, stopping
  * at a large page; returns the bytes unmapped.
  */
-static uint64_t unmap_small_run(struct mmu_space *s, pte_t *e, uint32_t va, uint64_t end,
+static uint64_t unmap_small_run(struct mmk_mmu_space *s, pte_t *e, uint32_t va, uint64_t end,
 				bool free_frames, struct flush *f)
 {
 	uint64_t stop = mmk_align_down(va, SECTION_SIZE) + SECTION_SIZE;
@@ -602,7 +602,7 @@ static uint64_t unmap_small_run(struct mmu_space *s, pte_t *e, uint32_t va, uint
 	return at - va;
 }
 
-int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
+int mmk_mmu_unmap(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size, bool free_frames)
 {
 	struct reserve r;
 	int err = prepare_change(s, va, size, &r);
@@ -616,7 +616,7 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 			at += unmap_small_run(s, e, (uint32_t)at, va + size, free_frames, &f);
 			continue;
 		}
-		paddr_t frame = leaf_base(*e, level);
+		mmk_paddr_t frame = leaf_base(*e, level);
 		for (unsigned i = 0; i < (level == 1 ? 16u : 1u); i++)
 			e[i] = 0;
 		if (free_frames)
@@ -632,7 +632,7 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 	return 0;
 }
 
-int mmu_protect(struct mmu_space *s, vaddr_t va, vsize_t size, unsigned flags)
+int mmk_mmu_protect(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size, unsigned flags)
 {
 	if (!flags_valid(flags))
 		return -MMK_EINVAL;
@@ -667,24 +667,24 @@ int mmu_protect(struct mmu_space *s, vaddr_t va, vsize_t size, unsigned flags)
 
 /* ------------------------------------------------------------ query, walk */
 
-int mmu_query(const struct mmu_space *s, vaddr_t va, struct mmu_mapping *out)
+int mmk_mmu_query(const struct mmk_mmu_space *s, mmk_vaddr_t va, struct mmk_mmu_mapping *out)
 {
 	unsigned level;
 	if (va > 0xFFFFFFFFu || (s->is_kernel && va < USER_END))
 		return -MMK_ENOENT; /* the kernel space has no user half */
 	/* Kernel addresses translate through TTBR1, whichever space is loaded. */
-	const struct mmu_space *table = va >= KERNEL_BASE ? &s->mmu->kernel : s;
+	const struct mmk_mmu_space *table = va >= KERNEL_BASE ? &s->mmu->kernel : s;
 	pte_t *e = leaf_of(table, (uint32_t)va, &level);
 	if (!e)
 		return -MMK_ENOENT;
-	paddr_t frame = leaf_base(*e, level);
-	*out = (struct mmu_mapping){mmk_align_down(va, size_of(level)), frame,
+	mmk_paddr_t frame = leaf_base(*e, level);
+	*out = (struct mmk_mmu_mapping){mmk_align_down(va, size_of(level)), frame,
 				    leaf_flags(*e, level), shift_of[level]};
 	return 0;
 }
 
-int mmu_walk(const struct mmu_space *s, vaddr_t start, vaddr_t end,
-	     int (*visit)(void *ctx, const struct mmu_mapping *m), void *ctx)
+int mmk_mmu_walk(const struct mmk_mmu_space *s, mmk_vaddr_t start, mmk_vaddr_t end,
+	     int (*visit)(void *ctx, const struct mmk_mmu_mapping *m), void *ctx)
 {
 	uint64_t lo = s->is_kernel ? KERNEL_BASE : USER_BASE;
 	uint64_t hi = s->is_kernel ? (uint64_t)KERNEL_END : USER_END;
@@ -693,8 +693,8 @@ int mmu_walk(const struct mmu_space *s, vaddr_t start, vaddr_t end,
 	if (end < hi)
 		hi = end;
 	for (uint64_t at = lo; at < hi;) {
-		struct mmu_mapping m;
-		if (mmu_query(s, at, &m) != 0) {
+		struct mmk_mmu_mapping m;
+		if (mmk_mmu_query(s, at, &m) != 0) {
 			pte_t l1 = *l1_entry(s, (uint32_t)at);
 			at = l1 ? at + MMK_PAGE_SIZE : mmk_align_down(at, SECTION_SIZE) + SECTION_SIZE;
 			continue;
@@ -707,7 +707,7 @@ int mmu_walk(const struct mmu_space *s, vaddr_t start, vaddr_t end,
 	return 0;
 }
 
-void mmu_print_walk(const struct mmu_space *s, vaddr_t va)
+void mmk_mmu_print_walk(const struct mmk_mmu_space *s, mmk_vaddr_t va)
 {
 	pte_t l1 = *l1_entry(s, (uint32_t)va);
 	mmk_printf("walk of 0x%08lx (%s table 0x%llx):\n", (unsigned long)va,
@@ -719,19 +719,19 @@ void mmu_print_walk(const struct mmu_space *s, vaddr_t va)
 			   (unsigned)l2_table(l1)[(va >> 12) & 255]);
 }
 
-void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va)
+void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
 {
 	(void)mmu;
 	return armv7_kernel_pointer((uint32_t)va);
 }
 
-void mmu_zero_frame(struct mmu *mmu, paddr_t pa)
+void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
 {
 	(void)mmu;
 	armv7_zero_page(phys(pa));
 }
 
-void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src)
+void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
 {
 	(void)mmu;
 	armv7_copy_page(phys(dst), phys(src));
@@ -739,22 +739,22 @@ void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src)
 
 /* ------------------------------------------------------------ spaces */
 
-int mmu_space_create(struct mmu *mmu, struct mmu_space *space)
+int mmk_mmu_space_create(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
 {
-	paddr_t pa;
-	int err = pmm_alloc_block(mmu->pmm, 1, &pa); /* 8 KiB, 8 KiB aligned (TTBR0, N = 1) */
+	mmk_paddr_t pa;
+	int err = mmk_pmm_alloc_block(mmu->pmm, 1, &pa); /* 8 KiB, 8 KiB aligned (TTBR0, N = 1) */
 	if (err)
 		return err;
 	for (unsigned i = 0; i < USER_L1_ENTRIES; i++)
 		phys(pa + (i / 1024) * MMK_PAGE_SIZE)[i % 1024] = 0;
-	*space = (struct mmu_space){.mmu = mmu, .root = pa, .root_va = phys(pa)};
-	mmu_space_list_add(mmu, space);
+	*space = (struct mmk_mmu_space){.mmu = mmu, .root = pa, .root_va = phys(pa)};
+	mmk_mmu_space_list_add(mmu, space);
 	return 0;
 }
 
-int mmu_space_destroy(struct mmu_space *space, bool free_frames)
+int mmk_mmu_space_destroy(struct mmk_mmu_space *space, bool free_frames)
 {
-	struct mmu *mmu = space->mmu;
+	struct mmk_mmu *mmu = space->mmu;
 	if (space->is_kernel)
 		return -MMK_EINVAL;
 	if (space == mmu->active)
@@ -772,59 +772,59 @@ int mmu_space_destroy(struct mmu_space *space, bool free_frames)
 					free_leaf_frames(mmu, t[i] & L2_LARGE_BASE, 1);
 			}
 		}
-		paddr_t frame = (*l1 & 3) == L1_TABLE ? (*l1 & L1_TABLE_BASE) & ~(paddr_t)0xFFF : 0;
+		mmk_paddr_t frame = (*l1 & 3) == L1_TABLE ? (*l1 & L1_TABLE_BASE) & ~(mmk_paddr_t)0xFFF : 0;
 		*l1 = 0;
 		if (frame && !group_frame(space, sect)) {
-			MMK_ASSERT(pmm_free(mmu->pmm, frame) == 0);
+			MMK_ASSERT(mmk_pmm_free(mmu->pmm, frame) == 0);
 			mmu->stats.tables_freed++;
 		}
 	}
 	space->table_pages = 0;
 	if (space->asid)
 		armv7_tlbi_asid(space->asid); /* numbers are reused only after a roll-over anyway */
-	mmu_space_list_remove(mmu, space);
-	MMK_ASSERT(pmm_free_block(mmu->pmm, space->root, 1) == 0);
+	mmk_mmu_space_list_remove(mmu, space);
+	MMK_ASSERT(mmk_pmm_free_block(mmu->pmm, space->root, 1) == 0);
 	space->root_va = NULL;
 	return 0;
 }
 
 static void flush_all_asids(void *ctx)
 {
-	struct mmu *mmu = ctx;
+	struct mmk_mmu *mmu = ctx;
 	armv7_tlbi_all();
 	mmu->stats.tlb_full_flushes++;
 }
 
-void mmu_activate(struct mmu_space *space)
+void mmk_mmu_activate(struct mmk_mmu_space *space)
 {
-	struct mmu *mmu = space->mmu;
+	struct mmk_mmu *mmu = space->mmu;
 	if (space->is_kernel) {
 		armv7_switch_user_table((uint32_t)mmu->idle_root, 0);
 	} else {
 		bool rolled_over;
-		space->asid = asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
+		space->asid = mmk_asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
 		armv7_switch_user_table((uint32_t)space->root, space->asid);
 	}
 	mmu->active = space;
 	mmu->stats.space_switches++;
 }
 
-unsigned mmu_page_shifts(const struct mmu *mmu)
+unsigned mmk_mmu_page_shifts(const struct mmk_mmu *mmu)
 {
 	return mmu->page_shifts;
 }
 
-vaddr_t mmu_user_base(void)
+mmk_vaddr_t mmk_mmu_user_base(void)
 {
 	return USER_BASE;
 }
 
-vaddr_t mmu_user_end(void)
+mmk_vaddr_t mmk_mmu_user_end(void)
 {
 	return USER_END;
 }
 
-vaddr_t mmu_kernel_base(void)
+mmk_vaddr_t mmk_mmu_kernel_base(void)
 {
 	return KERNEL_BASE;
 }
@@ -835,23 +835,23 @@ vaddr_t mmu_kernel_base(void)
  * RAM linearly at 0x80000000 (seed 003): up to 1 GiB from ram_base, read/write and
  * never executable; the image gets its own rights after (protect_image).
  */
-static int map_linear(struct mmu *mmu, const struct mmk_memmap *map, paddr_t ram_base)
+static int map_linear(struct mmk_mmu *mmu, const struct mmk_memmap *map, mmk_paddr_t ram_base)
 {
 	for (unsigned i = 0; i < map->count; i++) {
 		const struct mmk_memrange *r = &map->range[i];
 		if (r->type == MMK_MEM_RESERVED || r->type == MMK_MEM_BAD ||
 		    r->type == MMK_MEM_UNREACHABLE || r->base < ram_base)
 			continue;
-		paddr_t lo = mmk_align_down(r->base, MMK_PAGE_SIZE);
-		paddr_t hi = mmk_align_up(r->base + r->size, MMK_PAGE_SIZE);
+		mmk_paddr_t lo = mmk_align_down(r->base, MMK_PAGE_SIZE);
+		mmk_paddr_t hi = mmk_align_up(r->base + r->size, MMK_PAGE_SIZE);
 		if (hi > ram_base + LINEAR_MAX)
 			hi = ram_base + LINEAR_MAX;
-		struct mmu_mapping m;
-		if (lo < hi && mmu_query(&mmu->kernel, LINEAR_BASE + (lo - ram_base), &m) == 0)
+		struct mmk_mmu_mapping m;
+		if (lo < hi && mmk_mmu_query(&mmu->kernel, LINEAR_BASE + (lo - ram_base), &m) == 0)
 			lo += MMK_PAGE_SIZE; /* a page shared with the previous range */
 		if (lo >= hi)
 			continue;
-		int err = mmu_map(&mmu->kernel, LINEAR_BASE + (vaddr_t)(lo - ram_base), lo, hi - lo,
+		int err = mmk_mmu_map(&mmu->kernel, LINEAR_BASE + (mmk_vaddr_t)(lo - ram_base), lo, hi - lo,
 				  MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL, 0);
 		if (err)
 			return err;
@@ -863,68 +863,68 @@ static int map_linear(struct mmu *mmu, const struct mmk_memmap *map, paddr_t ram
  * The image inside the linear map: section by section when the boot gives them (text
  * RX, rodata R, data RW), else all of it RWX. The sections around it become 4 KiB pages.
  */
-static int protect_image(struct mmu *mmu, const struct mmu_boot *boot)
+static int protect_image(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot)
 {
-	if (boot->section_count > MMU_BOOT_SECTIONS)
+	if (boot->section_count > MMK_MMU_BOOT_SECTIONS)
 		return -MMK_EINVAL;
 	if (boot->section_count == 0 && boot->kernel_size == 0)
 		return 0;
 	if (boot->section_count == 0)
-		return mmu_protect(&mmu->kernel, mmk_align_down(boot->kernel_va, MMK_PAGE_SIZE),
+		return mmk_mmu_protect(&mmu->kernel, mmk_align_down(boot->kernel_va, MMK_PAGE_SIZE),
 				   mmk_align_up(boot->kernel_va + boot->kernel_size, MMK_PAGE_SIZE) -
 					   mmk_align_down(boot->kernel_va, MMK_PAGE_SIZE),
 				   MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL);
 	for (unsigned i = 0; i < boot->section_count; i++) {
-		const struct mmu_boot_section *sec = &boot->sections[i];
-		int err = mmu_protect(&mmu->kernel, sec->va, sec->size, sec->flags | MMK_PROT_GLOBAL);
+		const struct mmk_mmu_boot_section *sec = &boot->sections[i];
+		int err = mmk_mmu_protect(&mmu->kernel, sec->va, sec->size, sec->flags | MMK_PROT_GLOBAL);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
+int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot)
 {
-	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD,
+	*mmu = (struct mmk_mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD,
 			    .window_start = LINEAR_BASE, .window_end = LINEAR_BASE + LINEAR_MAX};
 	mmu->page_shifts = 1u << 12 | 1u << 16 | 1u << 20;
-	MMK_ASSERT(asid_init(&mmu->asids, ASID_BITS, flush_all_asids, mmu) == 0);
-	paddr_t kernel_table, empty_user;
-	int err = pmm_alloc_block(pmm, 2, &kernel_table); /* 16 KiB, aligned (TTBR1) */
+	MMK_ASSERT(mmk_asid_init(&mmu->asids, ASID_BITS, flush_all_asids, mmu) == 0);
+	mmk_paddr_t kernel_table, empty_user;
+	int err = mmk_pmm_alloc_block(pmm, 2, &kernel_table); /* 16 KiB, aligned (TTBR1) */
 	if (err)
 		return err;
-	err = pmm_alloc_block(pmm, 1, &empty_user);       /* TTBR0 while the kernel runs */
+	err = mmk_pmm_alloc_block(pmm, 1, &empty_user);       /* TTBR0 while the kernel runs */
 	if (err) {
-		MMK_ASSERT(pmm_free_block(pmm, kernel_table, 2) == 0);
+		MMK_ASSERT(mmk_pmm_free_block(pmm, kernel_table, 2) == 0);
 		return err;
 	}
 	for (unsigned i = 0; i < L1_ENTRIES; i++)
 		phys(kernel_table + (i / 1024) * MMK_PAGE_SIZE)[i % 1024] = 0;
 	for (unsigned i = 0; i < USER_L1_ENTRIES; i++)
 		phys(empty_user + (i / 1024) * MMK_PAGE_SIZE)[i % 1024] = 0;
-	mmu->kernel = (struct mmu_space){.mmu = mmu, .root = kernel_table,
+	mmu->kernel = (struct mmk_mmu_space){.mmu = mmu, .root = kernel_table,
 					 .root_va = phys(kernel_table), .is_kernel = true};
 	mmu->idle_root = empty_user;
-	mmu_space_list_add(mmu, &mmu->kernel);
-	err = map_linear(mmu, boot->memmap, boot->kernel_pa & ~(paddr_t)(LINEAR_MAX - 1));
+	mmk_mmu_space_list_add(mmu, &mmu->kernel);
+	err = map_linear(mmu, boot->memmap, boot->kernel_pa & ~(mmk_paddr_t)(LINEAR_MAX - 1));
 	if (!err)
 		err = protect_image(mmu, boot);
 	if (!err)
-		err = mmu_boot_map_fixed(mmu, boot);
+		err = mmk_mmu_boot_map_fixed(mmu, boot);
 	if (err) { /* give back every table frame the half-built kernel space took */
 		for (uint32_t sect = KERNEL_BASE; sect >= KERNEL_BASE; sect += 4 * SECTION_SIZE) {
-			paddr_t frame = group_frame(&mmu->kernel, sect);
+			mmk_paddr_t frame = group_frame(&mmu->kernel, sect);
 			if (frame)
-				MMK_ASSERT(pmm_free(pmm, frame) == 0);
+				MMK_ASSERT(mmk_pmm_free(pmm, frame) == 0);
 		}
-		MMK_ASSERT(pmm_free_block(pmm, empty_user, 1) == 0);
-		MMK_ASSERT(pmm_free_block(pmm, kernel_table, 2) == 0);
+		MMK_ASSERT(mmk_pmm_free_block(pmm, empty_user, 1) == 0);
+		MMK_ASSERT(mmk_pmm_free_block(pmm, kernel_table, 2) == 0);
 		return err;
 	}
 	/* TTBR1 first, then TTBR0: the code running now is in the kernel half. The boot's
 	 * entries (global, identity included) go with one TLBIALL after both. */
 	armv7_set_kernel_table((uint32_t)kernel_table);
-	mmu_activate(&mmu->kernel);
+	mmk_mmu_activate(&mmu->kernel);
 	armv7_tlbi_all();
 	mmu->stats.tlb_full_flushes++;
 	return 0;

@@ -1,7 +1,7 @@
 /*
  * ARMv7 exceptions. Data and prefetch aborts are decoded - fault status (DFSR/IFSR:
  * translation, permission, alignment...), the address (DFAR/IFAR), read or write, the
- * mode they came from - into the portable struct mmk_fault and handed to fault_dispatch;
+ * mode they came from - into the portable struct mmk_fault and handed to mmk_fault_dispatch;
  * a resolved fault returns to the faulting instruction. Anything else, or a fault that
  * cannot be resolved (outside the probes), is reported and stops the kernel.
  * ARM ARM (DDI 0406C): B4.1.52 DFSR, B4.1.51 DFAR, B4.1.96 IFSR, B4.1.95 IFAR, fault
@@ -118,24 +118,24 @@ static void abort_taken(uint32_t kind, struct armv7_trap_frame *f)
 {
 	struct mmk_fault fault = decode_abort(kind, f);
 	unsigned fs = fault_status((uint32_t)fault.arch_code);
-	struct mmu *mmu = kernel_mmu();
-	struct mmu_space *space = mmu ? mmu->active : NULL;
+	struct mmk_mmu *mmu = kernel_mmu();
+	struct mmk_mmu_space *space = mmu ? mmu->active : NULL;
 	if (classify(fs) == FSR_OTHER) {
 		/* not a translation matter (alignment, external abort...): no VM decision */
 		mmk_printf("\n%s: %s at 0x%08x (%s), pc 0x%08x, FSR 0x%08x\n",
 			   kind == ARMV7_DATA_ABORT ? "data abort" : "prefetch abort",
-			   status_name(fs), (unsigned)fault.addr, fault_access_name(fault.access),
+			   status_name(fs), (unsigned)fault.addr, mmk_fault_access_name(fault.access),
 			   (unsigned)f->pc, (unsigned)fault.arch_code);
 		arch_exit(2);
 	}
-	enum fault_result r = fault_dispatch(space, &fault);
-	if (r == FAULT_RESOLVED || probe_fixup(f))
+	enum mmk_fault_result r = mmk_fault_dispatch(space, &fault);
+	if (r == MMK_FAULT_RESOLVED || probe_fixup(f))
 		return;
 	mmk_printf("\n%s (%s)\n", kind == ARMV7_DATA_ABORT ? "data abort" : "prefetch abort",
 		   status_name(fs));
-	fault_report_fatal(space, &fault, r);
+	mmk_fault_report_fatal(space, &fault, r);
 	if (space)
-		mmu_print_walk(space, fault.addr);
+		mmk_mmu_print_walk(space, fault.addr);
 	arch_exit(2);
 }
 

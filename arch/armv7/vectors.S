@@ -1,6 +1,6 @@
 /*
  * ARMv7 exception vectors (ARM ARM B1.8.1, table B1-3) on a page of their own: first at
- * VBAR (their address in the image), then at 0xFFFF0000 (SCTLR.V) once mmu_init has
+ * VBAR (their address in the image), then at 0xFFFF0000 (SCTLR.V) once mmk_mmu_init has
  * mapped this page there too. So each entry loads its handler's absolute address from
  * a literal in the same page: a relative branch would not reach from 0xFFFF0000.
  *

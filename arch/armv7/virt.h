@@ -5,7 +5,7 @@
 #define VIRT_RAM_BASE 0x40000000u /* RAM, and the device tree blob at its start */
 #define VIRT_UART_PA 0x09000000u  /* PL011 */
 /* The console's virtual address: above the heap/MMIO window [0xC0000000, 0xFFF00000)
- * and below the vectors (boot.S maps it as a section first, mmu_init as one page). */
+ * and below the vectors (boot.S maps it as a section first, mmk_mmu_init as one page). */
 #define CONSOLE_VA 0xFFF00000u
 
 #define LINEAR_BASE_VA 0x80000000u /* seed 003: RAM (up to 1 GiB) linearly at 2 GiB */

@@ -107,7 +107,7 @@ static bool same_frame(pte_t a, pte_t b)
 }
 
 /* Points the active directory's alternate slot at the directory root. */
-static void alt_target(struct mmu *mmu, uint32_t root)
+static void alt_target(struct mmk_mmu *mmu, uint32_t root)
 {
 	pte_t *pd = active_pd();
 	pte_t want = root | PTE_P | PTE_RW;
@@ -123,7 +123,7 @@ static void alt_target(struct mmu *mmu, uint32_t root)
 }
 
 /* Scratch page `slot` shows frame pa; returns it. */
-static pte_t *scratch_slot_map(struct mmu *mmu, unsigned slot, uint32_t pa)
+static pte_t *scratch_slot_map(struct mmk_mmu *mmu, unsigned slot, uint32_t pa)
 {
 	uint32_t va = SLOTS_BASE + slot * 4096u;
 	slot_table()[slot] = pa | PTE_P | PTE_RW;
@@ -132,7 +132,7 @@ static pte_t *scratch_slot_map(struct mmu *mmu, unsigned slot, uint32_t pa)
 	return window_page(va);
 }
 
-static pte_t *scratch_map(struct mmu *mmu, uint32_t pa)
+static pte_t *scratch_map(struct mmk_mmu *mmu, uint32_t pa)
 {
 	return scratch_slot_map(mmu, SCRATCH_SLOT, pa);
 }
@@ -168,13 +168,13 @@ static void copy_page(void *dst, const void *src)
 #endif
 }
 
-void mmu_zero_frame(struct mmu *mmu, paddr_t pa)
+void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
 {
 	MMK_ASSERT(pa < 4 * MMK_GIB);
 	fill_page(scratch_map(mmu, (uint32_t)pa));
 }
 
-void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src)
+void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
 {
 	MMK_ASSERT(dst < 4 * MMK_GIB && src < 4 * MMK_GIB);
 	const pte_t *from = scratch_slot_map(mmu, SCRATCH_SOURCE_SLOT, (uint32_t)src);
@@ -182,14 +182,14 @@ void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src)
 }
 
 /* A space's directory at its own kernel address (its PD slot, seed 004). */
-static pte_t *space_pd(const struct mmu_space *space)
+static pte_t *space_pd(const struct mmk_mmu_space *space)
 {
 	return window_page((uint32_t)(uintptr_t)space->root_va);
 }
 
-static struct view view_of(const struct mmu_space *space)
+static struct view view_of(const struct mmk_mmu_space *space)
 {
-	struct mmu *mmu = space->mmu;
+	struct mmk_mmu *mmu = space->mmu;
 	if (space == mmu->active || (space->is_kernel && mmu->active != NULL))
 		return (struct view){SELF_BASE};
 	alt_target(mmu, (uint32_t)space->root);
@@ -197,14 +197,14 @@ static struct view view_of(const struct mmu_space *space)
 }
 
 /* Writes PDE pdi of the viewed space; a kernel PDE goes into every directory. */
-static void set_pde(struct mmu_space *space, struct view v, unsigned pdi, pte_t value)
+static void set_pde(struct mmk_mmu_space *space, struct view v, unsigned pdi, pte_t value)
 {
-	struct mmu *mmu = space->mmu;
+	struct mmk_mmu *mmu = space->mmu;
 	if (pdi < PDI_KERNEL || mmu->active == NULL) {
 		view_pd(v)[pdi] = value;
 		return;
 	}
-	for (struct mmu_space *s = mmu->spaces; s; s = s->next)
+	for (struct mmk_mmu_space *s = mmu->spaces; s; s = s->next)
 		space_pd(s)[pdi] = value;
 }
 
@@ -237,7 +237,7 @@ static unsigned cache_flags(pte_t e)
 	}
 }
 
-static pte_t leaf_bits(const struct mmu *mmu, unsigned flags)
+static pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags)
 {
 	pte_t e = PTE_P | cache_bits(flags);
 	if (flags & MMK_PROT_WRITE)
@@ -264,18 +264,18 @@ static unsigned leaf_flags(pte_t e)
 
 /* ------------------------------------------------------------------ ranges */
 
-static uint32_t half_start(const struct mmu_space *s)
+static uint32_t half_start(const struct mmk_mmu_space *s)
 {
 	return s->is_kernel ? KERNEL_BASE : USER_BASE;
 }
 
-static uint32_t half_end(const struct mmu_space *s)
+static uint32_t half_end(const struct mmk_mmu_space *s)
 {
 	return s->is_kernel ? SLOTS_BASE : KERNEL_BASE;
 }
 
 /* Checks alignment and that [va, va+size) lies in the space's half. */
-static int check_range(const struct mmu_space *s, vaddr_t va, vsize_t size)
+static int check_range(const struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size)
 {
 	if (!mmk_is_aligned(va, MMK_PAGE_SIZE) || !mmk_is_aligned(size, MMK_PAGE_SIZE))
 		return -MMK_EALIGN;
@@ -295,10 +295,10 @@ static bool large_fits(uint32_t va, uint64_t pa, uint64_t remaining)
 /* ------------------------------------------------------------------ tables */
 
 /* Allocates a zeroed table and installs it at pdi of the viewed space. */
-static int add_table(struct mmu_space *s, struct view v, unsigned pdi)
+static int add_table(struct mmk_mmu_space *s, struct view v, unsigned pdi)
 {
-	paddr_t pa;
-	int err = pmm_alloc(s->mmu->pmm, &pa);
+	mmk_paddr_t pa;
+	int err = mmk_pmm_alloc(s->mmu->pmm, &pa);
 	if (err)
 		return err;
 	MMK_ASSERT(pa < 4 * MMK_GIB);
@@ -310,7 +310,7 @@ static int add_table(struct mmu_space *s, struct view v, unsigned pdi)
 }
 
 /* Removes the table at pdi and frees it; its window page is invalidated. */
-static void remove_table(struct mmu_space *s, struct view v, unsigned pdi)
+static void remove_table(struct mmk_mmu_space *s, struct view v, unsigned pdi)
 {
 	pte_t pde = view_pd(v)[pdi];
 	set_pde(s, v, pdi, 0);
@@ -318,7 +318,7 @@ static void remove_table(struct mmu_space *s, struct view v, unsigned pdi)
 	if (v.base == SELF_BASE || pdi >= PDI_KERNEL)
 		i386_invlpg(pdi << PD_SHIFT); /* the directory entry may be cached */
 	s->mmu->stats.tlb_page_invalidations++;
-	MMK_ASSERT(pmm_free(s->mmu->pmm, pde & PTE_FRAME) == 0);
+	MMK_ASSERT(mmk_pmm_free(s->mmu->pmm, pde & PTE_FRAME) == 0);
 	s->mmu->stats.tables_freed++;
 	(pdi < PDI_KERNEL ? s : &s->mmu->kernel)->table_pages--;
 }
@@ -348,12 +348,12 @@ struct flush {
 	uint32_t first;
 };
 
-static struct flush flush_begin(const struct mmu_space *s)
+static struct flush flush_begin(const struct mmk_mmu_space *s)
 {
 	return (struct flush){0, s->is_kernel, s->is_kernel || s == s->mmu->active, 0};
 }
 
-static void flush_page(struct mmu *mmu, struct flush *f, uint32_t va)
+static void flush_page(struct mmk_mmu *mmu, struct flush *f, uint32_t va)
 {
 	if (!f->needed)
 		return;
@@ -362,7 +362,7 @@ static void flush_page(struct mmu *mmu, struct flush *f, uint32_t va)
 	f->count++;
 }
 
-static void flush_end(struct mmu *mmu, struct flush *f)
+static void flush_end(struct mmk_mmu *mmu, struct flush *f)
 {
 	if (!f->needed || f->count == 0)
 		return;
@@ -411,7 +411,7 @@ static uint64_t table_run(uint32_t va, uint64_t remaining)
 }
 
 /* Size of the next piece at va: a 4 MiB page where allowed, else 4 KiB. */
-static uint32_t piece_size(const struct mmu *mmu, pte_t pde, uint32_t va, uint64_t pa,
+static uint32_t piece_size(const struct mmk_mmu *mmu, pte_t pde, uint32_t va, uint64_t pa,
 			   uint64_t remaining, unsigned page_shift)
 {
 	if (page_shift == PD_SHIFT)
@@ -423,7 +423,7 @@ static uint32_t piece_size(const struct mmu *mmu, pte_t pde, uint32_t va, uint64
 }
 
 /* Checks nothing is mapped in the range and lists the tables a map will need. */
-static int plan_map(struct mmu_space *s, struct view v, uint32_t va, uint64_t pa,
+static int plan_map(struct mmk_mmu_space *s, struct view v, uint32_t va, uint64_t pa,
 		    uint64_t size, unsigned page_shift, struct table_plan *plan)
 {
 	const pte_t *pd = view_pd(v);
@@ -456,14 +456,14 @@ static int plan_map(struct mmu_space *s, struct view v, uint32_t va, uint64_t pa
 	return 0;
 }
 
-static void undo_tables(struct mmu_space *s, struct view v, const struct table_plan *plan)
+static void undo_tables(struct mmk_mmu_space *s, struct view v, const struct table_plan *plan)
 {
 	for (unsigned pdi = plan->first; plan->count && pdi <= plan->last; pdi++)
 		if (plan_has(plan, pdi) && (view_pd(v)[pdi] & PTE_P))
 			remove_table(s, v, pdi);
 }
 
-static int check_map_args(const struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size,
+static int check_map_args(const struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsize_t size,
 			  unsigned flags, unsigned page_shift)
 {
 	if (!flags_valid(flags))
@@ -487,7 +487,7 @@ static int check_map_args(const struct mmu_space *s, vaddr_t va, paddr_t pa, vsi
 	return 0;
 }
 
-int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned flags,
+int mmk_mmu_map(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsize_t size, unsigned flags,
 	    unsigned page_shift)
 {
 	int err = check_map_args(s, va, pa, size, flags, page_shift);
@@ -572,7 +572,7 @@ static int plan_change(struct view v, uint32_t va, uint64_t size, unsigned *spli
 }
 
 /* Replaces the 4 MiB page at pdi by a table of 1024 equivalent 4 KiB pages in frame. */
-static void split_large(struct mmu_space *s, struct view v, unsigned pdi, paddr_t frame)
+static void split_large(struct mmk_mmu_space *s, struct view v, unsigned pdi, mmk_paddr_t frame)
 {
 	pte_t pde = view_pd(v)[pdi];
 	pte_t bits = pde & (PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD | PTE_G);
@@ -586,15 +586,15 @@ static void split_large(struct mmu_space *s, struct view v, unsigned pdi, paddr_
 	 * page is a 4 MiB block from the PMM, its frames become single frames too, so
 	 * they can go back one by one; anything else (MMIO) is left, and the kernel's
 	 * low-memory window owns nothing. */
-	if (!mmu_in_window(s->mmu, (vaddr_t)pdi << PD_SHIFT))
-		(void)pmm_split_block(s->mmu->pmm, pde & PDE_LARGE_FRAME, 10);
+	if (!mmk_mmu_in_window(s->mmu, (mmk_vaddr_t)pdi << PD_SHIFT))
+		(void)mmk_pmm_split_block(s->mmu->pmm, pde & PDE_LARGE_FRAME, 10);
 }
 
 /* Allocates the tables for the partial 4 MiB pages at both ends of the range and splits. */
-static int split_ends(struct mmu_space *s, struct view v, uint32_t va, uint64_t size,
+static int split_ends(struct mmk_mmu_space *s, struct view v, uint32_t va, uint64_t size,
 		      unsigned splits)
 {
-	paddr_t frames[2];
+	mmk_paddr_t frames[2];
 	unsigned ends[2], n = 0;
 	uint32_t last = va + (uint32_t)(size - 1);
 	if ((view_pd(v)[pd_index(va)] & PDE_PS) && partly_inside(pd_index(va), va, size))
@@ -604,10 +604,10 @@ static int split_ends(struct mmu_space *s, struct view v, uint32_t va, uint64_t 
 		ends[n++] = pd_index(last);
 	MMK_ASSERT(n == splits);
 	for (unsigned i = 0; i < n; i++) {
-		int err = pmm_alloc(s->mmu->pmm, &frames[i]);
+		int err = mmk_pmm_alloc(s->mmu->pmm, &frames[i]);
 		if (err) {
 			for (unsigned j = 0; j < i; j++)
-				MMK_ASSERT(pmm_free(s->mmu->pmm, frames[j]) == 0);
+				MMK_ASSERT(mmk_pmm_free(s->mmu->pmm, frames[j]) == 0);
 			return err;
 		}
 		MMK_ASSERT(frames[i] < 4 * MMK_GIB);
@@ -618,7 +618,7 @@ static int split_ends(struct mmu_space *s, struct view v, uint32_t va, uint64_t 
 }
 
 /* Frees a table of the user half that no longer maps anything besides [lo, hi]. */
-static void drop_if_empty(struct mmu_space *s, struct view v, unsigned pdi, unsigned lo,
+static void drop_if_empty(struct mmk_mmu_space *s, struct view v, unsigned pdi, unsigned lo,
 			  unsigned hi)
 {
 	if (pdi < PDI_KERNEL && table_empty_around(view_table(v, pdi), lo, hi))
@@ -629,7 +629,7 @@ static void drop_if_empty(struct mmu_space *s, struct view v, unsigned pdi, unsi
  * What unmap and protect do first: check the range is theirs and wholly mapped, and
  * split the 4 MiB pages at its ends. On error nothing has changed.
  */
-static int prepare_change(struct mmu_space *s, vaddr_t va, vsize_t size, struct view *v)
+static int prepare_change(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size, struct view *v)
 {
 	int err = check_range(s, va, size);
 	if (err)
@@ -642,7 +642,7 @@ static int prepare_change(struct mmu_space *s, vaddr_t va, vsize_t size, struct 
 	return split_ends(s, *v, (uint32_t)va, size, splits);
 }
 
-int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
+int mmk_mmu_unmap(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size, bool free_frames)
 {
 	struct view v;
 	int err = prepare_change(s, va, size, &v);
@@ -658,7 +658,7 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 		if (pde & PDE_PS) {
 			set_pde(s, v, pdi, 0);
 			if (free_frames)
-				MMK_ASSERT(pmm_free_block(s->mmu->pmm, pde & PDE_LARGE_FRAME, 10) == 0);
+				MMK_ASSERT(mmk_pmm_free_block(s->mmu->pmm, pde & PDE_LARGE_FRAME, 10) == 0);
 			flush_page(s->mmu, &f, at);
 			done += LARGE_PAGE_SIZE;
 			continue;
@@ -668,7 +668,7 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 		unsigned lo = pt_index(at), hi = lo + (unsigned)(run >> PT_SHIFT) - 1;
 		for (unsigned i = lo; i <= hi; i++, at += MMK_PAGE_SIZE) {
 			if (free_frames)
-				MMK_ASSERT(pmm_free(s->mmu->pmm, t[i] & PTE_FRAME) == 0);
+				MMK_ASSERT(mmk_pmm_free(s->mmu->pmm, t[i] & PTE_FRAME) == 0);
 			t[i] = 0;
 			flush_page(s->mmu, &f, at);
 		}
@@ -679,7 +679,7 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 	return 0;
 }
 
-int mmu_protect(struct mmu_space *s, vaddr_t va, vsize_t size, unsigned flags)
+int mmk_mmu_protect(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size, unsigned flags)
 {
 	if (!flags_valid(flags))
 		return -MMK_EINVAL;
@@ -715,7 +715,7 @@ int mmu_protect(struct mmu_space *s, vaddr_t va, vsize_t size, unsigned flags)
 
 /* ------------------------------------------------------------------ query, walk */
 
-int mmu_query(const struct mmu_space *s, vaddr_t va, struct mmu_mapping *out)
+int mmk_mmu_query(const struct mmk_mmu_space *s, mmk_vaddr_t va, struct mmk_mmu_mapping *out)
 {
 	if (va >= SLOTS_BASE)
 		return -MMK_ENOENT; /* the windows are the backend's own */
@@ -724,20 +724,20 @@ int mmu_query(const struct mmu_space *s, vaddr_t va, struct mmu_mapping *out)
 	if (!(pde & PTE_P))
 		return -MMK_ENOENT;
 	if (pde & PDE_PS) {
-		*out = (struct mmu_mapping){mmk_align_down(va, LARGE_PAGE_SIZE),
+		*out = (struct mmk_mmu_mapping){mmk_align_down(va, LARGE_PAGE_SIZE),
 					    pde & PDE_LARGE_FRAME, leaf_flags(pde), PD_SHIFT};
 		return 0;
 	}
 	pte_t pte = view_table(v, pd_index((uint32_t)va))[pt_index((uint32_t)va)];
 	if (!(pte & PTE_P))
 		return -MMK_ENOENT;
-	*out = (struct mmu_mapping){mmk_align_down(va, MMK_PAGE_SIZE), pte & PTE_FRAME,
+	*out = (struct mmk_mmu_mapping){mmk_align_down(va, MMK_PAGE_SIZE), pte & PTE_FRAME,
 				    leaf_flags(pte), PT_SHIFT};
 	return 0;
 }
 
-int mmu_walk(const struct mmu_space *s, vaddr_t start, vaddr_t end,
-	     int (*visit)(void *ctx, const struct mmu_mapping *m), void *ctx)
+int mmk_mmu_walk(const struct mmk_mmu_space *s, mmk_vaddr_t start, mmk_vaddr_t end,
+	     int (*visit)(void *ctx, const struct mmk_mmu_mapping *m), void *ctx)
 {
 	if (end > SLOTS_BASE)
 		end = SLOTS_BASE;
@@ -749,14 +749,14 @@ int mmu_walk(const struct mmu_space *s, vaddr_t start, vaddr_t end,
 			at = ((uint64_t)pdi + 1) << PD_SHIFT;
 			continue;
 		}
-		struct mmu_mapping m;
+		struct mmk_mmu_mapping m;
 		if (pde & PDE_PS) {
-			m = (struct mmu_mapping){(vaddr_t)pdi << PD_SHIFT, pde & PDE_LARGE_FRAME,
+			m = (struct mmk_mmu_mapping){(mmk_vaddr_t)pdi << PD_SHIFT, pde & PDE_LARGE_FRAME,
 						 leaf_flags(pde), PD_SHIFT};
 			at = ((uint64_t)pdi + 1) << PD_SHIFT;
 		} else {
 			pte_t pte = view_table(v, pdi)[pt_index((uint32_t)at)];
-			m = (struct mmu_mapping){(vaddr_t)at, pte & PTE_FRAME, leaf_flags(pte), PT_SHIFT};
+			m = (struct mmk_mmu_mapping){(mmk_vaddr_t)at, pte & PTE_FRAME, leaf_flags(pte), PT_SHIFT};
 			at += MMK_PAGE_SIZE;
 			if (!(pte & PTE_P))
 				continue;
@@ -777,7 +777,7 @@ static void print_entry(const char *level, unsigned index, pte_t e)
 		   e & PTE_P && e & PTE_PCD ? " PCD" : "");
 }
 
-void mmu_print_walk(const struct mmu_space *s, vaddr_t va)
+void mmk_mmu_print_walk(const struct mmk_mmu_space *s, mmk_vaddr_t va)
 {
 	struct view v = view_of(s);
 	unsigned pdi = pd_index((uint32_t)va);
@@ -790,7 +790,7 @@ void mmu_print_walk(const struct mmu_space *s, vaddr_t va)
 	print_entry("PTE", pt_index((uint32_t)va), view_table(v, pdi)[pt_index((uint32_t)va)]);
 }
 
-void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va)
+void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
 {
 	(void)mmu;
 	return i386_window((uint32_t)va);
@@ -798,17 +798,17 @@ void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va)
 
 /* ------------------------------------------------------------------ spaces */
 
-static unsigned slot_of(const struct mmu_space *s)
+static unsigned slot_of(const struct mmk_mmu_space *s)
 {
 	return (unsigned)(((uintptr_t)s->root_va - SLOTS_BASE) >> PT_SHIFT);
 }
 
 /* The lowest PD slot no space uses, or FIRST_SCRATCH_SLOT when all are taken. */
-static unsigned free_slot(const struct mmu *mmu)
+static unsigned free_slot(const struct mmk_mmu *mmu)
 {
 	for (unsigned slot = 0; slot < FIRST_SCRATCH_SLOT; slot++) {
 		bool used = false;
-		for (const struct mmu_space *s = mmu->spaces; s && !used; s = s->next)
+		for (const struct mmk_mmu_space *s = mmu->spaces; s && !used; s = s->next)
 			used = s->root_va && slot_of(s) == slot;
 		if (!used)
 			return slot;
@@ -816,13 +816,13 @@ static unsigned free_slot(const struct mmu *mmu)
 	return FIRST_SCRATCH_SLOT;
 }
 
-int mmu_space_create(struct mmu *mmu, struct mmu_space *space)
+int mmk_mmu_space_create(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
 {
 	unsigned slot = free_slot(mmu);
 	if (slot == FIRST_SCRATCH_SLOT)
 		return -MMK_ENOSPC;
-	paddr_t pa;
-	int err = pmm_alloc(mmu->pmm, &pa);
+	mmk_paddr_t pa;
+	int err = mmk_pmm_alloc(mmu->pmm, &pa);
 	if (err)
 		return err;
 	MMK_ASSERT(pa < 4 * MMK_GIB);
@@ -834,16 +834,16 @@ int mmu_space_create(struct mmu *mmu, struct mmu_space *space)
 	pd[PDI_SELF] = (pte_t)pa | PTE_P | PTE_RW;
 
 	slot_table()[slot] = (pte_t)pa | PTE_P | PTE_RW;
-	*space = (struct mmu_space){.mmu = mmu, .root = pa,
+	*space = (struct mmk_mmu_space){.mmu = mmu, .root = pa,
 				    .root_va = (void *)(uintptr_t)(SLOTS_BASE + slot * 4096u)};
-	mmu_space_list_add(mmu, space);
+	mmk_mmu_space_list_add(mmu, space);
 	return 0;
 }
 
 /* Clears alternate slots still pointing at the directory root. */
-static void forget_alt_target(struct mmu *mmu, paddr_t root)
+static void forget_alt_target(struct mmk_mmu *mmu, mmk_paddr_t root)
 {
-	for (struct mmu_space *s = mmu->spaces; s; s = s->next) {
+	for (struct mmk_mmu_space *s = mmu->spaces; s; s = s->next) {
 		pte_t *pd = space_pd(s);
 		if ((pd[PDI_ALT] & PTE_P) && (pd[PDI_ALT] & PTE_FRAME) == root) {
 			pd[PDI_ALT] = 0;
@@ -855,9 +855,9 @@ static void forget_alt_target(struct mmu *mmu, paddr_t root)
 	}
 }
 
-int mmu_space_destroy(struct mmu_space *space, bool free_frames)
+int mmk_mmu_space_destroy(struct mmk_mmu_space *space, bool free_frames)
 {
-	struct mmu *mmu = space->mmu;
+	struct mmk_mmu *mmu = space->mmu;
 	if (space->is_kernel)
 		return -MMK_EINVAL;
 	if (space == mmu->active)
@@ -870,14 +870,14 @@ int mmu_space_destroy(struct mmu_space *space, bool free_frames)
 			continue;
 		if (pde & PDE_PS) {
 			if (free_frames)
-				MMK_ASSERT(pmm_free_block(mmu->pmm, pde & PDE_LARGE_FRAME, 10) == 0);
+				MMK_ASSERT(mmk_pmm_free_block(mmu->pmm, pde & PDE_LARGE_FRAME, 10) == 0);
 			pd[pdi] = 0;
 			continue;
 		}
 		pte_t *t = view_table(v, pdi);
 		for (unsigned pti = 0; free_frames && pti < ENTRIES; pti++)
 			if (t[pti] & PTE_P)
-				MMK_ASSERT(pmm_free(mmu->pmm, t[pti] & PTE_FRAME) == 0);
+				MMK_ASSERT(mmk_pmm_free(mmu->pmm, t[pti] & PTE_FRAME) == 0);
 		remove_table(space, v, pdi);
 	}
 	MMK_ASSERT(space->table_pages == 0);
@@ -885,13 +885,13 @@ int mmu_space_destroy(struct mmu_space *space, bool free_frames)
 	slot_table()[slot_of(space)] = 0;
 	i386_invlpg((uint32_t)(uintptr_t)space->root_va);
 	mmu->stats.tlb_page_invalidations++;
-	MMK_ASSERT(pmm_free(mmu->pmm, space->root) == 0);
-	mmu_space_list_remove(mmu, space);
+	MMK_ASSERT(mmk_pmm_free(mmu->pmm, space->root) == 0);
+	mmk_mmu_space_list_remove(mmu, space);
 	space->root_va = NULL;
 	return 0;
 }
 
-void mmu_activate(struct mmu_space *space)
+void mmk_mmu_activate(struct mmk_mmu_space *space)
 {
 	i386_write_cr3((uint32_t)space->root);
 	space->mmu->active = space;
@@ -900,22 +900,22 @@ void mmu_activate(struct mmu_space *space)
 
 /* ------------------------------------------------------------------ init */
 
-unsigned mmu_page_shifts(const struct mmu *mmu)
+unsigned mmk_mmu_page_shifts(const struct mmk_mmu *mmu)
 {
 	return mmu->page_shifts;
 }
 
-vaddr_t mmu_user_base(void)
+mmk_vaddr_t mmk_mmu_user_base(void)
 {
 	return USER_BASE;
 }
 
-vaddr_t mmu_user_end(void)
+mmk_vaddr_t mmk_mmu_user_end(void)
 {
 	return KERNEL_BASE;
 }
 
-vaddr_t mmu_kernel_base(void)
+mmk_vaddr_t mmk_mmu_kernel_base(void)
 {
 	return KERNEL_BASE;
 }
@@ -926,13 +926,13 @@ vaddr_t mmu_kernel_base(void)
  * to zero it, and from then on the new directory is edited through the alternate
  * window like any inactive space.
  */
-static int new_kernel_directory(struct mmu *mmu, const struct mmu_boot *boot, paddr_t *pd_pa)
+static int new_kernel_directory(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot, mmk_paddr_t *pd_pa)
 {
 	uint32_t boot_root = i386_read_cr3() & PTE_FRAME;
 	pte_t *boot_pd = boot->phys_to_virt(boot_root);
 	boot_pd[PDI_SELF] = boot_root | PTE_P | PTE_RW;
 
-	int err = pmm_alloc(mmu->pmm, pd_pa);
+	int err = mmk_pmm_alloc(mmu->pmm, pd_pa);
 	if (err)
 		return err;
 	MMK_ASSERT(*pd_pa < 4 * MMK_GIB);
@@ -943,7 +943,7 @@ static int new_kernel_directory(struct mmu *mmu, const struct mmu_boot *boot, pa
 	return 0;
 }
 
-static void boot_alt_clear(const struct mmu_boot *boot)
+static void boot_alt_clear(const struct mmk_mmu_boot *boot)
 {
 	uint32_t boot_root = i386_read_cr3() & PTE_FRAME;
 	pte_t *boot_pd = boot->phys_to_virt(boot_root);
@@ -951,9 +951,9 @@ static void boot_alt_clear(const struct mmu_boot *boot)
 	i386_write_cr3(boot_root);
 }
 
-int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
+int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot)
 {
-	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD};
+	*mmu = (struct mmk_mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD};
 	mmu->page_shifts = 1u << PT_SHIFT;
 	if (i386_has_pse()) {
 		mmu->features |= FEATURE_PSE;
@@ -963,14 +963,14 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 		mmu->features |= FEATURE_PGE;
 		i386_enable_pge();
 	}
-	struct mmu_space *k = &mmu->kernel;
-	paddr_t pd_pa;
+	struct mmk_mmu_space *k = &mmu->kernel;
+	mmk_paddr_t pd_pa;
 	int err = new_kernel_directory(mmu, boot, &pd_pa);
 	if (err)
 		return err;
-	*k = (struct mmu_space){.mmu = mmu, .root = pd_pa, .is_kernel = true,
+	*k = (struct mmk_mmu_space){.mmu = mmu, .root = pd_pa, .is_kernel = true,
 				.root_va = (void *)(uintptr_t)SLOTS_BASE};
-	mmu_space_list_add(mmu, k);
+	mmk_mmu_space_list_add(mmu, k);
 
 	/* The PD slots table, shared by every space; slot 0 is the kernel directory. */
 	struct view v = view_of(k);
@@ -981,20 +981,20 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 		uint64_t limit = mmk_align_up(boot->window_limit, LARGE_PAGE_SIZE);
 		mmu->window_start = KERNEL_BASE;
 		mmu->window_end = KERNEL_BASE + limit;
-		err = mmu_map(k, KERNEL_BASE, 0, limit,
+		err = mmk_mmu_map(k, KERNEL_BASE, 0, limit,
 			      MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
 		if (!err)
-			err = mmu_boot_map_fixed(mmu, boot);
+			err = mmk_mmu_boot_map_fixed(mmu, boot);
 	}
 	if (err) {
 		for (unsigned pdi = PDI_KERNEL; pdi < PDI_ALT; pdi++)
 			if ((view_pd(v)[pdi] & PTE_P) && !(view_pd(v)[pdi] & PDE_PS))
 				remove_table(k, v, pdi);
 		boot_alt_clear(boot);
-		MMK_ASSERT(pmm_free(pmm, pd_pa) == 0);
+		MMK_ASSERT(mmk_pmm_free(pmm, pd_pa) == 0);
 		return err;
 	}
 	(void)boot->kernel_pa; /* the image lies inside the window */
-	mmu_activate(k);
+	mmk_mmu_activate(k);
 	return 0;
 }

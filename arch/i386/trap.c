@@ -88,13 +88,13 @@ static bool probe_fixup(struct i386_trap_frame *f)
 static void page_fault(struct i386_trap_frame *f)
 {
 	struct mmk_fault fault = decode_page_fault(f);
-	struct mmu_space *space = i386_active_space();
-	enum fault_result r = fault_dispatch(space, &fault);
-	if (r == FAULT_RESOLVED || probe_fixup(f))
+	struct mmk_mmu_space *space = i386_active_space();
+	enum mmk_fault_result r = mmk_fault_dispatch(space, &fault);
+	if (r == MMK_FAULT_RESOLVED || probe_fixup(f))
 		return;
-	fault_report_fatal(space, &fault, r);
+	mmk_fault_report_fatal(space, &fault, r);
 	if (space)
-		mmu_print_walk(space, fault.addr);
+		mmk_mmu_print_walk(space, fault.addr);
 	arch_exit(2);
 }
 

@@ -11,11 +11,11 @@ struct i386_trap_frame {
 	uint32_t eip, cs, eflags; /* pushed by the CPU */
 };
 
-struct mmu_space;
+struct mmk_mmu_space;
 
 void i386_idt_init(void);
 /* The space the CPU translates with now, or NULL before the VM is up (platform.c). */
-struct mmu_space *i386_active_space(void);
+struct mmk_mmu_space *i386_active_space(void);
 void i386_trap(struct i386_trap_frame *frame);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * x86_64 entry through the PVH boot ABI.
  *
- * QEMU finds the XEN_ELFNOTE_PHYS32_ENTRY note and enters pvh_start32 in 32-bit
+ * QEMU finds the MMK_XEN_ELFNOTE_PHYS32_ENTRY note and enters pvh_start32 in 32-bit
  * protected mode with paging off and ebx = physical address of struct hvm_start_info.
  * We enter long mode (SDM Vol 3A 9.8.5: CR4.PAE, EFER.LME, CR3, CR0.PG) on static boot
  * tables of 2 MiB pages (SDM Vol 3A 4.5, PDE bit 7 PS):

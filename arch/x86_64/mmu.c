@@ -49,7 +49,7 @@
 
 /* ------------------------------------------------------------ tables */
 
-static pte_t *table_of(paddr_t pa)
+static pte_t *table_of(mmk_paddr_t pa)
 {
 	return x86_64_phys(pa);
 }
@@ -75,14 +75,14 @@ static uint64_t level_size(unsigned level)
 }
 
 /* Writes a PML4 entry; a kernel one goes into every space's PML4. */
-static void set_pml4(struct mmu_space *s, unsigned index, pte_t value)
+static void set_pml4(struct mmk_mmu_space *s, unsigned index, pte_t value)
 {
 	if (index < PML4_KERNEL || s->mmu->active == NULL) {
 		table_of(s->root)[index] = value;
 		if (index < PML4_KERNEL)
 			return;
 	}
-	for (struct mmu_space *t = s->mmu->spaces; t; t = t->next)
+	for (struct mmk_mmu_space *t = s->mmu->spaces; t; t = t->next)
 		table_of(t->root)[index] = value;
 }
 
@@ -91,9 +91,9 @@ static void set_pml4(struct mmu_space *s, unsigned index, pte_t value)
  * is set when a large page sits above level (its entry is returned instead, with
  * *level_found telling where).
  */
-static pte_t *lookup(const struct mmu_space *s, uint64_t va, unsigned level, unsigned *level_found)
+static pte_t *lookup(const struct mmk_mmu_space *s, uint64_t va, unsigned level, unsigned *level_found)
 {
-	paddr_t t = s->root;
+	mmk_paddr_t t = s->root;
 	for (unsigned l = LEVELS - 1;; l--) {
 		pte_t *e = &table_of(t)[level_index(va, l)];
 		if (l == level || !(*e & PTE_P) || (*e & PTE_PS)) {
@@ -105,7 +105,7 @@ static pte_t *lookup(const struct mmu_space *s, uint64_t va, unsigned level, uns
 }
 
 /* The leaf mapping va, and its level; NULL when nothing maps it. */
-static pte_t *leaf_of(const struct mmu_space *s, uint64_t va, unsigned *level)
+static pte_t *leaf_of(const struct mmk_mmu_space *s, uint64_t va, unsigned *level)
 {
 	pte_t *e = lookup(s, va, 0, level);
 	if (!e || !(*e & PTE_P) || !is_leaf(*e, *level))
@@ -117,33 +117,33 @@ static pte_t *leaf_of(const struct mmu_space *s, uint64_t va, unsigned *level)
 
 /* Table pages taken before a change, kept as a list threaded through the pages. */
 struct reserve {
-	paddr_t head;
+	mmk_paddr_t head;
 	unsigned count;
 };
 
-static void reserve_release(struct mmu *mmu, struct reserve *r)
+static void reserve_release(struct mmk_mmu *mmu, struct reserve *r)
 {
 	while (r->count > 0) {
-		paddr_t pa = r->head;
+		mmk_paddr_t pa = r->head;
 		r->head = *(uint64_t *)x86_64_phys(pa);
 		r->count--;
-		MMK_ASSERT(pmm_free(mmu->pmm, pa) == 0);
+		MMK_ASSERT(mmk_pmm_free(mmu->pmm, pa) == 0);
 	}
 }
 
-/* A page for a table: below mmu->table_limit while mmu_init runs on the boot window. */
-static int alloc_table_frame(struct mmu *mmu, paddr_t *pa)
+/* A page for a table: below mmu->table_limit while mmk_mmu_init runs on the boot window. */
+static int alloc_table_frame(struct mmk_mmu *mmu, mmk_paddr_t *pa)
 {
 	if (mmu->table_limit)
-		return pmm_alloc_below(mmu->pmm, mmu->table_limit, pa);
-	return pmm_alloc(mmu->pmm, pa);
+		return mmk_pmm_alloc_below(mmu->pmm, mmu->table_limit, pa);
+	return mmk_pmm_alloc(mmu->pmm, pa);
 }
 
-static int reserve_take(struct mmu *mmu, struct reserve *r, unsigned n)
+static int reserve_take(struct mmk_mmu *mmu, struct reserve *r, unsigned n)
 {
 	*r = (struct reserve){0, 0};
 	for (unsigned i = 0; i < n; i++) {
-		paddr_t pa;
+		mmk_paddr_t pa;
 		int err = alloc_table_frame(mmu, &pa);
 		if (err) {
 			reserve_release(mmu, r);
@@ -157,10 +157,10 @@ static int reserve_take(struct mmu *mmu, struct reserve *r, unsigned n)
 }
 
 /* A zeroed table page from the reserve. */
-static paddr_t reserve_use(struct mmu *mmu, struct reserve *r)
+static mmk_paddr_t reserve_use(struct mmk_mmu *mmu, struct reserve *r)
 {
 	MMK_ASSERT(r->count > 0);
-	paddr_t pa = r->head;
+	mmk_paddr_t pa = r->head;
 	pte_t *t = table_of(pa);
 	r->head = t[0];
 	r->count--;
@@ -189,7 +189,7 @@ static pte_t cache_bits(unsigned flags)
 	}
 }
 
-static pte_t leaf_bits(const struct mmu *mmu, unsigned flags, unsigned level, bool kernel)
+static pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned level, bool kernel)
 {
 	pte_t e = PTE_P | cache_bits(flags);
 	if (kernel && (mmu->features & FEATURE_PCID))
@@ -207,7 +207,7 @@ static pte_t leaf_bits(const struct mmu *mmu, unsigned flags, unsigned level, bo
 	return e;
 }
 
-static unsigned leaf_flags(const struct mmu *mmu, pte_t e)
+static unsigned leaf_flags(const struct mmk_mmu *mmu, pte_t e)
 {
 	unsigned f = MMK_PROT_READ;
 	if (e & PTE_RW)
@@ -229,7 +229,7 @@ static unsigned leaf_flags(const struct mmu *mmu, pte_t e)
 
 /* ------------------------------------------------------------ ranges, TLB */
 
-static int check_range(const struct mmu_space *s, vaddr_t va, vsize_t size)
+static int check_range(const struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size)
 {
 	if (!mmk_is_aligned(va, MMK_PAGE_SIZE) || !mmk_is_aligned(size, MMK_PAGE_SIZE))
 		return -MMK_EALIGN;
@@ -245,17 +245,17 @@ static int check_range(const struct mmu_space *s, vaddr_t va, vsize_t size)
 struct flush {
 	uint64_t count;
 	bool global, needed;
-	struct mmu_space *tagged; /* an inactive space whose PCID may hold entries */
+	struct mmk_mmu_space *tagged; /* an inactive space whose PCID may hold entries */
 };
 
-static struct flush flush_begin(struct mmu_space *s)
+static struct flush flush_begin(struct mmk_mmu_space *s)
 {
 	bool visible = s->is_kernel || s == s->mmu->active;
-	struct mmu_space *tagged = !visible && (s->mmu->features & FEATURE_PCID) ? s : NULL;
+	struct mmk_mmu_space *tagged = !visible && (s->mmu->features & FEATURE_PCID) ? s : NULL;
 	return (struct flush){0, s->is_kernel, visible, tagged};
 }
 
-static void flush_page(struct mmu *mmu, struct flush *f, uint64_t va)
+static void flush_page(struct mmk_mmu *mmu, struct flush *f, uint64_t va)
 {
 	if (!f->needed) {
 		f->count += f->tagged != NULL; /* counted, for drop_tagged */
@@ -267,7 +267,7 @@ static void flush_page(struct mmu *mmu, struct flush *f, uint64_t va)
 }
 
 /* Its PCID's entries go now (INVPCID) or at its next CR3 load. */
-static void drop_tagged(struct mmu *mmu, struct mmu_space *s)
+static void drop_tagged(struct mmk_mmu *mmu, struct mmk_mmu_space *s)
 {
 	if (s->asid == 0)
 		return; /* never loaded: nothing cached under a PCID of its own */
@@ -277,7 +277,7 @@ static void drop_tagged(struct mmu *mmu, struct mmu_space *s)
 		s->tlb_stale = true;
 }
 
-static void flush_end(struct mmu *mmu, struct flush *f)
+static void flush_end(struct mmk_mmu *mmu, struct flush *f)
 {
 	if (f->tagged && f->count > 0)
 		drop_tagged(mmu, f->tagged);
@@ -304,7 +304,7 @@ static uint64_t small_run(uint64_t va, uint64_t remaining)
 }
 
 /* The largest level whose page fits at va (alignment, size, nothing in the way). */
-static unsigned piece_level(const struct mmu_space *s, uint64_t va, uint64_t pa,
+static unsigned piece_level(const struct mmk_mmu_space *s, uint64_t va, uint64_t pa,
 			    uint64_t remaining, unsigned page_shift)
 {
 	if (page_shift)
@@ -327,7 +327,7 @@ static unsigned piece_level(const struct mmu_space *s, uint64_t va, uint64_t pa,
  * Pieces come in address order, so a missing table shared by several pieces is met by
  * consecutive ones: last[] remembers the last one counted per level.
  */
-static int plan_map(const struct mmu_space *s, uint64_t va, uint64_t pa, uint64_t size,
+static int plan_map(const struct mmk_mmu_space *s, uint64_t va, uint64_t pa, uint64_t size,
 		    unsigned page_shift, unsigned *tables)
 {
 	uint64_t last[LEVELS];
@@ -362,13 +362,13 @@ static int plan_map(const struct mmu_space *s, uint64_t va, uint64_t pa, uint64_
 }
 
 /* The entry for va at level, creating tables on the way from the reserve. */
-static pte_t *ensure(struct mmu_space *s, uint64_t va, unsigned level, struct reserve *r)
+static pte_t *ensure(struct mmk_mmu_space *s, uint64_t va, unsigned level, struct reserve *r)
 {
-	paddr_t t = s->root;
+	mmk_paddr_t t = s->root;
 	for (unsigned l = LEVELS - 1; l > level; l--) {
 		pte_t *e = &table_of(t)[level_index(va, l)];
 		if (!(*e & PTE_P)) {
-			paddr_t fresh = reserve_use(s->mmu, r);
+			mmk_paddr_t fresh = reserve_use(s->mmu, r);
 			pte_t value = fresh | table_bits(va);
 			if (l == LEVELS - 1)
 				set_pml4(s, level_index(va, l), value);
@@ -382,7 +382,7 @@ static pte_t *ensure(struct mmu_space *s, uint64_t va, unsigned level, struct re
 	return &table_of(t)[level_index(va, level)];
 }
 
-static int check_map_args(const struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size,
+static int check_map_args(const struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsize_t size,
 			  unsigned flags, unsigned page_shift)
 {
 	if (!flags_valid(flags))
@@ -403,7 +403,7 @@ static int check_map_args(const struct mmu_space *s, vaddr_t va, paddr_t pa, vsi
 	return 0;
 }
 
-int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned flags,
+int mmk_mmu_map(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsize_t size, unsigned flags,
 	    unsigned page_shift)
 {
 	int err = check_map_args(s, va, pa, size, flags, page_shift);
@@ -437,7 +437,7 @@ int mmu_map(struct mmu_space *s, vaddr_t va, paddr_t pa, vsize_t size, unsigned 
 /* ------------------------------------------------------------ unmap, protect */
 
 /* Checks every page of the range is mapped. */
-static int check_mapped(const struct mmu_space *s, uint64_t va, uint64_t size)
+static int check_mapped(const struct mmk_mmu_space *s, uint64_t va, uint64_t size)
 {
 	for (uint64_t at = va; at < va + size;) {
 		unsigned level;
@@ -453,9 +453,9 @@ static int check_mapped(const struct mmu_space *s, uint64_t va, uint64_t size)
  * What unmap and protect do first: check the range is theirs and wholly mapped, and
  * reserve the tables that splitting its two ends needs. On error nothing changed.
  */
-static unsigned splits_at(const struct mmu_space *s, uint64_t b);
+static unsigned splits_at(const struct mmk_mmu_space *s, uint64_t b);
 
-static int prepare_change(struct mmu_space *s, uint64_t va, uint64_t size, struct reserve *r)
+static int prepare_change(struct mmk_mmu_space *s, uint64_t va, uint64_t size, struct reserve *r)
 {
 	int err = check_range(s, va, size);
 	if (!err)
@@ -475,22 +475,22 @@ static unsigned block_order(unsigned level)
  * Drops the PMM reference of a leaf's frames: as one block when it is one of that
  * size, else frame by frame (a large block split earlier, see split()).
  */
-static void free_leaf_frames(struct mmu *mmu, paddr_t pa, unsigned level)
+static void free_leaf_frames(struct mmk_mmu *mmu, mmk_paddr_t pa, unsigned level)
 {
-	int err = pmm_free_block(mmu->pmm, pa, block_order(level));
+	int err = mmk_pmm_free_block(mmu->pmm, pa, block_order(level));
 	if (err != -MMK_EINVAL || level == 0) {
 		MMK_ASSERT(err == 0);
 		return;
 	}
 	for (uint64_t off = 0; off < level_size(level); off += MMK_PAGE_SIZE)
-		MMK_ASSERT(pmm_free(mmu->pmm, pa + off) == 0);
+		MMK_ASSERT(mmk_pmm_free(mmu->pmm, pa + off) == 0);
 }
 
 /* Replaces the large leaf e at level by a table of the next size down, same rights. */
-static void split(struct mmu_space *s, uint64_t va, pte_t *e, unsigned level, struct reserve *r)
+static void split(struct mmk_mmu_space *s, uint64_t va, pte_t *e, unsigned level, struct reserve *r)
 {
 	pte_t old = *e;
-	paddr_t fresh = reserve_use(s->mmu, r);
+	mmk_paddr_t fresh = reserve_use(s->mmu, r);
 	pte_t *t = table_of(fresh);
 	pte_t keep = old & ~(PTE_FRAME | PTE_AD | PTE_PS);
 	for (unsigned i = 0; i < ENTRIES; i++)
@@ -500,8 +500,8 @@ static void split(struct mmu_space *s, uint64_t va, pte_t *e, unsigned level, st
 	(is_user(va) ? s : &s->mmu->kernel)->table_pages++;
 	/* Frames of a PMM block become single frames, so they can go back one by one
 	 * (a block that is not one, MMIO, is left alone; the HHDM owns nothing). */
-	if (!mmu_in_window(s->mmu, va))
-		(void)pmm_split_block(s->mmu->pmm, old & PTE_FRAME, block_order(level));
+	if (!mmk_mmu_in_window(s->mmu, va))
+		(void)mmk_pmm_split_block(s->mmu->pmm, old & PTE_FRAME, block_order(level));
 	/* Same translations as before: a cached large entry is still right. */
 }
 
@@ -509,7 +509,7 @@ static void split(struct mmu_space *s, uint64_t va, pte_t *e, unsigned level, st
  * Tables needed to cut the mappings at boundary b: the large leaf around b splits into
  * the next size down, and again while b is not aligned to that size.
  */
-static unsigned splits_at(const struct mmu_space *s, uint64_t b)
+static unsigned splits_at(const struct mmk_mmu_space *s, uint64_t b)
 {
 	unsigned level, n = 0;
 	if (!leaf_of(s, b, &level))
@@ -523,7 +523,7 @@ static unsigned splits_at(const struct mmu_space *s, uint64_t b)
  * The leaf at va, split until it lies inside [lo, hi), with tables from the reserve
  * (splits_at counted them for both ends of the range).
  */
-static pte_t *leaf_inside(struct mmu_space *s, uint64_t va, uint64_t lo, uint64_t hi,
+static pte_t *leaf_inside(struct mmk_mmu_space *s, uint64_t va, uint64_t lo, uint64_t hi,
 			  unsigned *level, struct reserve *r)
 {
 	for (;;) {
@@ -561,7 +561,7 @@ static bool table_empty_around(const pte_t *t, unsigned level, uint64_t base, ui
 }
 
 /* Frees the user tables under table t (at level, covering from base) emptied in [lo, hi). */
-static void prune(struct mmu_space *s, paddr_t t, unsigned level, uint64_t base, uint64_t lo,
+static void prune(struct mmk_mmu_space *s, mmk_paddr_t t, unsigned level, uint64_t base, uint64_t lo,
 		  uint64_t hi, struct flush *f)
 {
 	if (level == 0)
@@ -575,20 +575,20 @@ static void prune(struct mmu_space *s, paddr_t t, unsigned level, uint64_t base,
 		pte_t *e = &table_of(t)[i];
 		if (!(*e & PTE_P) || (*e & PTE_PS))
 			continue;
-		paddr_t child = *e & PTE_FRAME;
+		mmk_paddr_t child = *e & PTE_FRAME;
 		prune(s, child, level - 1, start, lo, hi, f);
 		if (table_empty_around(table_of(child), level - 1, start, lo, hi)) {
 			*e = 0;
 			flush_page(s->mmu, f, start); /* drops paging-structure caches too */
 			f->count += f->tagged != NULL;
-			MMK_ASSERT(pmm_free(s->mmu->pmm, child) == 0);
+			MMK_ASSERT(mmk_pmm_free(s->mmu->pmm, child) == 0);
 			s->mmu->stats.tables_freed++;
 			s->table_pages--;
 		}
 	}
 }
 
-int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
+int mmk_mmu_unmap(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size, bool free_frames)
 {
 	struct reserve r;
 	int err = prepare_change(s, va, size, &r);
@@ -615,12 +615,12 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 			pte_t *e = &table_of(s->root)[i];
 			if (!(*e & PTE_P))
 				continue;
-			paddr_t child = *e & PTE_FRAME;
+			mmk_paddr_t child = *e & PTE_FRAME;
 			prune(s, child, 2, start, va, va + size, &f);
 			if (table_empty_around(table_of(child), 2, start, va, va + size)) {
 				*e = 0;
 				flush_page(s->mmu, &f, start);
-				MMK_ASSERT(pmm_free(s->mmu->pmm, child) == 0);
+				MMK_ASSERT(mmk_pmm_free(s->mmu->pmm, child) == 0);
 				s->mmu->stats.tables_freed++;
 				s->table_pages--;
 			}
@@ -630,7 +630,7 @@ int mmu_unmap(struct mmu_space *s, vaddr_t va, vsize_t size, bool free_frames)
 	return 0;
 }
 
-int mmu_protect(struct mmu_space *s, vaddr_t va, vsize_t size, unsigned flags)
+int mmk_mmu_protect(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size, unsigned flags)
 {
 	if (!flags_valid(flags))
 		return -MMK_EINVAL;
@@ -658,20 +658,20 @@ int mmu_protect(struct mmu_space *s, vaddr_t va, vsize_t size, unsigned flags)
 
 /* ------------------------------------------------------------ query, walk */
 
-int mmu_query(const struct mmu_space *s, vaddr_t va, struct mmu_mapping *out)
+int mmk_mmu_query(const struct mmk_mmu_space *s, mmk_vaddr_t va, struct mmk_mmu_mapping *out)
 {
 	unsigned level;
 	pte_t *e = leaf_of(s, va, &level);
 	if (!e)
 		return -MMK_ENOENT;
-	*out = (struct mmu_mapping){mmk_align_down(va, level_size(level)), *e & PTE_FRAME,
+	*out = (struct mmk_mmu_mapping){mmk_align_down(va, level_size(level)), *e & PTE_FRAME,
 				    leaf_flags(s->mmu, *e), level_shift(level)};
 	return 0;
 }
 
-static int walk_table(const struct mmu_space *s, paddr_t t, unsigned level, uint64_t base,
+static int walk_table(const struct mmk_mmu_space *s, mmk_paddr_t t, unsigned level, uint64_t base,
 		      uint64_t start, uint64_t end,
-		      int (*visit)(void *ctx, const struct mmu_mapping *m), void *ctx)
+		      int (*visit)(void *ctx, const struct mmk_mmu_mapping *m), void *ctx)
 {
 	for (unsigned i = 0; i < ENTRIES; i++) {
 		uint64_t lo = base + i * level_size(level), last = lo + level_size(level) - 1;
@@ -680,7 +680,7 @@ static int walk_table(const struct mmu_space *s, paddr_t t, unsigned level, uint
 			continue;
 		int r;
 		if (is_leaf(e, level)) {
-			struct mmu_mapping m = {lo, e & PTE_FRAME, leaf_flags(s->mmu, e),
+			struct mmk_mmu_mapping m = {lo, e & PTE_FRAME, leaf_flags(s->mmu, e),
 						level_shift(level)};
 			r = visit(ctx, &m);
 		} else {
@@ -698,8 +698,8 @@ static uint64_t canonical(uint64_t va)
 	return (va & (1ull << 47)) ? va | 0xFFFF000000000000ull : va;
 }
 
-int mmu_walk(const struct mmu_space *s, vaddr_t start, vaddr_t end,
-	     int (*visit)(void *ctx, const struct mmu_mapping *m), void *ctx)
+int mmk_mmu_walk(const struct mmk_mmu_space *s, mmk_vaddr_t start, mmk_vaddr_t end,
+	     int (*visit)(void *ctx, const struct mmk_mmu_mapping *m), void *ctx)
 {
 	for (unsigned i = 0; i < ENTRIES; i++) {
 		uint64_t lo = canonical((uint64_t)i << level_shift(3));
@@ -714,12 +714,12 @@ int mmu_walk(const struct mmu_space *s, vaddr_t start, vaddr_t end,
 	return 0;
 }
 
-void mmu_print_walk(const struct mmu_space *s, vaddr_t va)
+void mmk_mmu_print_walk(const struct mmk_mmu_space *s, mmk_vaddr_t va)
 {
 	static const char *const names[] = {"PTE", "PDE", "PDPTE", "PML4E"};
 	mmk_printf("walk of 0x%016llx (PML4 0x%llx):\n", (unsigned long long)va,
 		   (unsigned long long)s->root);
-	paddr_t t = s->root;
+	mmk_paddr_t t = s->root;
 	for (unsigned l = LEVELS - 1;; l--) {
 		pte_t e = table_of(t)[level_index(va, l)];
 		mmk_printf("  %-5s[%3u] = 0x%016llx%s%s%s%s%s\n", names[l], level_index(va, l),
@@ -732,13 +732,13 @@ void mmu_print_walk(const struct mmu_space *s, vaddr_t va)
 	}
 }
 
-void *mmu_kernel_pointer(struct mmu *mmu, vaddr_t va)
+void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
 {
 	(void)mmu;
 	return x86_64_kernel_pointer(va);
 }
 
-void mmu_zero_frame(struct mmu *mmu, paddr_t pa)
+void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
 {
 	(void)mmu;
 	uint64_t *p = x86_64_phys(pa);
@@ -746,7 +746,7 @@ void mmu_zero_frame(struct mmu *mmu, paddr_t pa)
 		p[i] = 0;
 }
 
-void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src)
+void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
 {
 	(void)mmu;
 	uint64_t *d = x86_64_phys(dst);
@@ -757,23 +757,23 @@ void mmu_copy_frame(struct mmu *mmu, paddr_t dst, paddr_t src)
 
 /* ------------------------------------------------------------ spaces */
 
-int mmu_space_create(struct mmu *mmu, struct mmu_space *space)
+int mmk_mmu_space_create(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
 {
-	paddr_t pa;
-	int err = pmm_alloc(mmu->pmm, &pa);
+	mmk_paddr_t pa;
+	int err = mmk_pmm_alloc(mmu->pmm, &pa);
 	if (err)
 		return err;
 	pte_t *pml4 = table_of(pa);
 	const pte_t *kernel = table_of(mmu->kernel.root);
 	for (unsigned i = 0; i < ENTRIES; i++)
 		pml4[i] = i >= PML4_KERNEL ? kernel[i] : 0;
-	*space = (struct mmu_space){.mmu = mmu, .root = pa, .root_va = pml4};
-	mmu_space_list_add(mmu, space);
+	*space = (struct mmk_mmu_space){.mmu = mmu, .root = pa, .root_va = pml4};
+	mmk_mmu_space_list_add(mmu, space);
 	return 0;
 }
 
 /* Frees the tables under t (and, with free_frames, the frames they map). */
-static void free_tree(struct mmu *mmu, paddr_t t, unsigned level, bool free_frames)
+static void free_tree(struct mmk_mmu *mmu, mmk_paddr_t t, unsigned level, bool free_frames)
 {
 	for (unsigned i = 0; i < ENTRIES; i++) {
 		pte_t e = table_of(t)[i];
@@ -785,14 +785,14 @@ static void free_tree(struct mmu *mmu, paddr_t t, unsigned level, bool free_fram
 			continue;
 		}
 		free_tree(mmu, e & PTE_FRAME, level - 1, free_frames);
-		MMK_ASSERT(pmm_free(mmu->pmm, e & PTE_FRAME) == 0);
+		MMK_ASSERT(mmk_pmm_free(mmu->pmm, e & PTE_FRAME) == 0);
 		mmu->stats.tables_freed++;
 	}
 }
 
-int mmu_space_destroy(struct mmu_space *space, bool free_frames)
+int mmk_mmu_space_destroy(struct mmk_mmu_space *space, bool free_frames)
 {
-	struct mmu *mmu = space->mmu;
+	struct mmk_mmu *mmu = space->mmu;
 	if (space->is_kernel)
 		return -MMK_EINVAL;
 	if (space == mmu->active)
@@ -802,32 +802,32 @@ int mmu_space_destroy(struct mmu_space *space, bool free_frames)
 		if (!(pml4[i] & PTE_P))
 			continue;
 		free_tree(mmu, pml4[i] & PTE_FRAME, 2, free_frames);
-		MMK_ASSERT(pmm_free(mmu->pmm, pml4[i] & PTE_FRAME) == 0);
+		MMK_ASSERT(mmk_pmm_free(mmu->pmm, pml4[i] & PTE_FRAME) == 0);
 		mmu->stats.tables_freed++;
 		pml4[i] = 0;
 	}
 	space->table_pages = 0;
-	mmu_space_list_remove(mmu, space);
-	MMK_ASSERT(pmm_free(mmu->pmm, space->root) == 0);
+	mmk_mmu_space_list_remove(mmu, space);
+	MMK_ASSERT(mmk_pmm_free(mmu->pmm, space->root) == 0);
 	space->root_va = NULL;
 	return 0;
 }
 
 static void flush_all_pcids(void *ctx)
 {
-	struct mmu *mmu = ctx;
+	struct mmk_mmu *mmu = ctx;
 	x86_64_flush_tlb_global(); /* a CR4.PGE toggle drops every PCID's entries */
 	mmu->stats.tlb_full_flushes++;
 }
 
-void mmu_activate(struct mmu_space *space)
+void mmk_mmu_activate(struct mmk_mmu_space *space)
 {
-	struct mmu *mmu = space->mmu;
+	struct mmk_mmu *mmu = space->mmu;
 	uint64_t cr3 = space->root;
 	if (mmu->features & FEATURE_PCID) {
 		if (!space->is_kernel) { /* the kernel space keeps PCID 0 */
 			bool rolled_over;
-			space->asid = asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
+			space->asid = mmk_asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
 		}
 		cr3 |= space->asid;
 		if (!space->tlb_stale)
@@ -839,22 +839,22 @@ void mmu_activate(struct mmu_space *space)
 	mmu->stats.space_switches++;
 }
 
-unsigned mmu_page_shifts(const struct mmu *mmu)
+unsigned mmk_mmu_page_shifts(const struct mmk_mmu *mmu)
 {
 	return mmu->page_shifts;
 }
 
-vaddr_t mmu_user_base(void)
+mmk_vaddr_t mmk_mmu_user_base(void)
 {
 	return USER_BASE;
 }
 
-vaddr_t mmu_user_end(void)
+mmk_vaddr_t mmk_mmu_user_end(void)
 {
 	return USER_END;
 }
 
-vaddr_t mmu_kernel_base(void)
+mmk_vaddr_t mmk_mmu_kernel_base(void)
 {
 	return KERNEL_BASE;
 }
@@ -862,7 +862,7 @@ vaddr_t mmu_kernel_base(void)
 /* ------------------------------------------------------------ init */
 
 /* Maps every usable range of the boot map into the HHDM (seed 001: usable types only). */
-static int map_hhdm(struct mmu *mmu, const struct mmk_memmap *map)
+static int map_hhdm(struct mmk_mmu *mmu, const struct mmk_memmap *map)
 {
 	mmu->window_start = mmu->window_end = HHDM_BASE;
 	unsigned flags = MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL;
@@ -871,17 +871,17 @@ static int map_hhdm(struct mmu *mmu, const struct mmk_memmap *map)
 		if (r->type == MMK_MEM_RESERVED || r->type == MMK_MEM_BAD ||
 		    r->type == MMK_MEM_ACPI_NVS)
 			continue;
-		paddr_t lo = mmk_align_down(r->base, MMK_PAGE_SIZE);
-		paddr_t hi = mmk_align_up(r->base + r->size, MMK_PAGE_SIZE);
+		mmk_paddr_t lo = mmk_align_down(r->base, MMK_PAGE_SIZE);
+		mmk_paddr_t hi = mmk_align_up(r->base + r->size, MMK_PAGE_SIZE);
 		/* Ranges are disjoint, but two may share a page at their edges. */
-		struct mmu_mapping m;
-		if (mmu_query(&mmu->kernel, HHDM_BASE + lo, &m) == 0)
+		struct mmk_mmu_mapping m;
+		if (mmk_mmu_query(&mmu->kernel, HHDM_BASE + lo, &m) == 0)
 			lo += MMK_PAGE_SIZE;
-		if (lo < hi && mmu_query(&mmu->kernel, HHDM_BASE + hi - MMK_PAGE_SIZE, &m) == 0)
+		if (lo < hi && mmk_mmu_query(&mmu->kernel, HHDM_BASE + hi - MMK_PAGE_SIZE, &m) == 0)
 			hi -= MMK_PAGE_SIZE;
 		if (lo >= hi)
 			continue;
-		int err = mmu_map(&mmu->kernel, HHDM_BASE + lo, lo, hi - lo, flags, 0);
+		int err = mmk_mmu_map(&mmu->kernel, HHDM_BASE + lo, lo, hi - lo, flags, 0);
 		if (err)
 			return err;
 		if (HHDM_BASE + hi > mmu->window_end)
@@ -891,15 +891,15 @@ static int map_hhdm(struct mmu *mmu, const struct mmk_memmap *map)
 }
 
 /* The kernel image: section by section when the boot says how, else as one RWX range. */
-static int map_image(struct mmu *mmu, const struct mmu_boot *boot)
+static int map_image(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot)
 {
 	if (boot->section_count == 0)
-		return mmu_map(&mmu->kernel, boot->kernel_va, boot->kernel_pa,
+		return mmk_mmu_map(&mmu->kernel, boot->kernel_va, boot->kernel_pa,
 			       mmk_align_up(boot->kernel_size, MMK_PAGE_SIZE),
 			       MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
-	for (unsigned i = 0; i < boot->section_count && i < MMU_BOOT_SECTIONS; i++) {
-		const struct mmu_boot_section *sec = &boot->sections[i];
-		int err = mmu_map(&mmu->kernel, sec->va, sec->pa, mmk_align_up(sec->size, MMK_PAGE_SIZE),
+	for (unsigned i = 0; i < boot->section_count && i < MMK_MMU_BOOT_SECTIONS; i++) {
+		const struct mmk_mmu_boot_section *sec = &boot->sections[i];
+		int err = mmk_mmu_map(&mmu->kernel, sec->va, sec->pa, mmk_align_up(sec->size, MMK_PAGE_SIZE),
 				  sec->flags | MMK_PROT_GLOBAL, 0);
 		if (err)
 			return err;
@@ -907,9 +907,9 @@ static int map_image(struct mmu *mmu, const struct mmu_boot *boot)
 	return 0;
 }
 
-int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
+int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot)
 {
-	*mmu = (struct mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD,
+	*mmu = (struct mmk_mmu){.pmm = pmm, .flush_threshold = FLUSH_THRESHOLD,
 			    .table_limit = boot->window_limit};
 	mmu->page_shifts = 1u << 12 | 1u << 21;
 	if (x86_64_has_1g_pages()) {
@@ -928,9 +928,9 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 		if (x86_64_has_invpcid())
 			mmu->features |= FEATURE_INVPCID;
 		x86_64_enable_pcid();
-		MMK_ASSERT(asid_init(&mmu->asids, PCID_BITS, flush_all_pcids, mmu) == 0);
+		MMK_ASSERT(mmk_asid_init(&mmu->asids, PCID_BITS, flush_all_pcids, mmu) == 0);
 	}
-	paddr_t pa;
+	mmk_paddr_t pa;
 	int err = alloc_table_frame(mmu, &pa);
 	if (err)
 		return err;
@@ -938,24 +938,24 @@ int mmu_init(struct mmu *mmu, struct pmm *pmm, const struct mmu_boot *boot)
 	for (unsigned i = 0; i < ENTRIES; i++)
 		pml4[i] = 0;
 	/* tlb_stale: the first load drops what PCID 0 held from the boot tables. */
-	mmu->kernel = (struct mmu_space){.mmu = mmu, .root = pa, .root_va = pml4, .is_kernel = true,
+	mmu->kernel = (struct mmk_mmu_space){.mmu = mmu, .root = pa, .root_va = pml4, .is_kernel = true,
 					 .tlb_stale = true};
-	mmu_space_list_add(mmu, &mmu->kernel);
+	mmk_mmu_space_list_add(mmu, &mmu->kernel);
 	err = map_hhdm(mmu, boot->memmap);
 	if (!err)
 		err = map_image(mmu, boot);
 	if (!err)
-		err = mmu_boot_map_fixed(mmu, boot);
+		err = mmk_mmu_boot_map_fixed(mmu, boot);
 	if (err) {
 		for (unsigned i = PML4_KERNEL; i < ENTRIES; i++)
 			if (pml4[i] & PTE_P) {
 				free_tree(mmu, pml4[i] & PTE_FRAME, 2, false);
-				MMK_ASSERT(pmm_free(pmm, pml4[i] & PTE_FRAME) == 0);
+				MMK_ASSERT(mmk_pmm_free(pmm, pml4[i] & PTE_FRAME) == 0);
 			}
-		MMK_ASSERT(pmm_free(pmm, pa) == 0);
+		MMK_ASSERT(mmk_pmm_free(pmm, pa) == 0);
 		return err;
 	}
-	mmu_activate(&mmu->kernel);
+	mmk_mmu_activate(&mmu->kernel);
 	mmu->table_limit = 0; /* the new HHDM reaches every frame */
 	return 0;
 }

@@ -28,7 +28,7 @@ static struct boot_info boot;
 
 void x86_64_boot_main(uint32_t start_info_pa);
 
-void *arch_phys_to_virt(paddr_t pa)
+void *arch_phys_to_virt(mmk_paddr_t pa)
 {
 	MMK_ASSERT(pa < boot.early_limit);
 	return (void *)(uintptr_t)(EARLY_WINDOW + pa);
@@ -52,7 +52,7 @@ static void reserve_start_info(uint32_t si_pa, const struct hvm_start_info *si)
 int x86_64_probe_read32(uint64_t addr, uint32_t *out);
 int x86_64_probe_write32(uint64_t addr, uint32_t value);
 
-int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
+int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value)
 {
 	return write ? x86_64_probe_write32(va, *value) : x86_64_probe_read32(va, value);
 }
@@ -69,9 +69,9 @@ static void reload_gdt_high(void)
 }
 
 /* The end of the RAM the direct map covers (everything but reserved, bad and NVS). */
-static paddr_t ram_end(const struct mmk_memmap *map)
+static mmk_paddr_t ram_end(const struct mmk_memmap *map)
 {
-	paddr_t end = 0;
+	mmk_paddr_t end = 0;
 	for (unsigned i = 0; i < map->count; i++) {
 		const struct mmk_memrange *r = &map->range[i];
 		if (r->type != MMK_MEM_RESERVED && r->type != MMK_MEM_BAD &&
@@ -81,16 +81,16 @@ static paddr_t ram_end(const struct mmk_memmap *map)
 	return end;
 }
 
-static void add_section(struct mmu_boot *mb, vaddr_t start, vaddr_t end, unsigned flags)
+static void add_section(struct mmk_mmu_boot *mb, mmk_vaddr_t start, mmk_vaddr_t end, unsigned flags)
 {
-	mb->sections[mb->section_count++] = (struct mmu_boot_section){
-		start, (paddr_t)(start - KERNEL_VMA), end - start, flags};
+	mb->sections[mb->section_count++] = (struct mmk_mmu_boot_section){
+		start, (mmk_paddr_t)(start - KERNEL_VMA), end - start, flags};
 }
 
 /* NX on everything but text (seed 001, EFER.NXE): the linker script's section bounds. */
-static void add_image_sections(struct mmu_boot *mb)
+static void add_image_sections(struct mmk_mmu_boot *mb)
 {
-	vaddr_t image = (uintptr_t)_kernel_phys_start + KERNEL_VMA;
+	mmk_vaddr_t image = (uintptr_t)_kernel_phys_start + KERNEL_VMA;
 	add_section(mb, image, (uintptr_t)_text_start, MMK_PROT_READ | MMK_PROT_WRITE); /* boot data, GDT */
 	add_section(mb, (uintptr_t)_text_start, (uintptr_t)_rodata_start,
 		    MMK_PROT_READ | MMK_PROT_EXEC);
@@ -99,10 +99,10 @@ static void add_image_sections(struct mmu_boot *mb)
 		    MMK_PROT_READ | MMK_PROT_WRITE);
 }
 
-int arch_vm_start(struct pmm *pmm, struct boot_info *b)
+int arch_vm_start(struct mmk_pmm *pmm, struct boot_info *b)
 {
 	reload_gdt_high();
-	struct mmu_boot mb = {
+	struct mmk_mmu_boot mb = {
 		.kernel_pa = (uintptr_t)_kernel_phys_start,
 		.kernel_va = (uintptr_t)_kernel_phys_start + KERNEL_VMA,
 		.kernel_size = (uintptr_t)_kernel_phys_end - (uintptr_t)_kernel_phys_start,
@@ -115,11 +115,11 @@ int arch_vm_start(struct pmm *pmm, struct boot_info *b)
 	if (err)
 		return err;
 	b->early_limit = ram_end(&b->memmap);
-	struct mmu *mmu = kernel_mmu();
+	struct mmk_mmu *mmu = kernel_mmu();
 	mmk_printf("vm: PML4 at 0x%llx, RAM [0, 0x%llx) in the HHDM with %s pages, %s, "
 		   "boot identity map gone\n",
 		   (unsigned long long)mmu->kernel.root, (unsigned long long)b->early_limit,
-		   (mmu_page_shifts(mmu) & (1u << 30)) ? "1 GiB" : "2 MiB",
+		   (mmk_mmu_page_shifts(mmu) & (1u << 30)) ? "1 GiB" : "2 MiB",
 		   mmu->asids.bits ? "PCIDs" : "no PCIDs");
 	return 0;
 }
@@ -130,15 +130,15 @@ void x86_64_boot_main(uint32_t start_info_pa)
 	boot.early_limit = EARLY_LIMIT;
 	const struct hvm_start_info *si = arch_phys_to_virt(start_info_pa);
 	boot.arch = "x86_64";
-	boot.cmdline = si->magic == PVH_START_MAGIC && si->cmdline_paddr
+	boot.cmdline = si->magic == MMK_PVH_START_MAGIC && si->cmdline_paddr
 			       ? arch_phys_to_virt(si->cmdline_paddr) : "";
 	boot.firmware = "pvh";
-	memmap_init(&boot.memmap);
+	mmk_memmap_init(&boot.memmap);
 	const struct hvm_memmap_entry *entries =
-		si->magic == PVH_START_MAGIC && si->version >= 1 && si->memmap_paddr
+		si->magic == MMK_PVH_START_MAGIC && si->version >= 1 && si->memmap_paddr
 			? arch_phys_to_virt(si->memmap_paddr)
 			: NULL;
-	int err = pvh_memmap(si, entries, &boot.memmap);
+	int err = mmk_pvh_memmap(si, entries, &boot.memmap);
 	if (err) {
 		mmk_printf("x86_64: bad PVH start info (magic 0x%x, version %u): %s\n",
 			   si->magic, si->version, mmk_strerror(err));

@@ -91,14 +91,14 @@ static bool probe_fixup(struct x86_64_trap_frame *f)
 static void page_fault(struct x86_64_trap_frame *f)
 {
 	struct mmk_fault fault = decode_page_fault(f);
-	struct mmu *mmu = kernel_mmu();
-	struct mmu_space *space = mmu ? mmu->active : NULL;
-	enum fault_result r = fault_dispatch(space, &fault);
-	if (r == FAULT_RESOLVED || probe_fixup(f))
+	struct mmk_mmu *mmu = kernel_mmu();
+	struct mmk_mmu_space *space = mmu ? mmu->active : NULL;
+	enum mmk_fault_result r = mmk_fault_dispatch(space, &fault);
+	if (r == MMK_FAULT_RESOLVED || probe_fixup(f))
 		return;
-	fault_report_fatal(space, &fault, r);
+	mmk_fault_report_fatal(space, &fault, r);
 	if (space)
-		mmu_print_walk(space, fault.addr);
+		mmk_mmu_print_walk(space, fault.addr);
 	arch_exit(2);
 }
 

@@ -1,8 +1,8 @@
 /*
- * Kernel heap benchmark on the host: kmalloc+kfree pairs of 16..1024-byte and 8 KiB
+ * Kernel heap benchmark on the host: mmk_kmalloc+mmk_kfree pairs of 16..1024-byte and 8 KiB
  * objects with 1000 objects live, mmukit's heap on the simulated i386 beside the
  * host's malloc, same sizes and order. Every heap access of mmukit's goes through the
- * simulator's TLB (mmu_kernel_pointer), which the kernel does not pay; the in-kernel
+ * simulator's TLB (mmk_mmu_kernel_pointer), which the kernel does not pay; the in-kernel
  * instruction counts (make bench, i386 kernel) show the heap's own cost.
  */
 #include <stdio.h>
@@ -18,21 +18,21 @@
 #define RUNS 5
 
 static struct sim_machine m;
-static struct kvm kvm;
-static struct kheap heap;
+static struct mmk_kvm kvm;
+static struct mmk_kheap heap;
 static void *live[LIVE];
 static size_t sizes[OPS];
 
 static double run(bool mine)
 {
 	for (unsigned i = 0; i < LIVE; i++)
-		live[i] = mine ? kheap_alloc(&heap, 64) : malloc(64);
+		live[i] = mine ? mmk_kheap_alloc(&heap, 64) : malloc(64);
 	uint64_t t0 = bench_now_ns();
 	for (unsigned i = 0; i < OPS; i++) {
 		unsigned k = i % LIVE;
 		if (mine) {
-			kheap_free(&heap, live[k]);
-			live[k] = kheap_alloc(&heap, sizes[i]);
+			mmk_kheap_free(&heap, live[k]);
+			live[k] = mmk_kheap_alloc(&heap, sizes[i]);
 		} else {
 			free(live[k]);
 			live[k] = malloc(sizes[i]);
@@ -40,7 +40,7 @@ static double run(bool mine)
 	}
 	double ns = (double)(bench_now_ns() - t0) / OPS;
 	for (unsigned i = 0; i < LIVE; i++)
-		mine ? (void)kheap_free(&heap, live[i]) : free(live[i]);
+		mine ? (void)mmk_kheap_free(&heap, live[i]) : free(live[i]);
 	return ns;
 }
 
@@ -48,8 +48,8 @@ int main(void)
 {
 	if (sim_machine_boot(&m, 64 * MMK_MIB, true, true))
 		return 1;
-	kvm_init(&kvm, &m.mmu, 0xC0400000u, 0xFF400000u);
-	kheap_init(&heap, &kvm);
+	mmk_kvm_init(&kvm, &m.mmu, 0xC0400000u, 0xFF400000u);
+	mmk_kheap_init(&heap, &kvm);
 	uint64_t r = 1;
 	for (unsigned i = 0; i < OPS; i++) {
 		r = r * 6364136223846793005ull + 1442695040888963407ull;

@@ -19,11 +19,11 @@ static struct sim_machine m;
 
 int main(void)
 {
-	struct mmu_space u;
+	struct mmk_mmu_space u;
 	double ns[WAY_COUNT][OP_COUNT];
-	if (sim_machine_boot(&m, 64 * MMK_MIB, true, true) || mmu_space_create(&m.mmu, &u))
+	if (sim_machine_boot(&m, 64 * MMK_MIB, true, true) || mmk_mmu_space_create(&m.mmu, &u))
 		return 1;
-	mmu_activate(&u);
+	mmk_mmu_activate(&u);
 	for (int way = 0; way < WAY_COUNT; way++) {
 		double runs[OP_COUNT][RUNS];
 		for (int r = 0; r < RUNS; r++) {

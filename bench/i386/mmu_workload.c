@@ -11,15 +11,15 @@ const char *const mmu_way_names[WAY_COUNT] = {"mmukit, one call", "mmukit, page 
 					      "seed 002 way"};
 const char *const mmu_op_names[OP_COUNT] = {"map", "query", "unmap"};
 
-static int map_phase(struct mmu_space *s, enum mmu_way way, uint32_t va, uint32_t pa,
+static int map_phase(struct mmk_mmu_space *s, enum mmu_way way, uint32_t va, uint32_t pa,
 		     unsigned pages)
 {
 	if (way == WAY_BATCHED)
-		return mmu_map(s, va, pa, (vsize_t)pages * 4096, RW_USER, 12);
+		return mmk_mmu_map(s, va, pa, (mmk_vsize_t)pages * 4096, RW_USER, 12);
 	for (unsigned i = 0; i < pages; i++) {
 		uint32_t off = i * 4096u;
 		int err = way == WAY_PER_PAGE
-				  ? mmu_map(s, va + off, pa + off, 4096, RW_USER, 12)
+				  ? mmk_mmu_map(s, va + off, pa + off, 4096, RW_USER, 12)
 				  : seed002_map_page(s->mmu->pmm, va + off, pa + off, 0x6);
 		if (err)
 			return err;
@@ -27,18 +27,18 @@ static int map_phase(struct mmu_space *s, enum mmu_way way, uint32_t va, uint32_
 	return 0;
 }
 
-static int query_phase(struct mmu_space *s, enum mmu_way way, uint32_t va, uint32_t pa,
+static int query_phase(struct mmk_mmu_space *s, enum mmu_way way, uint32_t va, uint32_t pa,
 		       unsigned pages)
 {
 	for (unsigned i = 0; i < pages; i++) {
 		uint32_t off = i * 4096u;
-		struct mmu_mapping m;
+		struct mmk_mmu_mapping m;
 		uint64_t got;
 		if (way == WAY_SEED002) {
 			int64_t t = seed002_translate(va + off);
 			got = t < 0 ? 0 : (uint64_t)t;
 		} else {
-			got = mmu_query(s, va + off, &m) ? 0 : m.pa;
+			got = mmk_mmu_query(s, va + off, &m) ? 0 : m.pa;
 		}
 		if (got != pa + off)
 			return -MMK_ENOENT;
@@ -46,12 +46,12 @@ static int query_phase(struct mmu_space *s, enum mmu_way way, uint32_t va, uint3
 	return 0;
 }
 
-static int unmap_phase(struct mmu_space *s, enum mmu_way way, uint32_t va, unsigned pages)
+static int unmap_phase(struct mmk_mmu_space *s, enum mmu_way way, uint32_t va, unsigned pages)
 {
 	if (way == WAY_BATCHED)
-		return mmu_unmap(s, va, (vsize_t)pages * 4096, false);
+		return mmk_mmu_unmap(s, va, (mmk_vsize_t)pages * 4096, false);
 	for (unsigned i = 0; i < pages; i++) {
-		int err = way == WAY_PER_PAGE ? mmu_unmap(s, va + i * 4096u, 4096, false)
+		int err = way == WAY_PER_PAGE ? mmk_mmu_unmap(s, va + i * 4096u, 4096, false)
 					      : seed002_unmap_page(va + i * 4096u);
 		if (err)
 			return err;
@@ -59,7 +59,7 @@ static int unmap_phase(struct mmu_space *s, enum mmu_way way, uint32_t va, unsig
 	return 0;
 }
 
-int mmu_workload(struct mmu_space *s, enum mmu_way way, uint32_t va, uint32_t pa,
+int mmu_workload(struct mmk_mmu_space *s, enum mmu_way way, uint32_t va, uint32_t pa,
 		 unsigned pages, uint64_t (*clock)(void), uint64_t cost[OP_COUNT])
 {
 	uint64_t t0 = clock();

@@ -20,7 +20,7 @@ extern const char *const mmu_op_names[OP_COUNT];
  * way in space (active), timing each phase with clock(); cost[op] gets the clock
  * difference. Returns 0 or an error.
  */
-int mmu_workload(struct mmu_space *space, enum mmu_way way, uint32_t va, uint32_t pa,
+int mmu_workload(struct mmk_mmu_space *space, enum mmu_way way, uint32_t va, uint32_t pa,
 		 unsigned pages, uint64_t (*clock)(void), uint64_t cost[OP_COUNT]);
 
 #endif

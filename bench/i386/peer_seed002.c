@@ -7,13 +7,13 @@
 #define PD ((uint32_t)0xFFFFF000u)
 #define TABLES ((uint32_t)0xFFC00000u)
 
-int seed002_map_page(struct pmm *pmm, uint32_t va, uint32_t pa, uint32_t pte_flags)
+int seed002_map_page(struct mmk_pmm *pmm, uint32_t va, uint32_t pa, uint32_t pte_flags)
 {
 	uint32_t *pd = i386_window(PD);
 	unsigned pdi = va >> 22;
 	if (!(pd[pdi] & 1)) {
-		paddr_t table;
-		if (pmm_alloc(pmm, &table))
+		mmk_paddr_t table;
+		if (mmk_pmm_alloc(pmm, &table))
 			return -MMK_ENOMEM;
 		pd[pdi] = (uint32_t)table | 7;
 		uint32_t *t = i386_window(TABLES + pdi * 4096);

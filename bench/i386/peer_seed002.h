@@ -10,7 +10,7 @@
 
 #include <mmukit/pmm.h>
 
-int seed002_map_page(struct pmm *pmm, uint32_t va, uint32_t pa, uint32_t pte_flags);
+int seed002_map_page(struct mmk_pmm *pmm, uint32_t va, uint32_t pa, uint32_t pte_flags);
 int seed002_unmap_page(uint32_t va);
 /* The physical address va maps to, or -1. */
 int64_t seed002_translate(uint32_t va);

@@ -16,22 +16,22 @@
 #define PAGES 1024
 #define VA 0x40000000u
 
-static struct mmu_space space;
+static struct mmk_mmu_space space;
 
-static struct mmu_space *bench_space(void)
+static struct mmk_mmu_space *bench_space(void)
 {
-	struct mmu *mmu = kernel_mmu();
-	if (space.mmu == NULL && mmu_space_create(mmu, &space))
+	struct mmk_mmu *mmu = kernel_mmu();
+	if (space.mmu == NULL && mmk_mmu_space_create(mmu, &space))
 		mmk_panic("bench: no space");
-	mmu_activate(&space);
+	mmk_mmu_activate(&space);
 	return &space;
 }
 
 KBENCH(mmu_ways)
 {
-	struct mmu_space *s = bench_space();
-	paddr_t pa;
-	if (pmm_alloc_block(kernel_mmu()->pmm, 10, &pa))
+	struct mmk_mmu_space *s = bench_space();
+	mmk_paddr_t pa;
+	if (mmk_pmm_alloc_block(kernel_mmu()->pmm, 10, &pa))
 		mmk_panic("bench: no 4 MiB block");
 	uint64_t cost[WAY_COUNT][OP_COUNT];
 	for (int way = 0; way < WAY_COUNT; way++) {
@@ -49,27 +49,27 @@ KBENCH(mmu_ways)
 			   (unsigned long long)(cost[WAY_SEED002][op] / cost[WAY_BATCHED][op]),
 			   (unsigned long long)(cost[WAY_SEED002][op] * 100 / cost[WAY_BATCHED][op] % 100));
 	}
-	pmm_free_block(kernel_mmu()->pmm, pa, 10);
+	mmk_pmm_free_block(kernel_mmu()->pmm, pa, 10);
 }
 
 /* Cycles to unmap n pages and then read a 64-page working set, with the given threshold. */
-static uint64_t unmap_then_touch(struct mmu_space *s, paddr_t pa, unsigned n, unsigned threshold)
+static uint64_t unmap_then_touch(struct mmk_mmu_space *s, mmk_paddr_t pa, unsigned n, unsigned threshold)
 {
 	const unsigned working = 64;
 	volatile uint32_t sink = 0;
-	if (mmu_map(s, VA, pa, (vsize_t)(n + working) * 4096, MMK_PROT_READ | MMK_PROT_WRITE, 12))
+	if (mmk_mmu_map(s, VA, pa, (mmk_vsize_t)(n + working) * 4096, MMK_PROT_READ | MMK_PROT_WRITE, 12))
 		mmk_panic("bench: map");
 	for (unsigned i = 0; i < n + working; i++)
 		sink += *(volatile uint32_t *)(VA + i * 4096u); /* fill the TLB */
 	unsigned saved = s->mmu->flush_threshold;
 	s->mmu->flush_threshold = threshold;
 	uint64_t t0 = arch_cycles();
-	mmu_unmap(s, VA, (vsize_t)n * 4096, false);
+	mmk_mmu_unmap(s, VA, (mmk_vsize_t)n * 4096, false);
 	for (unsigned i = 0; i < working; i++)
 		sink += *(volatile uint32_t *)(VA + (n + i) * 4096u);
 	uint64_t t1 = arch_cycles();
 	s->mmu->flush_threshold = saved;
-	mmu_unmap(s, VA + n * 4096u, (vsize_t)working * 4096, false);
+	mmk_mmu_unmap(s, VA + n * 4096u, (mmk_vsize_t)working * 4096, false);
 	(void)sink;
 	return t1 - t0;
 }
@@ -77,9 +77,9 @@ static uint64_t unmap_then_touch(struct mmu_space *s, paddr_t pa, unsigned n, un
 KBENCH(flush_threshold)
 {
 	static const unsigned sizes[] = {1, 4, 8, 16, 24, 32, 48, 64, 128, 256};
-	struct mmu_space *s = bench_space();
-	paddr_t pa;
-	if (pmm_alloc_block(kernel_mmu()->pmm, 10, &pa))
+	struct mmk_mmu_space *s = bench_space();
+	mmk_paddr_t pa;
+	if (mmk_pmm_alloc_block(kernel_mmu()->pmm, 10, &pa))
 		mmk_panic("bench: no 4 MiB block");
 	for (unsigned i = 0; i < MMK_ARRAY_SIZE(sizes); i++) {
 		unsigned n = sizes[i];
@@ -93,5 +93,5 @@ KBENCH(flush_threshold)
 		mmk_printf("# bench unmap %3u pages + touch 64: invlpg each %llu, full flush %llu\n",
 			   n, (unsigned long long)best_invlpg, (unsigned long long)best_flush);
 	}
-	pmm_free_block(kernel_mmu()->pmm, pa, 10);
+	mmk_pmm_free_block(kernel_mmu()->pmm, pa, 10);
 }

@@ -1,4 +1,4 @@
-/* Kernel heap in the kernel: instructions (-icount) per kfree+kmalloc pair, 1000 live. */
+/* Kernel heap in the kernel: instructions (-icount) per mmk_kfree+mmk_kmalloc pair, 1000 live. */
 #include <mmukit/kbench.h>
 #include <mmukit/kheap.h>
 #include <mmukit/services.h>
@@ -11,16 +11,16 @@ static void *live[LIVE];
 static uint64_t pairs(size_t (*size_of)(unsigned i))
 {
 	for (unsigned i = 0; i < LIVE; i++)
-		live[i] = kmalloc(64);
+		live[i] = mmk_kmalloc(64);
 	uint64_t t0 = arch_cycles();
 	for (unsigned i = 0; i < OPS; i++) {
 		unsigned k = i % LIVE;
-		kfree(live[k]);
-		live[k] = kmalloc(size_of(i));
+		mmk_kfree(live[k]);
+		live[k] = mmk_kmalloc(size_of(i));
 	}
 	uint64_t t1 = arch_cycles();
 	for (unsigned i = 0; i < LIVE; i++)
-		kfree(live[i]);
+		mmk_kfree(live[i]);
 	return (t1 - t0) / OPS;
 }
 

@@ -21,31 +21,31 @@ static uint64_t per_page(uint64_t t0)
 
 KBENCH(pages)
 {
-	struct mmu *mmu = kernel_mmu();
-	struct mmu_space s;
-	paddr_t pa;
-	struct mmu_mapping m;
-	if (mmu_space_create(mmu, &s) || pmm_alloc_block(mmu->pmm, 10, &pa))
+	struct mmk_mmu *mmu = kernel_mmu();
+	struct mmk_mmu_space s;
+	mmk_paddr_t pa;
+	struct mmk_mmu_mapping m;
+	if (mmk_mmu_space_create(mmu, &s) || mmk_pmm_alloc_block(mmu->pmm, 10, &pa))
 		mmk_panic("bench: set-up");
 	uint64_t cost[2][3];
 	for (int round = 0; round < 2; round++) { /* the first builds the tables once */
 		uint64_t t0 = arch_cycles();
-		mmu_map(&s, VA, pa, PAGES * MMK_PAGE_SIZE, URW, 12);
+		mmk_mmu_map(&s, VA, pa, PAGES * MMK_PAGE_SIZE, URW, 12);
 		cost[0][0] = per_page(t0);
 		t0 = arch_cycles();
 		for (unsigned i = 0; i < PAGES; i++)
-			mmu_query(&s, VA + i * MMK_PAGE_SIZE, &m);
+			mmk_mmu_query(&s, VA + i * MMK_PAGE_SIZE, &m);
 		cost[0][1] = cost[1][1] = per_page(t0);
 		t0 = arch_cycles();
-		mmu_unmap(&s, VA, PAGES * MMK_PAGE_SIZE, false);
+		mmk_mmu_unmap(&s, VA, PAGES * MMK_PAGE_SIZE, false);
 		cost[0][2] = per_page(t0);
 		t0 = arch_cycles();
 		for (unsigned i = 0; i < PAGES; i++)
-			mmu_map(&s, VA + i * MMK_PAGE_SIZE, pa + i * MMK_PAGE_SIZE, MMK_PAGE_SIZE, URW, 12);
+			mmk_mmu_map(&s, VA + i * MMK_PAGE_SIZE, pa + i * MMK_PAGE_SIZE, MMK_PAGE_SIZE, URW, 12);
 		cost[1][0] = per_page(t0);
 		t0 = arch_cycles();
 		for (unsigned i = 0; i < PAGES; i++)
-			mmu_unmap(&s, VA + i * MMK_PAGE_SIZE, MMK_PAGE_SIZE, false);
+			mmk_mmu_unmap(&s, VA + i * MMK_PAGE_SIZE, MMK_PAGE_SIZE, false);
 		cost[1][2] = per_page(t0);
 	}
 	mmk_printf("# bench pages per 4 KiB page: map %llu, query %llu, unmap %llu in one call; "
@@ -53,6 +53,6 @@ KBENCH(pages)
 		   (unsigned long long)cost[0][0], (unsigned long long)cost[0][1],
 		   (unsigned long long)cost[0][2], (unsigned long long)cost[1][0],
 		   (unsigned long long)cost[1][2]);
-	mmu_space_destroy(&s, false);
-	pmm_free_block(mmu->pmm, pa, 10);
+	mmk_mmu_space_destroy(&s, false);
+	mmk_pmm_free_block(mmu->pmm, pa, 10);
 }

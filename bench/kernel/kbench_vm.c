@@ -24,29 +24,29 @@ static uint64_t write_each_page(void)
 
 KBENCH(vm_faults)
 {
-	static struct vm vm;
-	static struct vm_space parent, child;
-	fault_handler_fn old;
+	static struct mmk_vm vm;
+	static struct mmk_vm_space parent, child;
+	mmk_fault_handler_fn old;
 	void *old_ctx;
-	struct mmu_space *previous = kernel_mmu()->active;
-	vm_init(&vm, kernel_mmu(), kmalloc, kfree);
-	fault_set_handler(vm_fault_handler, &vm, &old, &old_ctx);
-	vaddr_t va = UVA;
-	if (vm_space_create(&vm, &parent) || vm_map_anon(&parent, &va, PAGES * MMK_PAGE_SIZE, URW))
+	struct mmk_mmu_space *previous = kernel_mmu()->active;
+	mmk_vm_init(&vm, kernel_mmu(), mmk_kmalloc, mmk_kfree);
+	mmk_fault_set_handler(mmk_vm_fault_handler, &vm, &old, &old_ctx);
+	mmk_vaddr_t va = UVA;
+	if (mmk_vm_space_create(&vm, &parent) || mmk_vm_map_anon(&parent, &va, PAGES * MMK_PAGE_SIZE, URW))
 		mmk_panic("bench: vm set-up");
-	vm_space_activate(&parent);
+	mmk_vm_space_activate(&parent);
 	uint64_t warm = write_each_page();      /* demand-zero: fault, frame, zero, map */
 	uint64_t plain = write_each_page();     /* mapped already: no fault */
-	if (vm_fork(&parent, &child))
+	if (mmk_vm_fork(&parent, &child))
 		mmk_panic("bench: fork");
 	uint64_t copy = write_each_page();      /* copy-on-write: new frame, copy, remap */
-	mmu_activate(previous);
-	vm_space_destroy(&parent);
-	vm_space_activate(&child);
+	mmk_mmu_activate(previous);
+	mmk_vm_space_destroy(&parent);
+	mmk_vm_space_activate(&child);
 	uint64_t reuse = write_each_page();     /* copy-on-write, sole owner: re-enable write */
-	mmu_activate(previous);
-	vm_space_destroy(&child);
-	fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_mmu_activate(previous);
+	mmk_vm_space_destroy(&child);
+	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
 	mmk_printf("# bench fault per page: demand-zero %llu, copy-on-write copy %llu, "
 		   "copy-on-write reuse %llu, store without fault %llu\n",
 		   (unsigned long long)warm, (unsigned long long)copy, (unsigned long long)reuse,

@@ -32,13 +32,13 @@ int main(void)
 			uint64_t where = WHERE + (i * RUNS + (unsigned)r) * SLOT;
 			uint64_t before = m.mmu.stats.tables_allocated;
 			uint64_t t0 = bench_now_ns();
-			if (mmu_map(&m.mmu.kernel, where, 0, MAP_BYTES, MMK_PROT_READ | MMK_PROT_WRITE,
+			if (mmk_mmu_map(&m.mmu.kernel, where, 0, MAP_BYTES, MMK_PROT_READ | MMK_PROT_WRITE,
 				    shifts[i]))
 				return 1;
 			ms[r] = (double)(bench_now_ns() - t0) / 1e6;
 			tables = m.mmu.stats.tables_allocated - before;
 			/* Kernel tables stay (shared by every space): unmap, keep the memory. */
-			if (mmu_unmap(&m.mmu.kernel, where, MAP_BYTES, false))
+			if (mmk_mmu_unmap(&m.mmu.kernel, where, MAP_BYTES, false))
 				return 1;
 		}
 		printf("  %-10s %12.3f %14llu\n", shifts[i] == 30 ? "1 GiB" : shifts[i] == 21 ? "2 MiB" : "4 KiB",

@@ -14,7 +14,7 @@
 #include "sim.h"
 
 static struct simarm_machine machine;
-static struct kvm kvm;
+static struct mmk_kvm kvm;
 static bool booted;
 
 static void boot(void)
@@ -22,11 +22,11 @@ static void boot(void)
 	if (booted)
 		return;
 	MMK_ASSERT(simarm_machine_boot(&machine, 64 * MMK_MIB) == 0);
-	kvm_init(&kvm, &machine.mmu, 0xC0000000u, 0xFFF00000u);
+	mmk_kvm_init(&kvm, &machine.mmu, 0xC0000000u, 0xFFF00000u);
 	booted = true;
 }
 
-struct pmm *ktest_env_pmm(void)
+struct mmk_pmm *ktest_env_pmm(void)
 {
 	boot();
 	return &machine.pmm;
@@ -38,13 +38,13 @@ const struct mmk_memmap *ktest_env_memmap(void)
 	return &machine.map;
 }
 
-struct mmu *ktest_env_mmu(void)
+struct mmk_mmu *ktest_env_mmu(void)
 {
 	boot();
 	return &machine.mmu;
 }
 
-struct kvm *ktest_env_kvm(void)
+struct mmk_kvm *ktest_env_kvm(void)
 {
 	boot();
 	return &kvm;
@@ -55,7 +55,7 @@ unsigned ktest_env_stale_tlb_entries(void)
 	return simarm_stale_tlb_entries(true);
 }
 
-int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
+int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value)
 {
 	boot();
 	for (int attempt = 0; attempt < 3; attempt++) {
@@ -75,7 +75,7 @@ int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
 				   refarm_walk(simarm.ram, SIMARM_RAM_BASE, simarm.ram_size, simarm.ttbr0,
 					       simarm.ttbr1, (uint32_t)va, &t),
 		};
-		if (fault_dispatch(machine.mmu.active, &f) != FAULT_RESOLVED)
+		if (mmk_fault_dispatch(machine.mmu.active, &f) != MMK_FAULT_RESOLVED)
 			return -MMK_EFAULT;
 	}
 	return -MMK_EFAULT;

@@ -9,7 +9,7 @@
 
 struct sim_armv7 simarm;
 
-void *simarm_phys(paddr_t pa)
+void *simarm_phys(mmk_paddr_t pa)
 {
 	MMK_ASSERT(pa >= SIMARM_RAM_BASE && pa < SIMARM_RAM_BASE + simarm.ram_size);
 	return simarm.ram + (pa - SIMARM_RAM_BASE);
@@ -177,32 +177,32 @@ void simarm_machine_prepare(struct simarm_machine *m, uint64_t ram_bytes)
 	simarm.ram = calloc(1, ram_bytes);
 	MMK_ASSERT(simarm.ram != NULL);
 	simarm.ram_size = ram_bytes;
-	memmap_init(&m->map);
-	MMK_ASSERT(memmap_add(&m->map, SIMARM_RAM_BASE, ram_bytes, MMK_MEM_USABLE) == 0);
-	MMK_ASSERT(memmap_set(&m->map, SIMARM_RAM_BASE, MMK_MIB, MMK_MEM_BOOT) == 0); /* the DTB */
-	MMK_ASSERT(memmap_set(&m->map, SIMARM_KERNEL_PA, MMK_MIB, MMK_MEM_KERNEL) == 0);
-	size_t meta = pmm_metadata_size(&m->map);
+	mmk_memmap_init(&m->map);
+	MMK_ASSERT(mmk_memmap_add(&m->map, SIMARM_RAM_BASE, ram_bytes, MMK_MEM_USABLE) == 0);
+	MMK_ASSERT(mmk_memmap_set(&m->map, SIMARM_RAM_BASE, MMK_MIB, MMK_MEM_BOOT) == 0); /* the DTB */
+	MMK_ASSERT(mmk_memmap_set(&m->map, SIMARM_KERNEL_PA, MMK_MIB, MMK_MEM_KERNEL) == 0);
+	size_t meta = mmk_pmm_metadata_size(&m->map);
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
-	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
+	MMK_ASSERT(mmk_pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
 }
 
-int simarm_machine_start(struct simarm_machine *m, const struct mmu_boot *boot)
+int simarm_machine_start(struct simarm_machine *m, const struct mmk_mmu_boot *boot)
 {
-	struct mmu_boot b = boot ? *boot : (struct mmu_boot){0};
+	struct mmk_mmu_boot b = boot ? *boot : (struct mmk_mmu_boot){0};
 	if (!b.kernel_pa)
 		b.kernel_pa = SIMARM_KERNEL_PA;
 	if (!b.kernel_va)
-		b.kernel_va = (vaddr_t)(SIMARM_LINEAR_BASE + (b.kernel_pa - SIMARM_RAM_BASE));
+		b.kernel_va = (mmk_vaddr_t)(SIMARM_LINEAR_BASE + (b.kernel_pa - SIMARM_RAM_BASE));
 	if (!b.phys_to_virt)
 		b.phys_to_virt = simarm_phys;
 	if (!b.memmap)
 		b.memmap = &m->map;
-	return mmu_init(&m->mmu, &m->pmm, &b);
+	return mmk_mmu_init(&m->mmu, &m->pmm, &b);
 }
 
 int simarm_machine_boot_with(struct simarm_machine *m, uint64_t ram_bytes,
-			     const struct mmu_boot *boot)
+			     const struct mmk_mmu_boot *boot)
 {
 	simarm_machine_prepare(m, ram_bytes);
 	return simarm_machine_start(m, boot);

@@ -38,20 +38,20 @@ extern struct sim_armv7 simarm;
 
 struct simarm_machine {
 	struct mmk_memmap map;
-	struct pmm pmm;
+	struct mmk_pmm pmm;
 	void *meta;
-	struct mmu mmu;
+	struct mmk_mmu mmu;
 };
 
 /*
- * Booting the machine, in two steps so a test can act between them (pmm_inject_failure):
+ * Booting the machine, in two steps so a test can act between them (mmk_pmm_inject_failure):
  *   simarm_machine_prepare  fresh RAM of ram_bytes at 0x40000000 (its first MiB the boot's,
  *                           its second the kernel image's, both kept from the PMM), the
  *                           memory map and the PMM over it.
- *   simarm_machine_start    mmu_init with boot (NULL: all defaults), its unset fields
+ *   simarm_machine_start    mmk_mmu_init with boot (NULL: all defaults), its unset fields
  *                           filled in: kernel_pa SIMARM_KERNEL_PA, kernel_va its linear
  *                           address, phys_to_virt simarm_phys, memmap the machine's map.
- *                           Returns mmu_init's result; may be called again after a failure.
+ *                           Returns mmk_mmu_init's result; may be called again after a failure.
  *   simarm_machine_boot_with  both; simarm_machine_boot: both, with no sections, no
  *                           kernel_size and no fixed mappings.
  */
@@ -59,14 +59,14 @@ struct simarm_machine {
 #define SIMARM_LINEAR_BASE 0x80000000ull
 
 void simarm_machine_prepare(struct simarm_machine *m, uint64_t ram_bytes);
-int simarm_machine_start(struct simarm_machine *m, const struct mmu_boot *boot);
+int simarm_machine_start(struct simarm_machine *m, const struct mmk_mmu_boot *boot);
 int simarm_machine_boot_with(struct simarm_machine *m, uint64_t ram_bytes,
-			     const struct mmu_boot *boot);
+			     const struct mmk_mmu_boot *boot);
 int simarm_machine_boot(struct simarm_machine *m, uint64_t ram_bytes);
 void simarm_machine_free(struct simarm_machine *m);
 
 bool simarm_translate(uint32_t va, bool write, uint64_t *pa);
 unsigned simarm_stale_tlb_entries(bool print);
-void *simarm_phys(paddr_t pa);
+void *simarm_phys(mmk_paddr_t pa);
 
 #endif

@@ -15,7 +15,7 @@
 #include "sim.h"
 
 static struct sim_machine machine;
-static struct kvm kvm;
+static struct mmk_kvm kvm;
 static bool booted;
 
 static void boot(void)
@@ -23,11 +23,11 @@ static void boot(void)
 	if (booted)
 		return;
 	MMK_ASSERT(sim_machine_boot(&machine, 64 * MMK_MIB, true, true) == 0);
-	kvm_init(&kvm, &machine.mmu, 0xC0400000u, 0xFF400000u);
+	mmk_kvm_init(&kvm, &machine.mmu, 0xC0400000u, 0xFF400000u);
 	booted = true;
 }
 
-struct pmm *ktest_env_pmm(void)
+struct mmk_pmm *ktest_env_pmm(void)
 {
 	boot();
 	return &machine.pmm;
@@ -39,13 +39,13 @@ const struct mmk_memmap *ktest_env_memmap(void)
 	return &machine.map;
 }
 
-struct mmu *ktest_env_mmu(void)
+struct mmk_mmu *ktest_env_mmu(void)
 {
 	boot();
 	return &machine.mmu;
 }
 
-struct kvm *ktest_env_kvm(void)
+struct mmk_kvm *ktest_env_kvm(void)
 {
 	boot();
 	return &kvm;
@@ -57,7 +57,7 @@ unsigned ktest_env_stale_tlb_entries(void)
 }
 
 /* The CPU's side of an access: translate, or fault to the handler and try again. */
-int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
+int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value)
 {
 	boot();
 	for (int attempt = 0; attempt < 3; attempt++) {
@@ -76,7 +76,7 @@ int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
 			.present = ref_walk(sim.ram, sim.ram_size, sim.cr3, sim.pse, (uint32_t)va, &t),
 			.arch_code = 0,
 		};
-		if (fault_dispatch(machine.mmu.active, &f) != FAULT_RESOLVED)
+		if (mmk_fault_dispatch(machine.mmu.active, &f) != MMK_FAULT_RESOLVED)
 			return -MMK_EFAULT;
 	}
 	return -MMK_EFAULT;

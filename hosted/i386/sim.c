@@ -9,7 +9,7 @@
 
 struct sim_i386 sim;
 
-void *sim_phys(paddr_t pa)
+void *sim_phys(mmk_paddr_t pa)
 {
 	MMK_ASSERT(pa < sim.ram_size);
 	return sim.ram + pa;
@@ -191,7 +191,7 @@ static void build_boot_tables(void)
 	sim.cr3 = SIM_BOOT_PD;
 }
 
-/* Fresh RAM with the boot tables in use, the memory map and the PMM: all but mmu_init. */
+/* Fresh RAM with the boot tables in use, the memory map and the PMM: all but mmk_mmu_init. */
 void sim_machine_prepare(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool pge)
 {
 	free(sim.ram);
@@ -203,24 +203,24 @@ void sim_machine_prepare(struct sim_machine *m, uint64_t ram_bytes, bool pse, bo
 	sim.pge = pge;
 	build_boot_tables();
 
-	memmap_init(&m->map);
-	MMK_ASSERT(memmap_add(&m->map, 0, ram_bytes, MMK_MEM_USABLE) == 0);
-	MMK_ASSERT(memmap_set(&m->map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);
-	MMK_ASSERT(memmap_set(&m->map, SIM_KERNEL_PA, MMK_MIB, MMK_MEM_KERNEL) == 0);
-	size_t meta = pmm_metadata_size(&m->map);
+	mmk_memmap_init(&m->map);
+	MMK_ASSERT(mmk_memmap_add(&m->map, 0, ram_bytes, MMK_MEM_USABLE) == 0);
+	MMK_ASSERT(mmk_memmap_set(&m->map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);
+	MMK_ASSERT(mmk_memmap_set(&m->map, SIM_KERNEL_PA, MMK_MIB, MMK_MEM_KERNEL) == 0);
+	size_t meta = mmk_pmm_metadata_size(&m->map);
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
-	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
+	MMK_ASSERT(mmk_pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
 }
 
-/* mmu_init with boot, its unset fields the defaults (sim.h). */
-int sim_machine_start(struct sim_machine *m, const struct mmu_boot *boot)
+/* mmk_mmu_init with boot, its unset fields the defaults (sim.h). */
+int sim_machine_start(struct sim_machine *m, const struct mmk_mmu_boot *boot)
 {
-	struct mmu_boot b = boot ? *boot : (struct mmu_boot){0};
+	struct mmk_mmu_boot b = boot ? *boot : (struct mmk_mmu_boot){0};
 	if (!b.kernel_pa)
 		b.kernel_pa = SIM_KERNEL_PA;
 	if (!b.kernel_va)
-		b.kernel_va = 0xC0000000u + (vaddr_t)b.kernel_pa;
+		b.kernel_va = 0xC0000000u + (mmk_vaddr_t)b.kernel_pa;
 	if (!b.kernel_size)
 		b.kernel_size = MMK_MIB;
 	if (!b.window_limit)
@@ -229,7 +229,7 @@ int sim_machine_start(struct sim_machine *m, const struct mmu_boot *boot)
 		b.phys_to_virt = sim_phys;
 	if (!b.memmap)
 		b.memmap = &m->map;
-	return mmu_init(&m->mmu, &m->pmm, &b);
+	return mmk_mmu_init(&m->mmu, &m->pmm, &b);
 }
 
 /* Both, with the defaults. */

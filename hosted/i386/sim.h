@@ -40,31 +40,31 @@ struct sim_i386 {
 
 extern struct sim_i386 sim;
 
-/* A simulated machine booted like the real i386 kernel, with mmu_init done. */
+/* A simulated machine booted like the real i386 kernel, with mmk_mmu_init done. */
 struct sim_machine {
 	struct mmk_memmap map;
-	struct pmm pmm;
+	struct mmk_pmm pmm;
 	void *meta;
-	struct mmu mmu;
+	struct mmk_mmu mmu;
 };
 
 /*
- * Booting the machine, in two steps so a test can act between them (pmm_inject_failure):
+ * Booting the machine, in two steps so a test can act between them (mmk_pmm_inject_failure):
  *   sim_machine_prepare  fresh RAM of ram_bytes (first MiB firmware, kernel image
  *                        [1 MiB, 2 MiB) holding a boot directory like arch/i386/boot.S's
  *                        at SIM_BOOT_PD, CR3 on it), the memory map and the PMM over it.
- *   sim_machine_start    mmu_init with boot (NULL: all defaults), its unset fields filled
+ *   sim_machine_start    mmk_mmu_init with boot (NULL: all defaults), its unset fields filled
  *                        in: kernel_pa SIM_KERNEL_PA, kernel_va 0xC0000000 + kernel_pa,
  *                        kernel_size 1 MiB, window_limit 2 MiB (so 0, "all", cannot be
  *                        asked for), phys_to_virt sim_phys, memmap the machine's map.
- *                        Returns mmu_init's result; may be called again after a failure.
+ *                        Returns mmk_mmu_init's result; may be called again after a failure.
  *   sim_machine_boot     both, with no fixed mappings.
  */
 #define SIM_KERNEL_PA MMK_MIB
 #define SIM_BOOT_PD 0x101000u
 
 void sim_machine_prepare(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool pge);
-int sim_machine_start(struct sim_machine *m, const struct mmu_boot *boot);
+int sim_machine_start(struct sim_machine *m, const struct mmk_mmu_boot *boot);
 int sim_machine_boot(struct sim_machine *m, uint64_t ram_bytes, bool pse, bool pge);
 void sim_machine_free(struct sim_machine *m);
 
@@ -75,6 +75,6 @@ bool sim_translate(uint32_t va, bool write, uint64_t *pa);
 unsigned sim_stale_tlb_entries(bool print);
 
 /* Host pointer to physical address pa of the simulated RAM. */
-void *sim_phys(paddr_t pa);
+void *sim_phys(mmk_paddr_t pa);
 
 #endif

@@ -18,7 +18,7 @@
 #define KVM_TOP 0xFFFFFF8000000000ull
 
 static struct sim64_machine machine;
-static struct kvm kvm;
+static struct mmk_kvm kvm;
 static bool booted;
 
 static void boot(void)
@@ -26,11 +26,11 @@ static void boot(void)
 	if (booted)
 		return;
 	MMK_ASSERT(sim64_machine_boot(&machine, 64 * MMK_MIB, true, true, true) == 0);
-	kvm_init(&kvm, &machine.mmu, KVM_BASE, KVM_TOP);
+	mmk_kvm_init(&kvm, &machine.mmu, KVM_BASE, KVM_TOP);
 	booted = true;
 }
 
-struct pmm *ktest_env_pmm(void)
+struct mmk_pmm *ktest_env_pmm(void)
 {
 	boot();
 	return &machine.pmm;
@@ -42,13 +42,13 @@ const struct mmk_memmap *ktest_env_memmap(void)
 	return &machine.map;
 }
 
-struct mmu *ktest_env_mmu(void)
+struct mmk_mmu *ktest_env_mmu(void)
 {
 	boot();
 	return &machine.mmu;
 }
 
-struct kvm *ktest_env_kvm(void)
+struct mmk_kvm *ktest_env_kvm(void)
 {
 	boot();
 	return &kvm;
@@ -60,7 +60,7 @@ unsigned ktest_env_stale_tlb_entries(void)
 }
 
 /* The CPU's side of an access: translate, or fault to the handler and try again. */
-int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
+int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value)
 {
 	boot();
 	for (int attempt = 0; attempt < 3; attempt++) {
@@ -78,7 +78,7 @@ int ktest_env_access(vaddr_t va, bool write, uint32_t *value)
 			.access = write ? MMK_ACCESS_WRITE : MMK_ACCESS_READ,
 			.present = ref64_walk(sim64.ram, sim64.ram_size, sim64.cr3, sim64.has_nx, va, &t),
 		};
-		if (fault_dispatch(machine.mmu.active, &f) != FAULT_RESOLVED)
+		if (mmk_fault_dispatch(machine.mmu.active, &f) != MMK_FAULT_RESOLVED)
 			return -MMK_EFAULT;
 	}
 	return -MMK_EFAULT;

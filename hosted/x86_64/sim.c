@@ -9,7 +9,7 @@
 
 struct sim_x86_64 sim64;
 
-void *sim64_phys(paddr_t pa)
+void *sim64_phys(mmk_paddr_t pa)
 {
 	MMK_ASSERT(pa < sim64.ram_size);
 	return sim64.ram + pa;
@@ -207,7 +207,7 @@ void sim64_offer_invpcid(bool offer)
 	offer_invpcid = offer;
 }
 
-/* Fresh RAM and CPU, the memory map and the PMM: all but mmu_init. */
+/* Fresh RAM and CPU, the memory map and the PMM: all but mmk_mmu_init. */
 void sim64_machine_prepare(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g,
 			   bool has_nx, bool has_pcid)
 {
@@ -221,20 +221,20 @@ void sim64_machine_prepare(struct sim64_machine *m, uint64_t ram_bytes, bool has
 	sim64.has_pge = true;
 	sim64.has_pcid = has_pcid;
 	sim64.has_invpcid = offer_invpcid;
-	memmap_init(&m->map);
-	MMK_ASSERT(memmap_add(&m->map, 0, ram_bytes, MMK_MEM_USABLE) == 0);
-	MMK_ASSERT(memmap_set(&m->map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);
-	MMK_ASSERT(memmap_set(&m->map, SIM64_KERNEL_PA, MMK_MIB, MMK_MEM_KERNEL) == 0);
-	size_t meta = pmm_metadata_size(&m->map);
+	mmk_memmap_init(&m->map);
+	MMK_ASSERT(mmk_memmap_add(&m->map, 0, ram_bytes, MMK_MEM_USABLE) == 0);
+	MMK_ASSERT(mmk_memmap_set(&m->map, 0, MMK_MIB, MMK_MEM_FIRMWARE) == 0);
+	MMK_ASSERT(mmk_memmap_set(&m->map, SIM64_KERNEL_PA, MMK_MIB, MMK_MEM_KERNEL) == 0);
+	size_t meta = mmk_pmm_metadata_size(&m->map);
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
-	MMK_ASSERT(pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
+	MMK_ASSERT(mmk_pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
 }
 
-/* mmu_init with boot, its unset fields the defaults (sim.h). */
-int sim64_machine_start(struct sim64_machine *m, const struct mmu_boot *boot)
+/* mmk_mmu_init with boot, its unset fields the defaults (sim.h). */
+int sim64_machine_start(struct sim64_machine *m, const struct mmk_mmu_boot *boot)
 {
-	struct mmu_boot b = boot ? *boot : (struct mmu_boot){0};
+	struct mmk_mmu_boot b = boot ? *boot : (struct mmk_mmu_boot){0};
 	if (!b.kernel_pa)
 		b.kernel_pa = SIM64_KERNEL_PA;
 	if (!b.kernel_va)
@@ -245,7 +245,7 @@ int sim64_machine_start(struct sim64_machine *m, const struct mmu_boot *boot)
 		b.phys_to_virt = sim64_phys;
 	if (!b.memmap)
 		b.memmap = &m->map;
-	return mmu_init(&m->mmu, &m->pmm, &b);
+	return mmk_mmu_init(&m->mmu, &m->pmm, &b);
 }
 
 /* Both, with the defaults. */

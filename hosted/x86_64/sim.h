@@ -38,21 +38,21 @@ extern struct sim_x86_64 sim64;
 
 struct sim64_machine {
 	struct mmk_memmap map;
-	struct pmm pmm;
+	struct mmk_pmm pmm;
 	void *meta;
-	struct mmu mmu;
+	struct mmk_mmu mmu;
 };
 
 /*
- * Booting the machine, in two steps so a test can act between them (pmm_inject_failure):
+ * Booting the machine, in two steps so a test can act between them (mmk_pmm_inject_failure):
  *   sim64_machine_prepare  fresh RAM of ram_bytes (first MiB firmware, the kernel image
  *                          [1 MiB, 2 MiB)), a CPU with those features (PGE always), the
  *                          memory map and the PMM over the rest. CR3 stays 0.
- *   sim64_machine_start    mmu_init with boot (NULL: all defaults), its unset fields
+ *   sim64_machine_start    mmk_mmu_init with boot (NULL: all defaults), its unset fields
  *                          filled in: kernel_pa SIM64_KERNEL_PA, kernel_va
  *                          SIM64_KERNEL_BASE + kernel_pa, kernel_size 1 MiB, phys_to_virt
  *                          sim64_phys, memmap the machine's map (window_limit 0: all RAM).
- *                          Returns mmu_init's result; may be called again after a failure.
+ *                          Returns mmk_mmu_init's result; may be called again after a failure.
  *   sim64_machine_boot     both, with no fixed mappings (HHDM of the RAM, the image at
  *                          0xFFFFFFFF80100000).
  */
@@ -61,7 +61,7 @@ struct sim64_machine {
 
 void sim64_machine_prepare(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g,
 			   bool has_nx, bool has_pcid);
-int sim64_machine_start(struct sim64_machine *m, const struct mmu_boot *boot);
+int sim64_machine_start(struct sim64_machine *m, const struct mmk_mmu_boot *boot);
 int sim64_machine_boot(struct sim64_machine *m, uint64_t ram_bytes, bool has_1g, bool has_nx,
 		       bool has_pcid);
 
@@ -74,6 +74,6 @@ void sim64_machine_free(struct sim64_machine *m);
 
 bool sim64_translate(uint64_t va, bool write, uint64_t *pa);
 unsigned sim64_stale_tlb_entries(bool print);
-void *sim64_phys(paddr_t pa);
+void *sim64_phys(mmk_paddr_t pa);
 
 #endif

@@ -18,30 +18,30 @@
 
 #include <mmukit/types.h>
 
-#define ASID_MAX_BITS 12
+#define MMK_ASID_MAX_BITS 12
 
-struct asid_allocator {
+struct mmk_asid_allocator {
 	unsigned bits;        /* ASIDs are 1 .. 2^bits - 1 */
 	uint64_t generation;  /* a multiple of 2^bits, starting at 2^bits */
 	unsigned next;        /* where to look for a free number first */
-	uint32_t used[(1u << ASID_MAX_BITS) / 32];
+	uint32_t used[(1u << MMK_ASID_MAX_BITS) / 32];
 	void (*flush_all)(void *ctx); /* invalidate every TLB entry of every ASID */
 	void *ctx;
 	uint64_t rollovers;
 };
 
-/* Errors: MMK_EINVAL (bits not in 1..ASID_MAX_BITS). */
-int asid_init(struct asid_allocator *a, unsigned bits, void (*flush_all)(void *ctx),
+/* Errors: MMK_EINVAL (bits not in 1..MMK_ASID_MAX_BITS). */
+int mmk_asid_init(struct mmk_asid_allocator *a, unsigned bits, void (*flush_all)(void *ctx),
 	      void *ctx);
 
 /*
  * The ASID to load for a space whose tag is *tag (updated). Calls flush_all (once)
  * when the generation rolls over; *flushed says whether it did.
  */
-unsigned asid_activate(struct asid_allocator *a, uint64_t *tag, bool *flushed);
+unsigned mmk_asid_activate(struct mmk_asid_allocator *a, uint64_t *tag, bool *flushed);
 
 /* The ASID in a tag (0 when it has none). */
-static inline unsigned asid_of(const struct asid_allocator *a, uint64_t tag)
+static inline unsigned asid_of(const struct mmk_asid_allocator *a, uint64_t tag)
 {
 	return (unsigned)(tag & ((1u << a->bits) - 1));
 }

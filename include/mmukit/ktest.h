@@ -17,8 +17,8 @@
  *
  *   KTEST(pmm, alloc_returns_aligned_block)
  *   {
- *           paddr_t pa;
- *           KASSERT_EQ(pmm_alloc_block(&p, 9, &pa), 0);   // stops this test if false
+ *           mmk_paddr_t pa;
+ *           KASSERT_EQ(mmk_pmm_alloc_block(&p, 9, &pa), 0);   // stops this test if false
  *           KEXPECT_EQ(pa % (2 * MMK_MIB), 0);             // records and continues
  *   }
  *
@@ -111,9 +111,9 @@ unsigned ktest_run_all(const char *filter);
  * built on it) and by the host (hosted/env.c: a simulated QEMU-like map and a PMM over
  * it), so one test file exercises both.
  */
-struct pmm;
+struct mmk_pmm;
 struct mmk_memmap;
-struct pmm *ktest_env_pmm(void);
+struct mmk_pmm *ktest_env_pmm(void);
 const struct mmk_memmap *ktest_env_memmap(void);
 
 /*
@@ -122,10 +122,10 @@ const struct mmk_memmap *ktest_env_memmap(void);
  * the host a simulated machine of that architecture (hosted/<arch>/env.c), sharing
  * ktest_env_pmm().
  */
-struct mmu;
-struct kvm;
-struct mmu *ktest_env_mmu(void);
-struct kvm *ktest_env_kvm(void);
+struct mmk_mmu;
+struct mmk_kvm;
+struct mmk_mmu *ktest_env_mmu(void);
+struct mmk_kvm *ktest_env_kvm(void);
 
 /*
  * One 32-bit access at va in the active space, as the CPU makes it (kernel mode): a
@@ -133,7 +133,7 @@ struct kvm *ktest_env_kvm(void);
  * Returns 0, or -MMK_EFAULT when the fault was fatal (the kernel recovers through a
  * fixup instead of stopping). *value is read, or written.
  */
-int ktest_env_access(vaddr_t va, bool write, uint32_t *value);
+int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value);
 
 /*
  * TLB entries that allow more than the page tables now do (a missed invalidation): the
@@ -141,7 +141,7 @@ int ktest_env_access(vaddr_t va, bool write, uint32_t *value);
  */
 unsigned ktest_env_stale_tlb_entries(void);
 
-/* Memory for bookkeeping structures: kmalloc/kfree in a kernel, malloc/free hosted. */
+/* Memory for bookkeeping structures: mmk_kmalloc/mmk_kfree in a kernel, malloc/free hosted. */
 void *ktest_env_malloc(size_t size);
 int ktest_env_free(void *ptr);
 

@@ -32,8 +32,8 @@ enum mmk_mem_type {
 #define MMK_MEMMAP_MAX 128
 
 struct mmk_memrange {
-	paddr_t base;
-	psize_t size;  /* > 0; base + size does not wrap */
+	mmk_paddr_t base;
+	mmk_psize_t size;  /* > 0; base + size does not wrap */
 	unsigned type; /* enum mmk_mem_type */
 };
 
@@ -42,7 +42,7 @@ struct mmk_memmap {
 	struct mmk_memrange range[MMK_MEMMAP_MAX];
 };
 
-void memmap_init(struct mmk_memmap *map);
+void mmk_memmap_init(struct mmk_memmap *map);
 
 /*
  * Adds [base, base+size) with the given type. Where it overlaps existing ranges the
@@ -50,36 +50,36 @@ void memmap_init(struct mmk_memmap *map);
  * clipped to end at 2^64 - 1. Errors: MMK_EINVAL (unknown type), MMK_ENOSPC (the map
  * would exceed MMK_MEMMAP_MAX ranges); on error the map is unchanged.
  */
-int memmap_add(struct mmk_memmap *map, paddr_t base, psize_t size, unsigned type);
+int mmk_memmap_add(struct mmk_memmap *map, mmk_paddr_t base, mmk_psize_t size, unsigned type);
 
 /*
  * Forces [base, base+size) to the given type whatever was there, even over a
  * higher-priority type (for example to mark RAM above a window MMK_MEM_UNREACHABLE only
- * where it was usable, use memmap_retype instead). Same errors as memmap_add.
+ * where it was usable, use mmk_memmap_retype instead). Same errors as mmk_memmap_add.
  */
-int memmap_set(struct mmk_memmap *map, paddr_t base, psize_t size, unsigned type);
+int mmk_memmap_set(struct mmk_memmap *map, mmk_paddr_t base, mmk_psize_t size, unsigned type);
 
 /* Changes the type of every part of [base, base+size) that has type from to type to. */
-int memmap_retype(struct mmk_memmap *map, paddr_t base, psize_t size, unsigned from,
+int mmk_memmap_retype(struct mmk_memmap *map, mmk_paddr_t base, mmk_psize_t size, unsigned from,
 		  unsigned to);
 
 /* Total bytes of the given type. */
-psize_t memmap_total(const struct mmk_memmap *map, unsigned type);
+mmk_psize_t mmk_memmap_total(const struct mmk_memmap *map, unsigned type);
 
 /* The type at address pa, or 0 when the map says nothing about it. */
-unsigned memmap_type_at(const struct mmk_memmap *map, paddr_t pa);
+unsigned mmk_memmap_type_at(const struct mmk_memmap *map, mmk_paddr_t pa);
 
 /*
  * Finds the lowest page-aligned [pa, pa+size) of MMK_MEM_USABLE memory lying entirely
  * below limit. Returns 0 and sets *pa, or MMK_ENOMEM.
  */
-int memmap_find_usable(const struct mmk_memmap *map, psize_t size, paddr_t limit,
-		       paddr_t *pa);
+int mmk_memmap_find_usable(const struct mmk_memmap *map, mmk_psize_t size, mmk_paddr_t limit,
+		       mmk_paddr_t *pa);
 
 /* "usable", "reserved", ... */
-const char *memmap_type_name(unsigned type);
+const char *mmk_memmap_type_name(unsigned type);
 
 /* Prints the map as a table through mmk_printf. */
-void memmap_print(const struct mmk_memmap *map);
+void mmk_memmap_print(const struct mmk_memmap *map);
 
 #endif

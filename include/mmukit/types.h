@@ -13,13 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef uint64_t paddr_t;  /* a physical address */
-typedef uint64_t psize_t;  /* a size in physical address space */
-typedef uintptr_t vaddr_t; /* a virtual address */
-typedef uintptr_t vsize_t; /* a size in virtual address space */
+typedef uint64_t mmk_paddr_t;  /* a physical address */
+typedef uint64_t mmk_psize_t;  /* a size in physical address space */
+typedef uintptr_t mmk_vaddr_t; /* a virtual address */
+typedef uintptr_t mmk_vsize_t; /* a size in virtual address space */
 
 #define MMK_PAGE_SHIFT 12
-#define MMK_PAGE_SIZE ((vsize_t)1 << MMK_PAGE_SHIFT)
+#define MMK_PAGE_SIZE ((mmk_vsize_t)1 << MMK_PAGE_SHIFT)
 #define MMK_KIB ((uint64_t)1024)
 #define MMK_MIB (1024 * MMK_KIB)
 #define MMK_GIB (1024 * MMK_MIB)

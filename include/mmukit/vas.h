@@ -10,7 +10,7 @@
  * An allocation skips every subtree whose gaps are all too small: O(log n) to find a
  * fit, insert and remove; lookups O(log n). Why not a list: 100k live ranges (bench/).
  *
- * Nodes are the caller's (struct vas_range embedded in its own region structure, as
+ * Nodes are the caller's (struct mmk_vas_range embedded in its own region structure, as
  * Linux embeds rb_node in vm_area_struct): the VAS allocates nothing and cannot run out
  * of memory. Ranges are [start, end) with end > start; nothing here requires page
  * alignment (the VM does). Not thread-safe: the caller serialises.
@@ -20,61 +20,61 @@
 
 #include <mmukit/types.h>
 
-struct vas_range {
-	vaddr_t start, end;          /* [start, end) */
-	struct vas_range *left, *right;
-	vaddr_t sub_lo, sub_hi;      /* lowest start, highest end in this subtree */
-	vaddr_t sub_gap;             /* largest gap between ranges inside this subtree */
+struct mmk_vas_range {
+	mmk_vaddr_t start, end;          /* [start, end) */
+	struct mmk_vas_range *left, *right;
+	mmk_vaddr_t sub_lo, sub_hi;      /* lowest start, highest end in this subtree */
+	mmk_vaddr_t sub_gap;             /* largest gap between ranges inside this subtree */
 	int height;
 };
 
-struct vas {
-	vaddr_t base, end;           /* the managed window [base, end) */
-	struct vas_range *root;
+struct mmk_vas {
+	mmk_vaddr_t base, end;           /* the managed window [base, end) */
+	struct mmk_vas_range *root;
 	size_t count;
 };
 
-#define VAS_LOWEST 0  /* the lowest fitting address (grows up) */
-#define VAS_HIGHEST 1 /* the highest fitting address (grows down) */
+#define MMK_VAS_LOWEST 0  /* the lowest fitting address (grows up) */
+#define MMK_VAS_HIGHEST 1 /* the highest fitting address (grows down) */
 
 /* An empty set over [base, end). */
-void vas_init(struct vas *vas, vaddr_t base, vaddr_t end);
+void mmk_vas_init(struct mmk_vas *vas, mmk_vaddr_t base, mmk_vaddr_t end);
 
 /*
  * Adds [start, start+size) as node. Errors: MMK_EINVAL (size 0), MMK_ERANGE (wraps or
  * leaves the window), MMK_EEXIST (overlaps a range already there). Nothing changes on
  * error.
  */
-int vas_reserve(struct vas *vas, struct vas_range *node, vaddr_t start, vsize_t size);
+int mmk_vas_reserve(struct mmk_vas *vas, struct mmk_vas_range *node, mmk_vaddr_t start, mmk_vsize_t size);
 
 /*
  * Finds size bytes aligned to align (a power of two) inside [lo, hi) and the window,
- * at the lowest (VAS_LOWEST) or highest (VAS_HIGHEST) fitting address, adds it as node
+ * at the lowest (MMK_VAS_LOWEST) or highest (MMK_VAS_HIGHEST) fitting address, adds it as node
  * and returns its start in *start. Errors: MMK_EINVAL (size 0, align not a power of two,
  * unknown direction), MMK_ENOMEM (no gap fits).
  */
-int vas_alloc(struct vas *vas, struct vas_range *node, vsize_t size, vsize_t align,
-	      vaddr_t lo, vaddr_t hi, int direction, vaddr_t *start);
+int mmk_vas_alloc(struct mmk_vas *vas, struct mmk_vas_range *node, mmk_vsize_t size, mmk_vsize_t align,
+	      mmk_vaddr_t lo, mmk_vaddr_t hi, int direction, mmk_vaddr_t *start);
 
-/* Like vas_alloc, but only finds the start: nothing is added. */
-int vas_find(const struct vas *vas, vsize_t size, vsize_t align, vaddr_t lo, vaddr_t hi,
-	     int direction, vaddr_t *start);
+/* Like mmk_vas_alloc, but only finds the start: nothing is added. */
+int mmk_vas_find(const struct mmk_vas *vas, mmk_vsize_t size, mmk_vsize_t align, mmk_vaddr_t lo, mmk_vaddr_t hi,
+	     int direction, mmk_vaddr_t *start);
 
 /* Removes node, which must be in vas (MMK_ENOENT otherwise, nothing changed). */
-int vas_free(struct vas *vas, struct vas_range *node);
+int mmk_vas_free(struct mmk_vas *vas, struct mmk_vas_range *node);
 
 /* The range containing addr, or NULL. */
-struct vas_range *vas_lookup(const struct vas *vas, vaddr_t addr);
+struct mmk_vas_range *mmk_vas_lookup(const struct mmk_vas *vas, mmk_vaddr_t addr);
 
-/* The first range starting at or after addr, or NULL: iterate with vas_next. */
-struct vas_range *vas_first(const struct vas *vas, vaddr_t addr);
-struct vas_range *vas_next(const struct vas *vas, const struct vas_range *node);
+/* The first range starting at or after addr, or NULL: iterate with mmk_vas_next. */
+struct mmk_vas_range *mmk_vas_first(const struct mmk_vas *vas, mmk_vaddr_t addr);
+struct mmk_vas_range *mmk_vas_next(const struct mmk_vas *vas, const struct mmk_vas_range *node);
 
 /*
  * Validates every invariant: order, no overlap, inside the window, AVL balance and
  * heights, the subtree summaries, the count. Returns 0 or -MMK_ESTATE after printing
  * the first broken one.
  */
-int vas_check(const struct vas *vas);
+int mmk_vas_check(const struct mmk_vas *vas);
 
 #endif

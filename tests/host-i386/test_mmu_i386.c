@@ -20,18 +20,18 @@
 
 static struct sim_machine m;
 
-static bool walk(const struct mmu_space *s, uint32_t va, struct ref_translation *t)
+static bool walk(const struct mmk_mmu_space *s, uint32_t va, struct ref_translation *t)
 {
 	return ref_walk(sim.ram, sim.ram_size, (uint32_t)s->root, sim.pse, va, t);
 }
 
-/* The reference walk agrees with mmu_query at va: same frame, size and rights. */
-static bool agrees(const struct mmu_space *s, uint32_t va)
+/* The reference walk agrees with mmk_mmu_query at va: same frame, size and rights. */
+static bool agrees(const struct mmk_mmu_space *s, uint32_t va)
 {
 	struct ref_translation t;
-	struct mmu_mapping q;
+	struct mmk_mmu_mapping q;
 	bool present = walk(s, va, &t);
-	int err = mmu_query(s, va, &q);
+	int err = mmk_mmu_query(s, va, &q);
 	if (!present)
 		return err == -MMK_ENOENT;
 	return err == 0 && q.pa + (va - q.va) == t.pa && (1u << q.page_shift) == t.page_size &&
@@ -47,18 +47,18 @@ KTEST(mmu_i386, init_builds_a_recursive_higher_half_kernel_space)
 {
 	for (int pse = 0; pse <= 1; pse++) {
 		KASSERT_EQ(sim_machine_boot(&m, RAM, pse, true), 0);
-		struct mmu_space *k = &m.mmu.kernel;
+		struct mmk_mmu_space *k = &m.mmu.kernel;
 		struct ref_translation t;
 		KEXPECT_EQ(sim.cr3, k->root);
 		KEXPECT_TRUE(m.mmu.active == k);
-		KEXPECT_TRUE(pmm_refcount(&m.pmm, k->root) == 1); /* from the PMM, tracked */
+		KEXPECT_TRUE(mmk_pmm_refcount(&m.pmm, k->root) == 1); /* from the PMM, tracked */
 		KEXPECT_TRUE(walk(k, 0xC0100000u, &t) && t.pa == 0x100000 && t.global);
 		KEXPECT_FALSE(walk(k, 0x0, &t));      /* page 0 and the boot identity map: gone */
 		KEXPECT_FALSE(walk(k, 0x100000, &t));
 		KEXPECT_TRUE(walk(k, 0xFFFFF000u, &t) && t.pa == k->root); /* the PD itself */
 		KEXPECT_TRUE(walk(k, 0xFFFFFFFCu, &t) && t.pa == k->root + 4092);
 		KEXPECT_TRUE(walk(k, 0xFF400000u, &t) && t.pa == k->root); /* its slot */
-		KEXPECT_EQ(mmu_page_shifts(&m.mmu), pse ? (1u << 12 | 1u << 22) : 1u << 12);
+		KEXPECT_EQ(mmk_mmu_page_shifts(&m.mmu), pse ? (1u << 12 | 1u << 22) : 1u << 12);
 		/* Table 768 through the window: its first entry maps physical 0. */
 		uint64_t pa;
 		KEXPECT_TRUE(sim_translate(0xFFC00000u + 768 * 4096, false, &pa));
@@ -71,13 +71,13 @@ KTEST(mmu_i386, init_builds_a_recursive_higher_half_kernel_space)
 
 KTEST(mmu_i386, map_query_unmap_in_a_user_space)
 {
-	struct mmu_space u;
+	struct mmk_mmu_space u;
 	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
 	uint64_t before = free_frames();
-	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
-	KEXPECT_EQ(mmu_map(&u, UVA, 0x800000, 3 * KB4, RW | MMK_PROT_USER, 0), 0);
-	struct mmu_mapping q;
-	KASSERT_EQ(mmu_query(&u, UVA + KB4 + 5, &q), 0);
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &u), 0);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA, 0x800000, 3 * KB4, RW | MMK_PROT_USER, 0), 0);
+	struct mmk_mmu_mapping q;
+	KASSERT_EQ(mmk_mmu_query(&u, UVA + KB4 + 5, &q), 0);
 	KEXPECT_EQ(q.va, UVA + KB4);
 	KEXPECT_EQ(q.pa, 0x801000);
 	KEXPECT_EQ(q.page_shift, 12);
@@ -85,10 +85,10 @@ KTEST(mmu_i386, map_query_unmap_in_a_user_space)
 	for (uint32_t va = UVA - KB4; va <= UVA + 3 * KB4; va += KB4)
 		KEXPECT_TRUE(agrees(&u, va));
 	KEXPECT_EQ(u.table_pages, 1);
-	KEXPECT_EQ(mmu_unmap(&u, UVA, 3 * KB4, false), 0);
-	KEXPECT_EQ(mmu_query(&u, UVA, &q), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA, 3 * KB4, false), 0);
+	KEXPECT_EQ(mmk_mmu_query(&u, UVA, &q), -MMK_ENOENT);
 	KEXPECT_EQ(u.table_pages, 0); /* the emptied table went back */
-	KEXPECT_EQ(mmu_space_destroy(&u, true), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, true), 0);
 	KEXPECT_EQ(free_frames(), before);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	sim_machine_free(&m);
@@ -96,45 +96,45 @@ KTEST(mmu_i386, map_query_unmap_in_a_user_space)
 
 KTEST(mmu_i386, large_pages_where_alignment_allows)
 {
-	struct mmu_space u;
-	struct mmu_mapping q;
+	struct mmk_mmu_space u;
+	struct mmk_mmu_mapping q;
 	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
-	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &u), 0);
 	/* 4 KiB short of 4 MiB alignment at the start: small pages, then a large one. */
-	KEXPECT_EQ(mmu_map(&u, UVA + MB4 - KB4, 0x1000000 - KB4, MB4 + KB4, RW, 0), 0);
-	KASSERT_EQ(mmu_query(&u, UVA + MB4 - KB4, &q), 0);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + MB4 - KB4, 0x1000000 - KB4, MB4 + KB4, RW, 0), 0);
+	KASSERT_EQ(mmk_mmu_query(&u, UVA + MB4 - KB4, &q), 0);
 	KEXPECT_EQ(q.page_shift, 12);
-	KASSERT_EQ(mmu_query(&u, UVA + MB4 + 123, &q), 0);
+	KASSERT_EQ(mmk_mmu_query(&u, UVA + MB4 + 123, &q), 0);
 	KEXPECT_EQ(q.page_shift, 22);
 	KEXPECT_EQ(q.pa, 0x1000000);
 	/* Forced 4 KiB pages. */
-	KEXPECT_EQ(mmu_map(&u, UVA + 4 * MB4, 0x1000000, MB4, RW, 12), 0);
-	KASSERT_EQ(mmu_query(&u, UVA + 4 * MB4, &q), 0);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 4 * MB4, 0x1000000, MB4, RW, 12), 0);
+	KASSERT_EQ(mmk_mmu_query(&u, UVA + 4 * MB4, &q), 0);
 	KEXPECT_EQ(q.page_shift, 12);
 	/* Unmapping part of the large page splits it: the rest stays mapped. */
 	uint64_t before = free_frames();
-	KEXPECT_EQ(mmu_unmap(&u, UVA + MB4 + 8 * KB4, 2 * KB4, false), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + MB4 + 8 * KB4, 2 * KB4, false), 0);
 	KEXPECT_EQ(free_frames(), before - 1); /* the table that replaced the 4 MiB entry */
-	KEXPECT_EQ(mmu_query(&u, UVA + MB4 + 8 * KB4, &q), -MMK_ENOENT);
-	KASSERT_EQ(mmu_query(&u, UVA + MB4 + 10 * KB4, &q), 0);
+	KEXPECT_EQ(mmk_mmu_query(&u, UVA + MB4 + 8 * KB4, &q), -MMK_ENOENT);
+	KASSERT_EQ(mmk_mmu_query(&u, UVA + MB4 + 10 * KB4, &q), 0);
 	KEXPECT_EQ(q.pa, 0x100A000);
 	KEXPECT_EQ(q.page_shift, 12);
 	/* Protect part of another large page. */
-	KEXPECT_EQ(mmu_map(&u, UVA + 8 * MB4, 0x2000000, MB4, RW, 22), 0);
-	KEXPECT_EQ(mmu_protect(&u, UVA + 8 * MB4, KB4, MMK_PROT_READ), 0);
-	KASSERT_EQ(mmu_query(&u, UVA + 8 * MB4, &q), 0);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * MB4, 0x2000000, MB4, RW, 22), 0);
+	KEXPECT_EQ(mmk_mmu_protect(&u, UVA + 8 * MB4, KB4, MMK_PROT_READ), 0);
+	KASSERT_EQ(mmk_mmu_query(&u, UVA + 8 * MB4, &q), 0);
 	KEXPECT_FALSE(q.flags & MMK_PROT_WRITE);
-	KASSERT_EQ(mmu_query(&u, UVA + 8 * MB4 + KB4, &q), 0);
+	KASSERT_EQ(mmk_mmu_query(&u, UVA + 8 * MB4 + KB4, &q), 0);
 	KEXPECT_TRUE(q.flags & MMK_PROT_WRITE);
 	for (uint32_t va = UVA; va < UVA + 9 * MB4; va += KB4)
 		if (!agrees(&u, va))
 			KEXPECT_TRUE(agrees(&u, va));
-	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, false), 0);
 	sim_machine_free(&m);
 }
 
 /* A fingerprint of everything mapped in [UVA, UVA + 16 MiB) of a space. */
-static uint64_t fingerprint(const struct mmu_space *s)
+static uint64_t fingerprint(const struct mmk_mmu_space *s)
 {
 	uint64_t h = 1469598103934665603ull;
 	for (uint32_t va = UVA; va < UVA + 4 * MB4; va += KB4) {
@@ -147,54 +147,54 @@ static uint64_t fingerprint(const struct mmu_space *s)
 
 KTEST(mmu_i386, bad_input_is_refused_and_changes_nothing)
 {
-	struct mmu_space u;
+	struct mmk_mmu_space u;
 	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
-	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
-	KASSERT_EQ(mmu_map(&u, UVA, 0x800000, 2 * KB4, RW, 0), 0);
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &u), 0);
+	KASSERT_EQ(mmk_mmu_map(&u, UVA, 0x800000, 2 * KB4, RW, 0), 0);
 	uint64_t fp = fingerprint(&u), frames = free_frames();
 
-	KEXPECT_EQ(mmu_map(&u, UVA + 0x10, 0x900000, KB4, RW, 0), -MMK_EALIGN);
-	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900010, KB4, RW, 0), -MMK_EALIGN);
-	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4 + 1, RW, 0), -MMK_EALIGN);
-	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, 0, RW, 0), -MMK_EINVAL);
-	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4, 0, 0), -MMK_EINVAL);
-	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4, RW | 0x8000, 0), -MMK_EINVAL);
-	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4, RW, 21), -MMK_EINVAL);
-	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0x900000, MB4, RW, 22), -MMK_EALIGN);
-	KEXPECT_EQ(mmu_map(&u, 0x0, 0x900000, KB4, RW, 0), -MMK_ERANGE);          /* page 0 */
-	KEXPECT_EQ(mmu_map(&u, 0xC0000000u, 0x900000, KB4, RW, 0), -MMK_ERANGE);  /* kernel */
-	KEXPECT_EQ(mmu_map(&u, 0xBFFFF000u, 0x900000, 2 * KB4, RW, 0), -MMK_ERANGE);
-	KEXPECT_EQ(mmu_map(&u, 0xFFFFF000u, 0x900000, 2 * KB4, RW, 0), -MMK_ERANGE); /* wraps */
-	KEXPECT_EQ(mmu_map(&u, UVA + 8 * KB4, 0xFFFFF000ull, 2 * KB4, RW, 0), -MMK_ERANGE);
-	KEXPECT_EQ(mmu_map(&u, UVA - KB4, 0x900000, 3 * KB4, RW, 0), -MMK_EEXIST);
-	KEXPECT_EQ(mmu_map(&m.mmu.kernel, 0xD0000000u, 0x900000, KB4, RW | MMK_PROT_USER, 0),
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 0x10, 0x900000, KB4, RW, 0), -MMK_EALIGN);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * KB4, 0x900010, KB4, RW, 0), -MMK_EALIGN);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4 + 1, RW, 0), -MMK_EALIGN);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * KB4, 0x900000, 0, RW, 0), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4, 0, 0), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4, RW | 0x8000, 0), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * KB4, 0x900000, KB4, RW, 21), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * KB4, 0x900000, MB4, RW, 22), -MMK_EALIGN);
+	KEXPECT_EQ(mmk_mmu_map(&u, 0x0, 0x900000, KB4, RW, 0), -MMK_ERANGE);          /* page 0 */
+	KEXPECT_EQ(mmk_mmu_map(&u, 0xC0000000u, 0x900000, KB4, RW, 0), -MMK_ERANGE);  /* kernel */
+	KEXPECT_EQ(mmk_mmu_map(&u, 0xBFFFF000u, 0x900000, 2 * KB4, RW, 0), -MMK_ERANGE);
+	KEXPECT_EQ(mmk_mmu_map(&u, 0xFFFFF000u, 0x900000, 2 * KB4, RW, 0), -MMK_ERANGE); /* wraps */
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * KB4, 0xFFFFF000ull, 2 * KB4, RW, 0), -MMK_ERANGE);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA - KB4, 0x900000, 3 * KB4, RW, 0), -MMK_EEXIST);
+	KEXPECT_EQ(mmk_mmu_map(&m.mmu.kernel, 0xD0000000u, 0x900000, KB4, RW | MMK_PROT_USER, 0),
 		   -MMK_EPERM);
-	KEXPECT_EQ(mmu_unmap(&u, UVA, 3 * KB4, false), -MMK_ENOENT);
-	KEXPECT_EQ(mmu_unmap(&u, UVA + 1, KB4, false), -MMK_EALIGN);
-	KEXPECT_EQ(mmu_protect(&u, UVA, 3 * KB4, MMK_PROT_READ), -MMK_ENOENT);
-	KEXPECT_EQ(mmu_protect(&u, UVA, KB4, 0x8000), -MMK_EINVAL);
-	KEXPECT_EQ(mmu_space_destroy(&m.mmu.kernel, false), -MMK_EINVAL);
-	KEXPECT_EQ(mmu_space_destroy(m.mmu.active, false), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA, 3 * KB4, false), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 1, KB4, false), -MMK_EALIGN);
+	KEXPECT_EQ(mmk_mmu_protect(&u, UVA, 3 * KB4, MMK_PROT_READ), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_mmu_protect(&u, UVA, KB4, 0x8000), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&m.mmu.kernel, false), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_mmu_space_destroy(m.mmu.active, false), -MMK_EINVAL);
 
 	KEXPECT_EQ(fingerprint(&u), fp);
 	KEXPECT_EQ(free_frames(), frames);
-	KEXPECT_EQ(pmm_check(&m.pmm), 0);
-	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	KEXPECT_EQ(mmk_pmm_check(&m.pmm), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, false), 0);
 	sim_machine_free(&m);
 }
 
 KTEST(mmu_i386, out_of_memory_at_every_allocation_rolls_back)
 {
-	struct mmu_space u;
+	struct mmk_mmu_space u;
 	unsigned failures = 0, tries = 0;
 	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
-	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &u), 0);
 	/* 5 tables' worth of 4 KiB pages, straddling directory entries. */
 	for (uint64_t nth = 1;; nth++, tries++) {
 		uint64_t fp = fingerprint(&u), frames = free_frames();
-		pmm_inject_failure(&m.pmm, nth);
-		int err = mmu_map(&u, UVA + MB4 - 2 * KB4, 0x800000, 4 * MB4, RW, 12);
-		pmm_inject_failure(&m.pmm, 0);
+		mmk_pmm_inject_failure(&m.pmm, nth);
+		int err = mmk_mmu_map(&u, UVA + MB4 - 2 * KB4, 0x800000, 4 * MB4, RW, 12);
+		mmk_pmm_inject_failure(&m.pmm, 0);
 		if (err == 0)
 			break;
 		if (err != -MMK_ENOMEM || fingerprint(&u) != fp || free_frames() != frames)
@@ -203,59 +203,59 @@ KTEST(mmu_i386, out_of_memory_at_every_allocation_rolls_back)
 	KEXPECT_EQ(tries, 5);
 	KEXPECT_EQ(failures, 0);
 	/* Split tables in unmap and protect, and a new space's directory. */
-	KEXPECT_EQ(mmu_map(&u, UVA + 8 * MB4, 0x2000000, MB4, RW, 22), 0);
+	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * MB4, 0x2000000, MB4, RW, 22), 0);
 	uint64_t fp = fingerprint(&u), frames = free_frames();
-	pmm_inject_failure(&m.pmm, 1);
-	KEXPECT_EQ(mmu_unmap(&u, UVA + 8 * MB4, KB4, false), -MMK_ENOMEM);
-	pmm_inject_failure(&m.pmm, 1);
-	KEXPECT_EQ(mmu_protect(&u, UVA + 8 * MB4, KB4, MMK_PROT_READ), -MMK_ENOMEM);
-	struct mmu_space other;
-	pmm_inject_failure(&m.pmm, 1);
-	KEXPECT_EQ(mmu_space_create(&m.mmu, &other), -MMK_ENOMEM);
-	pmm_inject_failure(&m.pmm, 0);
+	mmk_pmm_inject_failure(&m.pmm, 1);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 8 * MB4, KB4, false), -MMK_ENOMEM);
+	mmk_pmm_inject_failure(&m.pmm, 1);
+	KEXPECT_EQ(mmk_mmu_protect(&u, UVA + 8 * MB4, KB4, MMK_PROT_READ), -MMK_ENOMEM);
+	struct mmk_mmu_space other;
+	mmk_pmm_inject_failure(&m.pmm, 1);
+	KEXPECT_EQ(mmk_mmu_space_create(&m.mmu, &other), -MMK_ENOMEM);
+	mmk_pmm_inject_failure(&m.pmm, 0);
 	KEXPECT_EQ(fingerprint(&u), fp);
 	KEXPECT_EQ(free_frames(), frames);
-	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, false), 0);
 	sim_machine_free(&m);
 }
 
 KTEST(mmu_i386, unmap_and_protect_invalidate_what_the_tlb_holds)
 {
-	struct mmu_space u;
+	struct mmk_mmu_space u;
 	uint64_t pa;
 	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
-	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
-	mmu_activate(&u);
-	KASSERT_EQ(mmu_map(&u, UVA, 0x800000, 64 * KB4, RW | MMK_PROT_USER, 0), 0);
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &u), 0);
+	mmk_mmu_activate(&u);
+	KASSERT_EQ(mmk_mmu_map(&u, UVA, 0x800000, 64 * KB4, RW | MMK_PROT_USER, 0), 0);
 	for (uint32_t i = 0; i < 64; i++)
 		KEXPECT_TRUE(sim_translate(UVA + i * KB4, true, &pa));
-	KEXPECT_EQ(mmu_protect(&u, UVA, 4 * KB4, MMK_PROT_READ | MMK_PROT_USER), 0);
+	KEXPECT_EQ(mmk_mmu_protect(&u, UVA, 4 * KB4, MMK_PROT_READ | MMK_PROT_USER), 0);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	KEXPECT_FALSE(sim_translate(UVA, true, &pa)); /* now read-only */
-	KEXPECT_EQ(mmu_unmap(&u, UVA + 8 * KB4, 2 * KB4, false), 0);   /* INVLPG each */
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 8 * KB4, 2 * KB4, false), 0);   /* INVLPG each */
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	uint64_t flushes = m.mmu.stats.tlb_full_flushes;
-	KEXPECT_EQ(mmu_unmap(&u, UVA + 16 * KB4, 48 * KB4, false), 0);  /* above the threshold */
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 16 * KB4, 48 * KB4, false), 0);  /* above the threshold */
 	KEXPECT_EQ(m.mmu.stats.tlb_full_flushes, flushes + 1);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	/* Kernel mappings: global entries survive a CR3 load, so INVLPG must catch them. */
-	KASSERT_EQ(mmu_map(&m.mmu.kernel, 0xD0000000u, 0x900000, KB4, RW | MMK_PROT_GLOBAL, 0), 0);
+	KASSERT_EQ(mmk_mmu_map(&m.mmu.kernel, 0xD0000000u, 0x900000, KB4, RW | MMK_PROT_GLOBAL, 0), 0);
 	KEXPECT_TRUE(sim_translate(0xD0000000u, true, &pa));
-	mmu_activate(&m.mmu.kernel);
-	KEXPECT_EQ(mmu_unmap(&m.mmu.kernel, 0xD0000000u, KB4, false), 0);
+	mmk_mmu_activate(&m.mmu.kernel);
+	KEXPECT_EQ(mmk_mmu_unmap(&m.mmu.kernel, 0xD0000000u, KB4, false), 0);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
-	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, false), 0);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	sim_machine_free(&m);
 }
 
 KTEST(mmu_i386, the_stale_entry_check_catches_a_missing_invalidation)
 {
-	struct mmu_space *k;
+	struct mmk_mmu_space *k;
 	uint64_t pa;
 	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
 	k = &m.mmu.kernel;
-	KASSERT_EQ(mmu_map(k, 0xD0000000u, 0x900000, KB4, RW, 0), 0);
+	KASSERT_EQ(mmk_mmu_map(k, 0xD0000000u, 0x900000, KB4, RW, 0), 0);
 	KEXPECT_TRUE(sim_translate(0xD0000000u, false, &pa));
 	/* Clear the PTE behind the backend's back, with no INVLPG. */
 	struct ref_translation t;
@@ -267,32 +267,32 @@ KTEST(mmu_i386, the_stale_entry_check_catches_a_missing_invalidation)
 
 KTEST(mmu_i386, kernel_mappings_made_later_appear_in_every_space)
 {
-	struct mmu_space a, b;
+	struct mmk_mmu_space a, b;
 	struct ref_translation t;
 	KASSERT_EQ(sim_machine_boot(&m, RAM, false, true), 0);
-	KASSERT_EQ(mmu_space_create(&m.mmu, &a), 0);
-	KASSERT_EQ(mmu_space_create(&m.mmu, &b), 0);
-	mmu_activate(&a);
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &a), 0);
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &b), 0);
+	mmk_mmu_activate(&a);
 	/* A new kernel table (0xE0000000 was never mapped) while a is active. */
-	KASSERT_EQ(mmu_map(&m.mmu.kernel, 0xE0000000u, 0x900000, KB4, RW, 0), 0);
+	KASSERT_EQ(mmk_mmu_map(&m.mmu.kernel, 0xE0000000u, 0x900000, KB4, RW, 0), 0);
 	KEXPECT_TRUE(walk(&a, 0xE0000000u, &t) && t.pa == 0x900000);
 	KEXPECT_TRUE(walk(&b, 0xE0000000u, &t) && t.pa == 0x900000);
 	KEXPECT_TRUE(walk(&m.mmu.kernel, 0xE0000000u, &t) && t.pa == 0x900000);
 	/* Kernel tables are kept when empty: shared by every space. */
-	KEXPECT_EQ(mmu_unmap(&m.mmu.kernel, 0xE0000000u, KB4, false), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&m.mmu.kernel, 0xE0000000u, KB4, false), 0);
 	KEXPECT_FALSE(walk(&b, 0xE0000000u, &t));
-	struct mmu_space c;
-	KASSERT_EQ(mmu_space_create(&m.mmu, &c), 0);
-	KASSERT_EQ(mmu_map(&m.mmu.kernel, 0xE0001000u, 0x901000, KB4, RW, 0), 0);
+	struct mmk_mmu_space c;
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &c), 0);
+	KASSERT_EQ(mmk_mmu_map(&m.mmu.kernel, 0xE0001000u, 0x901000, KB4, RW, 0), 0);
 	KEXPECT_TRUE(walk(&c, 0xE0001000u, &t) && t.pa == 0x901000);
 	/* Each directory is at its own kernel address, and is its own recursive slot. */
 	KEXPECT_NE((uintptr_t)a.root_va, (uintptr_t)b.root_va);
 	KEXPECT_TRUE(walk(&m.mmu.kernel, (uint32_t)(uintptr_t)b.root_va, &t) && t.pa == b.root);
 	KEXPECT_TRUE(walk(&b, 0xFFFFF000u, &t) && t.pa == b.root);
-	mmu_activate(&m.mmu.kernel);
-	KEXPECT_EQ(mmu_space_destroy(&a, true), 0);
-	KEXPECT_EQ(mmu_space_destroy(&b, true), 0);
-	KEXPECT_EQ(mmu_space_destroy(&c, true), 0);
+	mmk_mmu_activate(&m.mmu.kernel);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&a, true), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&b, true), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&c, true), 0);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	sim_machine_free(&m);
 }
@@ -300,20 +300,20 @@ KTEST(mmu_i386, kernel_mappings_made_later_appear_in_every_space)
 KTEST(mmu_i386, zero_and_copy_frames)
 {
 	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
-	paddr_t a, b;
-	KASSERT_EQ(pmm_alloc(&m.pmm, &a), 0);
-	KASSERT_EQ(pmm_alloc(&m.pmm, &b), 0);
+	mmk_paddr_t a, b;
+	KASSERT_EQ(mmk_pmm_alloc(&m.pmm, &a), 0);
+	KASSERT_EQ(mmk_pmm_alloc(&m.pmm, &b), 0);
 	uint8_t *pa = sim_phys(a), *pb = sim_phys(b);
 	for (unsigned i = 0; i < 4096; i++) {
 		pa[i] = (uint8_t)(i * 7 + 1);
 		pb[i] = 0xEE;
 	}
-	mmu_copy_frame(&m.mmu, b, a);
+	mmk_mmu_copy_frame(&m.mmu, b, a);
 	unsigned differ = 0;
 	for (unsigned i = 0; i < 4096; i++)
 		differ += pb[i] != (uint8_t)(i * 7 + 1);
 	KEXPECT_EQ(differ, 0);
-	mmu_zero_frame(&m.mmu, a);
+	mmk_mmu_zero_frame(&m.mmu, a);
 	unsigned nonzero = 0;
 	for (unsigned i = 0; i < 4096; i++)
 		nonzero += pa[i] != 0;
@@ -323,7 +323,7 @@ KTEST(mmu_i386, zero_and_copy_frames)
 	sim_machine_free(&m);
 }
 
-static int count_visit(void *ctx, const struct mmu_mapping *mp)
+static int count_visit(void *ctx, const struct mmk_mmu_mapping *mp)
 {
 	unsigned *n = ctx;
 	(*n)++;
@@ -332,19 +332,19 @@ static int count_visit(void *ctx, const struct mmu_mapping *mp)
 
 KTEST(mmu_i386, walk_visits_mappings_in_order_and_can_stop)
 {
-	struct mmu_space u;
+	struct mmk_mmu_space u;
 	unsigned n = 0;
 	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
-	KASSERT_EQ(mmu_space_create(&m.mmu, &u), 0);
-	KASSERT_EQ(mmu_map(&u, UVA, 0x800000, 4 * KB4, RW, 0), 0);
-	KASSERT_EQ(mmu_map(&u, UVA + 2 * MB4, 0x1000000, MB4, RW, 0), 0);
-	KEXPECT_EQ(mmu_walk(&u, 0, 0xC0000000u, count_visit, &n), 99);
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &u), 0);
+	KASSERT_EQ(mmk_mmu_map(&u, UVA, 0x800000, 4 * KB4, RW, 0), 0);
+	KASSERT_EQ(mmk_mmu_map(&u, UVA + 2 * MB4, 0x1000000, MB4, RW, 0), 0);
+	KEXPECT_EQ(mmk_mmu_walk(&u, 0, 0xC0000000u, count_visit, &n), 99);
 	KEXPECT_EQ(n, 3);
 	n = 0;
-	KEXPECT_EQ(mmu_walk(&u, UVA + 3 * KB4, 0xC0000000u, count_visit, &n), 0);
+	KEXPECT_EQ(mmk_mmu_walk(&u, UVA + 3 * KB4, 0xC0000000u, count_visit, &n), 0);
 	KEXPECT_EQ(n, 2); /* the last small page and the large one */
-	mmu_print_walk(&u, UVA);
-	KEXPECT_EQ(mmu_space_destroy(&u, false), 0);
+	mmk_mmu_print_walk(&u, UVA);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, false), 0);
 	sim_machine_free(&m);
 }
 
@@ -358,18 +358,18 @@ KTEST(mmu_i386, walk_visits_mappings_in_order_and_can_stop)
 KTEST(mmu_i386, init_makes_the_fixed_boot_mappings)
 {
 	for (int pse = 0; pse <= 1; pse++) {
-		struct mmu_boot boot = {0};
-		struct mmu_mapping q;
+		struct mmk_mmu_boot boot = {0};
+		struct mmk_mmu_mapping q;
 		struct ref_translation t;
 		uint64_t pa;
 		sim_machine_prepare(&m, RAM, pse, true);
-		boot.fixed[0] = (struct mmu_boot_section){FIXED_VA, DEVICE_PA, KB4, UC};
-		boot.fixed[1] = (struct mmu_boot_section){OTHER_VA, 0x180000, 2 * KB4, MMK_PROT_READ};
+		boot.fixed[0] = (struct mmk_mmu_boot_section){FIXED_VA, DEVICE_PA, KB4, UC};
+		boot.fixed[1] = (struct mmk_mmu_boot_section){OTHER_VA, 0x180000, 2 * KB4, MMK_PROT_READ};
 		boot.fixed_count = 2;
 		KASSERT_EQ(sim_machine_start(&m, &boot), 0);
-		struct mmu_space *k = &m.mmu.kernel;
+		struct mmk_mmu_space *k = &m.mmu.kernel;
 		KEXPECT_EQ(sim.cr3, k->root);
-		KASSERT_EQ(mmu_query(k, FIXED_VA + 0x20, &q), 0);
+		KASSERT_EQ(mmk_mmu_query(k, FIXED_VA + 0x20, &q), 0);
 		KEXPECT_EQ(q.va, FIXED_VA);
 		KEXPECT_EQ(q.pa, DEVICE_PA);
 		KEXPECT_EQ(q.page_shift, 12);
@@ -381,9 +381,9 @@ KTEST(mmu_i386, init_makes_the_fixed_boot_mappings)
 			     t.writable);
 		KEXPECT_EQ(t.leaf & 0x18, 0x18); /* PCD and PWT: UC (SDM Vol 3A 11.12.3) */
 		KEXPECT_TRUE(sim_translate(FIXED_VA + 8, true, &pa) && pa == DEVICE_PA + 8);
-		KEXPECT_EQ(mmu_query(k, FIXED_VA + KB4, &q), -MMK_ENOENT); /* one page, no more */
+		KEXPECT_EQ(mmk_mmu_query(k, FIXED_VA + KB4, &q), -MMK_ENOENT); /* one page, no more */
 		for (uint32_t va = OTHER_VA; va < OTHER_VA + 2 * KB4; va += KB4) {
-			KASSERT_EQ(mmu_query(k, va, &q), 0);
+			KASSERT_EQ(mmk_mmu_query(k, va, &q), 0);
 			KEXPECT_EQ(q.pa, 0x180000 + (va - OTHER_VA));
 			KEXPECT_EQ(q.flags & (MMK_PROT_WRITE | MMK_PROT_USER | MMK_CACHE_MASK),
 				   MMK_CACHE_WB);
@@ -409,14 +409,14 @@ KTEST(mmu_i386, a_bad_fixed_mapping_fails_init_and_keeps_nothing)
 		{FIXED_VA, UC | 0x8000, -MMK_EINVAL},
 	};
 	for (int pse = 0; pse <= 1; pse++) {
-		struct mmu_boot boot = {0};
+		struct mmk_mmu_boot boot = {0};
 		sim_machine_prepare(&m, RAM, pse, true);
 		uint64_t frames = free_frames();
 		/* A good entry first: its table must go back too. */
-		boot.fixed[0] = (struct mmu_boot_section){OTHER_VA, DEVICE_PA + KB4, KB4, UC};
+		boot.fixed[0] = (struct mmk_mmu_boot_section){OTHER_VA, DEVICE_PA + KB4, KB4, UC};
 		boot.fixed_count = 2;
 		for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			boot.fixed[1] = (struct mmu_boot_section){bad[i].va, DEVICE_PA, KB4, bad[i].flags};
+			boot.fixed[1] = (struct mmk_mmu_boot_section){bad[i].va, DEVICE_PA, KB4, bad[i].flags};
 			KEXPECT_EQ(sim_machine_start(&m, &boot), bad[i].err);
 			KEXPECT_GE(m.mmu.stats.tables_allocated, 2); /* slots, the good entry's */
 			KEXPECT_EQ(free_frames(), frames);
@@ -425,19 +425,19 @@ KTEST(mmu_i386, a_bad_fixed_mapping_fails_init_and_keeps_nothing)
 			KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 		}
 		/* Every entry good, but one more than there are. */
-		for (unsigned i = 0; i < MMU_BOOT_FIXED; i++)
-			boot.fixed[i] = (struct mmu_boot_section){OTHER_VA + i * KB4, DEVICE_PA + i * KB4,
+		for (unsigned i = 0; i < MMK_MMU_BOOT_FIXED; i++)
+			boot.fixed[i] = (struct mmk_mmu_boot_section){OTHER_VA + i * KB4, DEVICE_PA + i * KB4,
 								  KB4, UC};
-		boot.fixed_count = MMU_BOOT_FIXED + 1;
+		boot.fixed_count = MMK_MMU_BOOT_FIXED + 1;
 		KEXPECT_EQ(sim_machine_start(&m, &boot), -MMK_EINVAL);
 		KEXPECT_EQ(free_frames(), frames);
-		KEXPECT_EQ(pmm_check(&m.pmm), 0);
-		boot.fixed_count = MMU_BOOT_FIXED; /* the same machine still boots, with all */
+		KEXPECT_EQ(mmk_pmm_check(&m.pmm), 0);
+		boot.fixed_count = MMK_MMU_BOOT_FIXED; /* the same machine still boots, with all */
 		KASSERT_EQ(sim_machine_start(&m, &boot), 0);
 		KEXPECT_EQ(sim.cr3, m.mmu.kernel.root);
-		for (unsigned i = 0; i < MMU_BOOT_FIXED; i++) {
-			struct mmu_mapping q;
-			KEXPECT_TRUE(mmu_query(&m.mmu.kernel, OTHER_VA + i * KB4, &q) == 0 &&
+		for (unsigned i = 0; i < MMK_MMU_BOOT_FIXED; i++) {
+			struct mmk_mmu_mapping q;
+			KEXPECT_TRUE(mmk_mmu_query(&m.mmu.kernel, OTHER_VA + i * KB4, &q) == 0 &&
 				     q.pa == DEVICE_PA + i * KB4);
 			KEXPECT_TRUE(agrees(&m.mmu.kernel, OTHER_VA + i * KB4));
 		}
@@ -449,7 +449,7 @@ KTEST(mmu_i386, a_bad_fixed_mapping_fails_init_and_keeps_nothing)
 KTEST(mmu_i386, init_out_of_memory_at_every_allocation_keeps_nothing)
 {
 	for (int pse = 0; pse <= 1; pse++) {
-		struct mmu_boot boot = {0};
+		struct mmk_mmu_boot boot = {0};
 		sim_machine_prepare(&m, RAM, pse, true);
 		uint64_t frames = free_frames();
 		KASSERT_EQ(sim_machine_start(&m, NULL), 0);
@@ -457,17 +457,17 @@ KTEST(mmu_i386, init_out_of_memory_at_every_allocation_keeps_nothing)
 		sim_machine_free(&m);
 
 		sim_machine_prepare(&m, RAM, pse, true);
-		boot.fixed[0] = (struct mmu_boot_section){FIXED_VA, DEVICE_PA, KB4, UC};
+		boot.fixed[0] = (struct mmk_mmu_boot_section){FIXED_VA, DEVICE_PA, KB4, UC};
 		boot.fixed_count = 1;
 		unsigned failures = 0, tries = 0;
 		for (uint64_t nth = 1;; nth++, tries++) {
-			pmm_inject_failure(&m.pmm, nth);
+			mmk_pmm_inject_failure(&m.pmm, nth);
 			int err = sim_machine_start(&m, &boot);
-			pmm_inject_failure(&m.pmm, 0);
+			mmk_pmm_inject_failure(&m.pmm, 0);
 			if (err == 0)
 				break;
 			if (err != -MMK_ENOMEM || free_frames() != frames || sim.cr3 != SIM_BOOT_PD ||
-			    sim_stale_tlb_entries(true) != 0 || pmm_check(&m.pmm) != 0)
+			    sim_stale_tlb_entries(true) != 0 || mmk_pmm_check(&m.pmm) != 0)
 				failures++;
 		}
 		KEXPECT_EQ(failures, 0);
@@ -489,7 +489,7 @@ struct model_page {
 };
 
 static struct model_page model[SPACES][PAGES];
-static struct mmu_space spaces[SPACES];
+static struct mmk_mmu_space spaces[SPACES];
 
 static uint64_t rng_state;
 
@@ -543,7 +543,7 @@ KTEST(mmu_i386, random_operations_match_a_model)
 	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
 	uint64_t initial = free_frames();
 	for (int s = 0; s < SPACES; s++)
-		KASSERT_EQ(mmu_space_create(&m.mmu, &spaces[s]), 0);
+		KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &spaces[s]), 0);
 	for (int s = 0; s < SPACES; s++)
 		for (uint32_t i = 0; i < PAGES; i++)
 			model[s][i] = (struct model_page){0, false};
@@ -551,7 +551,7 @@ KTEST(mmu_i386, random_operations_match_a_model)
 
 	for (unsigned step = 0; step < steps && bad == 0; step++) {
 		int s = (int)rnd(SPACES);
-		struct mmu_space *sp = &spaces[s];
+		struct mmk_mmu_space *sp = &spaces[s];
 		uint32_t op = rnd(10);
 		bool large = rnd(8) == 0;
 		uint32_t n = large ? 1024 : 1 + rnd(12);
@@ -560,20 +560,20 @@ KTEST(mmu_i386, random_operations_match_a_model)
 			continue;
 		uint32_t va = UVA + first * KB4;
 		if (op < 4) { /* map fresh frames (from the PMM, so destroy can free them) */
-			paddr_t pa;
+			mmk_paddr_t pa;
 			bool ok = model_range(s, first, n, false);
-			if (pmm_alloc_block(&m.pmm, large ? 10 : 0, &pa) != 0)
+			if (mmk_pmm_alloc_block(&m.pmm, large ? 10 : 0, &pa) != 0)
 				continue;
 			if (!large) { /* one frame per map, so every frame is its own block */
 				n = 1;
 				ok = model_range(s, first, 1, false);
 			}
-			int err = mmu_map(sp, va, pa, (uint64_t)n * KB4, RW | MMK_PROT_USER, 0);
+			int err = mmk_mmu_map(sp, va, pa, (uint64_t)n * KB4, RW | MMK_PROT_USER, 0);
 			if (ok != (err == 0))
 				bad++;
 			if (err) {
 				refused[0]++;
-				pmm_free_block(&m.pmm, pa, large ? 10 : 0);
+				mmk_pmm_free_block(&m.pmm, pa, large ? 10 : 0);
 				continue;
 			}
 			done[0]++;
@@ -581,7 +581,7 @@ KTEST(mmu_i386, random_operations_match_a_model)
 				model[s][first + i] = (struct model_page){(uint32_t)pa + i * 4096, true};
 		} else if (op < 6) { /* unmap, freeing frames */
 			bool ok = model_range(s, first, n, true);
-			int err = mmu_unmap(sp, va, (uint64_t)n * KB4, true);
+			int err = mmk_mmu_unmap(sp, va, (uint64_t)n * KB4, true);
 			if (ok != (err == 0))
 				bad++;
 			err ? refused[1]++ : done[1]++;
@@ -592,7 +592,7 @@ KTEST(mmu_i386, random_operations_match_a_model)
 			bool ok = model_range(s, first, n, true);
 			bool w = rnd(2);
 			unsigned fl = MMK_PROT_READ | MMK_PROT_USER | (w ? MMK_PROT_WRITE : 0);
-			int err = mmu_protect(sp, va, (uint64_t)n * KB4, fl);
+			int err = mmk_mmu_protect(sp, va, (uint64_t)n * KB4, fl);
 			if (ok != (err == 0))
 				bad++;
 			err ? refused[2]++ : done[2]++;
@@ -600,7 +600,7 @@ KTEST(mmu_i386, random_operations_match_a_model)
 				for (uint32_t i = 0; i < n; i++)
 					model[s][first + i].writable = w;
 		} else if (op == 8) { /* switch */
-			mmu_activate(sp);
+			mmk_mmu_activate(sp);
 			switches++;
 		} else { /* touch mapped pages of the active space: fills the TLB */
 			int a = -1;
@@ -631,39 +631,39 @@ KTEST(mmu_i386, random_operations_match_a_model)
 	KEXPECT_GT(done[2], 10);
 	for (int s = 0; s < SPACES; s++)
 		KEXPECT_EQ(check_space(s), 0);
-	mmu_activate(&m.mmu.kernel);
+	mmk_mmu_activate(&m.mmu.kernel);
 	for (int s = 0; s < SPACES; s++)
-		KEXPECT_EQ(mmu_space_destroy(&spaces[s], true), 0);
+		KEXPECT_EQ(mmk_mmu_space_destroy(&spaces[s], true), 0);
 	KEXPECT_EQ(free_frames(), initial);
-	KEXPECT_EQ(pmm_check(&m.pmm), 0);
+	KEXPECT_EQ(mmk_pmm_check(&m.pmm), 0);
 	sim_machine_free(&m);
 }
 
 /* Regression: splitting a 4 MiB page of the low-memory window split the PMM block behind it. */
 KTEST(mmu_i386, splitting_the_low_memory_window_leaves_pmm_blocks_whole)
 {
-	struct mmu_boot boot = {0};
-	struct mmu_mapping q;
-	paddr_t pa, other[16];
+	struct mmk_mmu_boot boot = {0};
+	struct mmk_mmu_mapping q;
+	mmk_paddr_t pa, other[16];
 	unsigned n = 0;
 	sim_machine_prepare(&m, RAM, true, true);
 	boot.window_limit = 16 * MMK_MIB;
 	KASSERT_EQ(sim_machine_start(&m, &boot), 0);
 	/* A 4 MiB block inside the window (the others taken meanwhile go back). */
-	while (pmm_alloc_block(&m.pmm, 10, &pa) == 0 && pa >= 16 * MMK_MIB && n < 16)
+	while (mmk_pmm_alloc_block(&m.pmm, 10, &pa) == 0 && pa >= 16 * MMK_MIB && n < 16)
 		other[n++] = pa;
 	while (n > 0)
-		KEXPECT_EQ(pmm_free_block(&m.pmm, other[--n], 10), 0);
+		KEXPECT_EQ(mmk_pmm_free_block(&m.pmm, other[--n], 10), 0);
 	KASSERT_TRUE(pa < 16 * MMK_MIB);
-	vaddr_t va = 0xC0000000u + (vaddr_t)pa;
-	KEXPECT_TRUE(mmu_in_window(&m.mmu, va));
-	KEXPECT_FALSE(mmu_in_window(&m.mmu, 0xC0000000u + 16 * MMK_MIB));
-	KASSERT_EQ(mmu_query(&m.mmu.kernel, va, &q), 0);
+	mmk_vaddr_t va = 0xC0000000u + (mmk_vaddr_t)pa;
+	KEXPECT_TRUE(mmk_mmu_in_window(&m.mmu, va));
+	KEXPECT_FALSE(mmk_mmu_in_window(&m.mmu, 0xC0000000u + 16 * MMK_MIB));
+	KASSERT_EQ(mmk_mmu_query(&m.mmu.kernel, va, &q), 0);
 	KEXPECT_EQ(q.page_shift, 22);
-	KEXPECT_EQ(mmu_protect(&m.mmu.kernel, va + KB4, KB4, MMK_PROT_READ | MMK_PROT_GLOBAL), 0);
-	KASSERT_EQ(mmu_query(&m.mmu.kernel, va, &q), 0);
+	KEXPECT_EQ(mmk_mmu_protect(&m.mmu.kernel, va + KB4, KB4, MMK_PROT_READ | MMK_PROT_GLOBAL), 0);
+	KASSERT_EQ(mmk_mmu_query(&m.mmu.kernel, va, &q), 0);
 	KEXPECT_EQ(q.page_shift, 12); /* split */
-	KEXPECT_EQ(pmm_free_block(&m.pmm, pa, 10), 0); /* still the caller's block */
-	KEXPECT_EQ(pmm_check(&m.pmm), 0);
+	KEXPECT_EQ(mmk_pmm_free_block(&m.pmm, pa, 10), 0); /* still the caller's block */
+	KEXPECT_EQ(mmk_pmm_check(&m.pmm), 0);
 	sim_machine_free(&m);
 }

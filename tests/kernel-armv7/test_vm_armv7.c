@@ -26,7 +26,7 @@ extern char _start[], _vectors_start[], _vectors_end[];
 static const uint32_t constant = 0xC0FFEE;
 static uint32_t variable = 1;
 
-static struct mmu *mmu(void)
+static struct mmk_mmu *mmu(void)
 {
 	return kernel_mmu();
 }
@@ -59,10 +59,10 @@ static uint32_t read_contextidr(void)
 	return v;
 }
 
-static unsigned flags_at(vaddr_t va)
+static unsigned flags_at(mmk_vaddr_t va)
 {
-	struct mmu_mapping m;
-	if (mmu_query(&mmu()->kernel, va, &m))
+	struct mmk_mmu_mapping m;
+	if (mmk_mmu_query(&mmu()->kernel, va, &m))
 		return 0;
 	return m.flags;
 }
@@ -79,19 +79,19 @@ KTEST(vm_armv7, ttbr1_holds_the_kernel_and_ttbr0_the_active_space)
 
 KTEST(vm_armv7, ram_is_linear_at_2_gib_and_the_identity_map_is_gone)
 {
-	paddr_t pa;
-	KASSERT_EQ(pmm_alloc(ktest_env_pmm(), &pa), 0);
+	mmk_paddr_t pa;
+	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
 	volatile uint32_t *linear = arch_phys_to_virt(pa);
 	KEXPECT_EQ((uintptr_t)linear, LINEAR_BASE_VA + (pa - VIRT_RAM_BASE));
-	struct mmu_mapping m;
-	KASSERT_EQ(mmu_query(&mmu()->kernel, (vaddr_t)(uintptr_t)linear, &m), 0);
+	struct mmk_mmu_mapping m;
+	KASSERT_EQ(mmk_mmu_query(&mmu()->kernel, (mmk_vaddr_t)(uintptr_t)linear, &m), 0);
 	KEXPECT_EQ(m.pa + ((uintptr_t)linear - m.va), pa);
 	KEXPECT_FALSE(m.flags & MMK_PROT_EXEC); /* data, not code */
 	/* The same frame seen at a second address: one memory. */
-	KASSERT_EQ(mmu_map(&mmu()->kernel, TEST_VA, pa, MMK_PAGE_SIZE, RW, 0), 0);
+	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA, pa, MMK_PAGE_SIZE, RW, 0), 0);
 	linear[3] = 0x5EED;
 	KEXPECT_EQ(((volatile uint32_t *)TEST_VA)[3], 0x5EED);
-	KEXPECT_EQ(mmu_unmap(&mmu()->kernel, TEST_VA, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA, MMK_PAGE_SIZE, true), 0);
 	/* The stub ran at its physical address; nothing translates there now. */
 	uint32_t v;
 	KEXPECT_EQ(ktest_env_access((uintptr_t)_start, false, &v), -MMK_EFAULT);
@@ -100,9 +100,9 @@ KTEST(vm_armv7, ram_is_linear_at_2_gib_and_the_identity_map_is_gone)
 
 KTEST(vm_armv7, the_image_has_its_own_protection)
 {
-	unsigned text = flags_at((vaddr_t)(uintptr_t)flags_at);
-	unsigned ro = flags_at((vaddr_t)(uintptr_t)&constant);
-	unsigned rw = flags_at((vaddr_t)(uintptr_t)&variable);
+	unsigned text = flags_at((mmk_vaddr_t)(uintptr_t)flags_at);
+	unsigned ro = flags_at((mmk_vaddr_t)(uintptr_t)&constant);
+	unsigned rw = flags_at((mmk_vaddr_t)(uintptr_t)&variable);
 	KEXPECT_TRUE(text & MMK_PROT_EXEC);
 	KEXPECT_FALSE(text & MMK_PROT_WRITE);
 	KEXPECT_FALSE(ro & (MMK_PROT_WRITE | MMK_PROT_EXEC));
@@ -118,9 +118,9 @@ KTEST(vm_armv7, the_image_has_its_own_protection)
 
 KTEST(vm_armv7, vectors_are_high_and_the_console_is_a_device_page)
 {
-	struct mmu_mapping m;
+	struct mmk_mmu_mapping m;
 	KEXPECT_TRUE(armv7_high_vectors());
-	KASSERT_EQ(mmu_query(&mmu()->kernel, ARMV7_HIGH_VECTORS, &m), 0);
+	KASSERT_EQ(mmk_mmu_query(&mmu()->kernel, ARMV7_HIGH_VECTORS, &m), 0);
 	KEXPECT_EQ(m.pa, (uintptr_t)_vectors_start - LINEAR_BASE_VA + VIRT_RAM_BASE);
 	KEXPECT_EQ(m.page_shift, 12);
 	KEXPECT_EQ(m.flags & (MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_USER), MMK_PROT_EXEC);
@@ -130,7 +130,7 @@ KTEST(vm_armv7, vectors_are_high_and_the_console_is_a_device_page)
 	for (unsigned i = 0; i < 16; i++) /* the eight entries and their literals */
 		differ += high[i] != image[i];
 	KEXPECT_EQ(differ, 0);
-	KASSERT_EQ(mmu_query(&mmu()->kernel, CONSOLE_VA, &m), 0);
+	KASSERT_EQ(mmk_mmu_query(&mmu()->kernel, CONSOLE_VA, &m), 0);
 	KEXPECT_EQ(m.pa, VIRT_UART_PA);
 	KEXPECT_EQ(m.flags & MMK_CACHE_MASK, MMK_CACHE_UC);
 	KEXPECT_FALSE(m.flags & MMK_PROT_EXEC);
@@ -145,23 +145,23 @@ struct seen_fault {
 };
 
 /* Records the fault and resolves it: maps a frame where nothing was, or grants rights. */
-static enum fault_result record_and_fix(void *ctx, struct mmu_space *space,
+static enum mmk_fault_result record_and_fix(void *ctx, struct mmk_mmu_space *space,
 					const struct mmk_fault *f)
 {
 	struct seen_fault *seen = ctx;
 	seen->count++;
 	seen->last = *f;
-	vaddr_t page = mmk_align_down(f->addr, MMK_PAGE_SIZE);
+	mmk_vaddr_t page = mmk_align_down(f->addr, MMK_PAGE_SIZE);
 	if (!f->present) {
-		paddr_t frame;
-		if (pmm_alloc(ktest_env_pmm(), &frame))
-			return FAULT_OOM;
-		mmu_zero_frame(space->mmu, frame);
-		return mmu_map(&space->mmu->kernel, page, frame, MMK_PAGE_SIZE, RW, 0)
-			       ? FAULT_BAD_ACCESS : FAULT_RESOLVED;
+		mmk_paddr_t frame;
+		if (mmk_pmm_alloc(ktest_env_pmm(), &frame))
+			return MMK_FAULT_OOM;
+		mmk_mmu_zero_frame(space->mmu, frame);
+		return mmk_mmu_map(&space->mmu->kernel, page, frame, MMK_PAGE_SIZE, RW, 0)
+			       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
 	}
-	return mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, seen->grant)
-		       ? FAULT_BAD_ACCESS : FAULT_RESOLVED;
+	return mmk_mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, seen->grant)
+		       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
 }
 
 /* DFSR/IFSR status (B4.1.52): FS[4] is bit 10. */
@@ -173,15 +173,15 @@ static unsigned status_of(const struct mmk_fault *f)
 KTEST(vm_armv7, a_translation_fault_is_decoded_and_resolved)
 {
 	struct seen_fault seen = {0};
-	fault_handler_fn old;
+	mmk_fault_handler_fn old;
 	void *old_ctx;
 	uint64_t free_before = ktest_env_pmm()->free_frames;
-	fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x20010);
 	uint32_t first = *p; /* faults: nothing mapped there */
 	*p = 0x1234;         /* mapped writable by the handler: no fault */
 	uint32_t back = *p;
-	fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
 	KEXPECT_EQ(first, 0);
 	KEXPECT_EQ(back, 0x1234);
 	KEXPECT_EQ(seen.count, 1);
@@ -191,50 +191,50 @@ KTEST(vm_armv7, a_translation_fault_is_decoded_and_resolved)
 	KEXPECT_FALSE(seen.last.user);
 	unsigned fs = status_of(&seen.last);
 	KEXPECT_TRUE(fs == 0x05 || fs == 0x07); /* translation, section or page */
-	KEXPECT_EQ(mmu_unmap(&mmu()->kernel, TEST_VA + 0x20000, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x20000, MMK_PAGE_SIZE, true), 0);
 	KEXPECT_EQ(ktest_env_pmm()->free_frames, free_before);
 }
 
 KTEST(vm_armv7, a_write_to_a_read_only_page_is_a_permission_fault)
 {
 	struct seen_fault seen = {.grant = RW};
-	fault_handler_fn old;
+	mmk_fault_handler_fn old;
 	void *old_ctx;
-	paddr_t pa;
-	KASSERT_EQ(pmm_alloc(ktest_env_pmm(), &pa), 0);
-	KASSERT_EQ(mmu_map(&mmu()->kernel, TEST_VA + 0x30000, pa, MMK_PAGE_SIZE, MMK_PROT_READ, 0), 0);
+	mmk_paddr_t pa;
+	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
+	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA + 0x30000, pa, MMK_PAGE_SIZE, MMK_PROT_READ, 0), 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x30008);
 	uint32_t before = *p; /* reading is fine */
-	fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
 	*p = before + 1; /* APX: read-only for the kernel too */
-	fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
 	KEXPECT_EQ(*p, before + 1);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x30008);
 	KEXPECT_EQ(seen.last.access, MMK_ACCESS_WRITE); /* DFSR.WnR set */
 	KEXPECT_TRUE(seen.last.present);
 	KEXPECT_EQ(status_of(&seen.last), 0x0F); /* permission fault, page */
-	KEXPECT_EQ(mmu_unmap(&mmu()->kernel, TEST_VA + 0x30000, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x30000, MMK_PAGE_SIZE, true), 0);
 }
 
 KTEST(vm_armv7, fetching_from_a_never_execute_page_is_a_prefetch_abort)
 {
 	struct seen_fault seen = {.grant = MMK_PROT_READ | MMK_PROT_EXEC};
-	fault_handler_fn old;
+	mmk_fault_handler_fn old;
 	void *old_ctx;
-	paddr_t pa;
-	vaddr_t code = TEST_VA + 0x40000;
-	KASSERT_EQ(pmm_alloc(ktest_env_pmm(), &pa), 0);
-	KASSERT_EQ(mmu_map(&mmu()->kernel, code, pa, MMK_PAGE_SIZE, RW, 0), 0);
+	mmk_paddr_t pa;
+	mmk_vaddr_t code = TEST_VA + 0x40000;
+	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
+	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, code, pa, MMK_PAGE_SIZE, RW, 0), 0);
 	volatile uint32_t *insn = (volatile uint32_t *)code;
 	insn[0] = 0xE3A0002Au; /* mov r0, #42 */
 	insn[1] = 0xE12FFF1Eu; /* bx lr */
-	/* No cache maintenance here: mmu_protect cleans the frame to the point of
+	/* No cache maintenance here: mmk_mmu_protect cleans the frame to the point of
 	 * unification and invalidates the instruction cache before it grants execute. */
-	fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
 	int (*fn)(void) = (int (*)(void))code;
 	int r = fn(); /* XN: aborts; the handler makes the page executable (and read-only) */
-	fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
 	KEXPECT_EQ(r, 42);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, code); /* IFAR */
@@ -242,26 +242,26 @@ KTEST(vm_armv7, fetching_from_a_never_execute_page_is_a_prefetch_abort)
 	KEXPECT_EQ(seen.last.access, MMK_ACCESS_EXEC);
 	KEXPECT_TRUE(seen.last.present);
 	KEXPECT_EQ(status_of(&seen.last), 0x0F); /* IFSR: permission fault, page */
-	KEXPECT_EQ(mmu_unmap(&mmu()->kernel, code, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, code, MMK_PAGE_SIZE, true), 0);
 }
 
 /* ------------------------------------------------------------ spaces, MMIO */
 
 KTEST(vm_armv7, a_user_space_is_switched_to_with_its_asid)
 {
-	struct mmu_space u;
-	struct pmm *pmm = ktest_env_pmm();
+	struct mmk_mmu_space u;
+	struct mmk_pmm *pmm = ktest_env_pmm();
 	uint64_t free_before = pmm->free_frames;
-	paddr_t pa;
-	KASSERT_EQ(mmu_space_create(mmu(), &u), 0);
-	KASSERT_EQ(pmm_alloc(pmm, &pa), 0);
-	KASSERT_EQ(mmu_map(&u, USER_VA, pa, MMK_PAGE_SIZE, RW | MMK_PROT_USER, 0), 0);
-	struct mmu_space *previous = mmu()->active;
-	mmu_activate(&u);
+	mmk_paddr_t pa;
+	KASSERT_EQ(mmk_mmu_space_create(mmu(), &u), 0);
+	KASSERT_EQ(mmk_pmm_alloc(pmm, &pa), 0);
+	KASSERT_EQ(mmk_mmu_map(&u, USER_VA, pa, MMK_PAGE_SIZE, RW | MMK_PROT_USER, 0), 0);
+	struct mmk_mmu_space *previous = mmu()->active;
+	mmk_mmu_activate(&u);
 	uint32_t ttbr0 = read_ttbr0(), asid = read_contextidr() & 0xFFu;
 	*(volatile uint32_t *)USER_VA = 77;
 	uint32_t in_frame = *(volatile uint32_t *)arch_phys_to_virt(pa);
-	mmu_activate(previous);
+	mmk_mmu_activate(previous);
 	uint32_t v;
 	KEXPECT_EQ(ktest_env_access(USER_VA, false, &v), -MMK_EFAULT); /* not in this space */
 	KEXPECT_EQ(in_frame, 77);
@@ -269,24 +269,24 @@ KTEST(vm_armv7, a_user_space_is_switched_to_with_its_asid)
 	KEXPECT_NE(u.asid, 0);
 	KEXPECT_EQ(asid, u.asid);
 	KEXPECT_EQ(read_contextidr() & 0xFFu, 0);
-	KEXPECT_EQ(mmu_space_destroy(&u, true), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, true), 0);
 	KEXPECT_EQ(pmm->free_frames, free_before);
 }
 
 KTEST(vm_armv7, heap_grows_up_from_0xc0000000_and_mmio_down_from_0xfff00000)
 {
-	void *p = kmalloc(64);
+	void *p = mmk_kmalloc(64);
 	KASSERT_TRUE(p != NULL);
 	KEXPECT_TRUE((uintptr_t)p >= KVM_BASE && (uintptr_t)p < KVM_BASE + 0x10000000u);
-	KEXPECT_EQ(kfree(p), 0);
+	KEXPECT_EQ(mmk_kfree(p), 0);
 	/* The PL011 again, through the window: its identification registers (PL011 TRM
 	 * 3.3.14-3.3.15: UARTPeriphID0 0x11, UARTPCellID0 0x0D). */
-	struct kvm_pages uart;
-	vaddr_t va;
-	KASSERT_EQ(kvm_map_mmio(kernel_kvm(), &uart, VIRT_UART_PA, MMK_PAGE_SIZE, MMK_CACHE_UC, &va), 0);
+	struct mmk_kvm_pages uart;
+	mmk_vaddr_t va;
+	KASSERT_EQ(mmk_kvm_map_mmio(kernel_kvm(), &uart, VIRT_UART_PA, MMK_PAGE_SIZE, MMK_CACHE_UC, &va), 0);
 	KEXPECT_TRUE(va < KVM_TOP && va >= KVM_TOP - 0x100000u);
 	KEXPECT_EQ(*(volatile uint32_t *)(va + 0xFE0) & 0xFFu, 0x11);
 	KEXPECT_EQ(*(volatile uint32_t *)(va + 0xFF0) & 0xFFu, 0x0D);
 	KEXPECT_EQ(flags_at(va) & MMK_CACHE_MASK, MMK_CACHE_UC);
-	KEXPECT_EQ(kvm_pages_release(&uart, false), 0);
+	KEXPECT_EQ(mmk_kvm_pages_release(&uart, false), 0);
 }

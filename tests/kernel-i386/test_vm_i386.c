@@ -17,23 +17,23 @@
 #define SELF_PD 0xFFFFF000u
 #define AD_BITS 0x60u /* accessed/dirty: the CPU sets them, even in the recursive slot */
 
-static struct mmu *mmu(void)
+static struct mmk_mmu *mmu(void)
 {
 	return kernel_mmu();
 }
 
 /* Takes a frame at or above 4 MiB (seed 000: memory beyond the boot's 4 MiB). */
-static int frame_above_4mib(paddr_t *out)
+static int frame_above_4mib(mmk_paddr_t *out)
 {
-	static paddr_t low[1024];
+	static mmk_paddr_t low[1024];
 	unsigned n = 0;
 	int err;
-	while ((err = pmm_alloc(ktest_env_pmm(), out)) == 0 && *out < 4 * MMK_MIB && n < 1024)
+	while ((err = mmk_pmm_alloc(ktest_env_pmm(), out)) == 0 && *out < 4 * MMK_MIB && n < 1024)
 		low[n++] = *out;
 	while (n > 0)
-		pmm_free(ktest_env_pmm(), low[--n]);
+		mmk_pmm_free(ktest_env_pmm(), low[--n]);
 	if (err == 0 && *out < 4 * MMK_MIB) {
-		pmm_free(ktest_env_pmm(), *out);
+		mmk_pmm_free(ktest_env_pmm(), *out);
 		return -MMK_ENOMEM;
 	}
 	return err;
@@ -41,14 +41,14 @@ static int frame_above_4mib(paddr_t *out)
 
 KTEST(vm_i386, a_frame_above_4mib_mapped_and_used)
 {
-	struct pmm *pmm = ktest_env_pmm();
+	struct mmk_pmm *pmm = ktest_env_pmm();
 	const volatile uint32_t *pd = (const volatile uint32_t *)SELF_PD;
 	bool had_table = pd[TEST_VA >> 22] & 1;
 	uint64_t free_before = pmm->free_frames;
-	paddr_t pa;
+	mmk_paddr_t pa;
 	KASSERT_EQ(frame_above_4mib(&pa), 0);
 	KEXPECT_GE(pa, 4 * MMK_MIB);
-	KASSERT_EQ(mmu_map(&mmu()->kernel, TEST_VA, pa, MMK_PAGE_SIZE, RW, 0), 0);
+	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA, pa, MMK_PAGE_SIZE, RW, 0), 0);
 	volatile uint32_t *p = (volatile uint32_t *)TEST_VA;
 	for (unsigned i = 0; i < 1024; i++)
 		p[i] = 0xA5A50000u + i;
@@ -56,27 +56,27 @@ KTEST(vm_i386, a_frame_above_4mib_mapped_and_used)
 	for (unsigned i = 0; i < 1024; i++)
 		wrong += p[i] != 0xA5A50000u + i;
 	KEXPECT_EQ(wrong, 0);
-	struct mmu_mapping q;
-	KASSERT_EQ(mmu_query(&mmu()->kernel, TEST_VA + 0x123, &q), 0);
+	struct mmk_mmu_mapping q;
+	KASSERT_EQ(mmk_mmu_query(&mmu()->kernel, TEST_VA + 0x123, &q), 0);
 	KEXPECT_EQ(q.pa, pa);
 	KEXPECT_EQ(q.page_shift, 12);
-	KEXPECT_EQ(mmu_unmap(&mmu()->kernel, TEST_VA, MMK_PAGE_SIZE, true), 0);
-	KEXPECT_EQ(mmu_query(&mmu()->kernel, TEST_VA, &q), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(mmk_mmu_query(&mmu()->kernel, TEST_VA, &q), -MMK_ENOENT);
 	/* Everything came back but a first kernel table there, which is kept. */
 	KEXPECT_EQ(pmm->free_frames, free_before - (had_table ? 0 : 1));
 }
 
 /* Maps frame pa read-only at a second address, to compare a window with the frame. */
-static const volatile uint32_t *physical_copy(paddr_t pa)
+static const volatile uint32_t *physical_copy(mmk_paddr_t pa)
 {
-	if (mmu_map(&mmu()->kernel, TEST_VA + 0x10000, pa, MMK_PAGE_SIZE, MMK_PROT_READ, 0))
+	if (mmk_mmu_map(&mmu()->kernel, TEST_VA + 0x10000, pa, MMK_PAGE_SIZE, MMK_PROT_READ, 0))
 		return NULL;
 	return (const volatile uint32_t *)(TEST_VA + 0x10000);
 }
 
 static void drop_physical_copy(void)
 {
-	mmu_unmap(&mmu()->kernel, TEST_VA + 0x10000, MMK_PAGE_SIZE, false);
+	mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x10000, MMK_PAGE_SIZE, false);
 }
 
 KTEST(vm_i386, the_directory_through_0xfffff000_matches_the_frame)
@@ -95,9 +95,9 @@ KTEST(vm_i386, the_directory_through_0xfffff000_matches_the_frame)
 KTEST(vm_i386, a_table_through_0xffc00000_matches_the_frame)
 {
 	/* Make sure directory entry 832 (0xD0000000) has a table, then read it both ways. */
-	paddr_t pa;
-	KASSERT_EQ(pmm_alloc(ktest_env_pmm(), &pa), 0);
-	KASSERT_EQ(mmu_map(&mmu()->kernel, TEST_VA + 0x5000, pa, MMK_PAGE_SIZE, RW, 0), 0);
+	mmk_paddr_t pa;
+	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
+	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA + 0x5000, pa, MMK_PAGE_SIZE, RW, 0), 0);
 	const volatile uint32_t *pd = (const volatile uint32_t *)SELF_PD;
 	unsigned pdi = TEST_VA >> 22;
 	const volatile uint32_t *table = (const volatile uint32_t *)(SELF_WINDOW + pdi * 4096);
@@ -109,7 +109,7 @@ KTEST(vm_i386, a_table_through_0xffc00000_matches_the_frame)
 		differ += (table[i] & ~AD_BITS) != (copy[i] & ~AD_BITS);
 	drop_physical_copy();
 	KEXPECT_EQ(differ, 0);
-	KEXPECT_EQ(mmu_unmap(&mmu()->kernel, TEST_VA + 0x5000, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x5000, MMK_PAGE_SIZE, true), 0);
 }
 
 /* ------------------------------------------------------------ faults */
@@ -117,38 +117,38 @@ KTEST(vm_i386, a_table_through_0xffc00000_matches_the_frame)
 struct seen_fault {
 	unsigned count;
 	struct mmk_fault last;
-	paddr_t frame;
+	mmk_paddr_t frame;
 };
 
 /* Records the fault and resolves it: maps a frame where nothing was, or allows writes. */
-static enum fault_result record_and_fix(void *ctx, struct mmu_space *space,
+static enum mmk_fault_result record_and_fix(void *ctx, struct mmk_mmu_space *space,
 					const struct mmk_fault *f)
 {
 	struct seen_fault *seen = ctx;
 	seen->count++;
 	seen->last = *f;
-	vaddr_t page = mmk_align_down(f->addr, MMK_PAGE_SIZE);
+	mmk_vaddr_t page = mmk_align_down(f->addr, MMK_PAGE_SIZE);
 	if (!f->present) {
-		if (pmm_alloc(ktest_env_pmm(), &seen->frame))
-			return FAULT_OOM;
-		return mmu_map(&space->mmu->kernel, page, seen->frame, MMK_PAGE_SIZE, RW, 0)
-			       ? FAULT_BAD_ACCESS : FAULT_RESOLVED;
+		if (mmk_pmm_alloc(ktest_env_pmm(), &seen->frame))
+			return MMK_FAULT_OOM;
+		return mmk_mmu_map(&space->mmu->kernel, page, seen->frame, MMK_PAGE_SIZE, RW, 0)
+			       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
 	}
-	return mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, RW) ? FAULT_BAD_ACCESS
-									  : FAULT_RESOLVED;
+	return mmk_mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, RW) ? MMK_FAULT_BAD_ACCESS
+									  : MMK_FAULT_RESOLVED;
 }
 
 KTEST(vm_i386, a_not_present_fault_is_decoded_and_resolved)
 {
 	struct seen_fault seen = {0};
-	fault_handler_fn old;
+	mmk_fault_handler_fn old;
 	void *old_ctx;
 	uint64_t free_before = ktest_env_pmm()->free_frames;
-	fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x20010);
 	*p = 0x1234; /* faults: nothing mapped there */
 	uint32_t back = *p;
-	fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
 	KEXPECT_EQ(back, 0x1234);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x20010); /* CR2 */
@@ -156,79 +156,79 @@ KTEST(vm_i386, a_not_present_fault_is_decoded_and_resolved)
 	KEXPECT_FALSE(seen.last.present);
 	KEXPECT_FALSE(seen.last.user);
 	KEXPECT_EQ(seen.last.arch_code, 0x2); /* error code: write, supervisor, not present */
-	KEXPECT_EQ(mmu_unmap(&mmu()->kernel, TEST_VA + 0x20000, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x20000, MMK_PAGE_SIZE, true), 0);
 	KEXPECT_EQ(ktest_env_pmm()->free_frames, free_before);
 }
 
 KTEST(vm_i386, a_write_to_a_read_only_page_is_decoded_and_resolved)
 {
 	struct seen_fault seen = {0};
-	fault_handler_fn old;
+	mmk_fault_handler_fn old;
 	void *old_ctx;
-	paddr_t pa;
-	KASSERT_EQ(pmm_alloc(ktest_env_pmm(), &pa), 0);
-	KASSERT_EQ(mmu_map(&mmu()->kernel, TEST_VA + 0x30000, pa, MMK_PAGE_SIZE, MMK_PROT_READ, 0), 0);
+	mmk_paddr_t pa;
+	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
+	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA + 0x30000, pa, MMK_PAGE_SIZE, MMK_PROT_READ, 0), 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x30008);
 	uint32_t before = *p; /* reading is fine */
-	fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
 	*p = before + 1; /* CR0.WP: the kernel cannot write a read-only page either */
-	fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
 	KEXPECT_EQ(*p, before + 1);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x30008);
 	KEXPECT_EQ(seen.last.access, MMK_ACCESS_WRITE);
 	KEXPECT_TRUE(seen.last.present);
 	KEXPECT_EQ(seen.last.arch_code, 0x3); /* write, supervisor, protection */
-	KEXPECT_EQ(mmu_unmap(&mmu()->kernel, TEST_VA + 0x30000, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x30000, MMK_PAGE_SIZE, true), 0);
 }
 
 KTEST(vm_i386, a_user_space_is_switched_to_and_back)
 {
-	struct mmu_space u;
-	struct pmm *pmm = ktest_env_pmm();
+	struct mmk_mmu_space u;
+	struct mmk_pmm *pmm = ktest_env_pmm();
 	uint64_t free_before = pmm->free_frames;
-	paddr_t pa;
-	KASSERT_EQ(mmu_space_create(mmu(), &u), 0);
-	KASSERT_EQ(pmm_alloc(pmm, &pa), 0);
+	mmk_paddr_t pa;
+	KASSERT_EQ(mmk_mmu_space_create(mmu(), &u), 0);
+	KASSERT_EQ(mmk_pmm_alloc(pmm, &pa), 0);
 	/* Mapped while the kernel space is active: through the alternate window. */
-	KASSERT_EQ(mmu_map(&u, 0x40000000u, pa, MMK_PAGE_SIZE, RW | MMK_PROT_USER, 0), 0);
-	struct mmu_space *previous = mmu()->active;
-	mmu_activate(&u);
+	KASSERT_EQ(mmk_mmu_map(&u, 0x40000000u, pa, MMK_PAGE_SIZE, RW | MMK_PROT_USER, 0), 0);
+	struct mmk_mmu_space *previous = mmu()->active;
+	mmk_mmu_activate(&u);
 	volatile uint32_t *p = (volatile uint32_t *)0x40000000u;
 	*p = 77;
 	const volatile uint32_t *pd = (const volatile uint32_t *)SELF_PD;
 	uint32_t self = pd[1023] & ~0xFFFu & ~AD_BITS;
 	uint32_t value = *p;
-	mmu_activate(previous);
+	mmk_mmu_activate(previous);
 	KEXPECT_EQ(value, 77);
 	KEXPECT_EQ(self, u.root);
-	KEXPECT_EQ(mmu_space_destroy(&u, true), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, true), 0);
 	KEXPECT_EQ(pmm->free_frames, free_before);
 }
 
 /* One map/unmap of 8 pages at va; returns the number of failed steps. */
-static unsigned map_touch_unmap(vaddr_t va, unsigned round)
+static unsigned map_touch_unmap(mmk_vaddr_t va, unsigned round)
 {
-	struct pmm *pmm = ktest_env_pmm();
+	struct mmk_pmm *pmm = ktest_env_pmm();
 	unsigned errors = 0;
-	paddr_t pa;
-	if (pmm_alloc_block(pmm, 3, &pa))
+	mmk_paddr_t pa;
+	if (mmk_pmm_alloc_block(pmm, 3, &pa))
 		return 1;
-	if (mmu_map(&mmu()->kernel, va, pa, 8 * MMK_PAGE_SIZE, RW, 0))
+	if (mmk_mmu_map(&mmu()->kernel, va, pa, 8 * MMK_PAGE_SIZE, RW, 0))
 		errors++;
 	else
 		((volatile uint32_t *)va)[round] = round;
-	if (mmu_unmap(&mmu()->kernel, va, 8 * MMK_PAGE_SIZE, false))
+	if (mmk_mmu_unmap(&mmu()->kernel, va, 8 * MMK_PAGE_SIZE, false))
 		errors++;
-	if (pmm_free_block(pmm, pa, 3))
+	if (mmk_pmm_free_block(pmm, pa, 3))
 		errors++;
 	return errors;
 }
 
 KTEST(vm_i386, map_unmap_cycles_leave_free_frames_unchanged)
 {
-	struct pmm *pmm = ktest_env_pmm();
-	vaddr_t va = 0xE0000000u;
+	struct mmk_pmm *pmm = ktest_env_pmm();
+	mmk_vaddr_t va = 0xE0000000u;
 	/* The first map there adds a kernel table, kept for good: shared by every space. */
 	uint64_t free_before = pmm->free_frames;
 	KEXPECT_EQ(map_touch_unmap(va, 0), 0);
@@ -239,5 +239,5 @@ KTEST(vm_i386, map_unmap_cycles_leave_free_frames_unchanged)
 		errors += map_touch_unmap(va + (round % 4) * 0x10000, round);
 	KEXPECT_EQ(errors, 0);
 	KEXPECT_EQ(pmm->free_frames, free_before);
-	KEXPECT_EQ(pmm_check(pmm), 0);
+	KEXPECT_EQ(mmk_pmm_check(pmm), 0);
 }

@@ -1,5 +1,5 @@
 /*
- * The x86_64 kernel image as mmu_init mapped it: text executable and read-only, rodata
+ * The x86_64 kernel image as mmk_mmu_init mapped it: text executable and read-only, rodata
  * neither writable nor executable, data writable but not executable (NX, seed 001).
  */
 #include <mmukit/errno.h>
@@ -13,8 +13,8 @@ static uint32_t variable = 1;
 
 static unsigned flags_at(const void *p)
 {
-	struct mmu_mapping m;
-	if (mmu_query(&kernel_mmu()->kernel, (vaddr_t)p, &m))
+	struct mmk_mmu_mapping m;
+	if (mmk_mmu_query(&kernel_mmu()->kernel, (mmk_vaddr_t)p, &m))
 		return 0;
 	return m.flags;
 }
@@ -35,8 +35,8 @@ KTEST(image_x86_64, text_rodata_and_data_have_their_own_protection)
 	if (nx)
 		KEXPECT_FALSE(ro & MMK_PROT_EXEC);
 	uint32_t v = 7;
-	KEXPECT_EQ(ktest_env_access((vaddr_t)&constant, true, &v), -MMK_EFAULT); /* CR0.WP */
+	KEXPECT_EQ(ktest_env_access((mmk_vaddr_t)&constant, true, &v), -MMK_EFAULT); /* CR0.WP */
 	KEXPECT_EQ(constant, 0xC0FFEE);
-	KEXPECT_EQ(ktest_env_access((vaddr_t)&variable, true, &v), 0);
+	KEXPECT_EQ(ktest_env_access((mmk_vaddr_t)&variable, true, &v), 0);
 	KEXPECT_EQ(variable, 7);
 }

@@ -1,7 +1,7 @@
 /*
  * Tests for address spaces, regions and fault decisions (core/vm.c). Accesses go
  * through ktest_env_access: real loads and stores with a fixup in the kernel, the
- * simulated CPU on the host; either way faults reach vm_fault through fault_dispatch.
+ * simulated CPU on the host; either way faults reach mmk_vm_fault through mmk_fault_dispatch.
  */
 #include <mmukit/errno.h>
 #include <mmukit/kheap.h>
@@ -13,51 +13,51 @@
 #define URW (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER)
 #define UVA 0x40000000u
 
-static struct kheap heap;
-static struct vm vm;
-static fault_handler_fn old_handler;
+static struct mmk_kheap heap;
+static struct mmk_vm vm;
+static mmk_fault_handler_fn old_handler;
 static void *old_ctx;
-static struct mmu_space *previous;
+static struct mmk_mmu_space *previous;
 
 static void begin(void)
 {
-	kheap_init(&heap, ktest_env_kvm());
-	vm_init(&vm, ktest_env_mmu(), ktest_env_malloc, ktest_env_free);
-	fault_set_handler(vm_fault_handler, &vm, &old_handler, &old_ctx);
+	mmk_kheap_init(&heap, ktest_env_kvm());
+	mmk_vm_init(&vm, ktest_env_mmu(), ktest_env_malloc, ktest_env_free);
+	mmk_fault_set_handler(mmk_vm_fault_handler, &vm, &old_handler, &old_ctx);
 	previous = ktest_env_mmu()->active;
 	/* The kernel heap keeps a slab page for region structures once it has one: make it
 	 * exist now, so frame counts compare what the VM itself holds. */
-	ktest_env_free(ktest_env_malloc(sizeof(struct vm_region)));
+	ktest_env_free(ktest_env_malloc(sizeof(struct mmk_vm_region)));
 }
 
 static void end(void)
 {
-	mmu_activate(previous);
-	fault_set_handler(old_handler, old_ctx, NULL, NULL);
+	mmk_mmu_activate(previous);
+	mmk_fault_set_handler(old_handler, old_ctx, NULL, NULL);
 }
 
-static uint32_t read32(vaddr_t va, int *err)
+static uint32_t read32(mmk_vaddr_t va, int *err)
 {
 	uint32_t v = 0;
 	*err = ktest_env_access(va, false, &v);
 	return v;
 }
 
-static int write32(vaddr_t va, uint32_t v)
+static int write32(mmk_vaddr_t va, uint32_t v)
 {
 	return ktest_env_access(va, true, &v);
 }
 
 KTEST(vm, anonymous_memory_is_zero_filled_on_first_touch)
 {
-	struct vm_space a;
-	struct pmm *pmm = ktest_env_pmm();
+	struct mmk_vm_space a;
+	struct mmk_pmm *pmm = ktest_env_pmm();
 	begin();
 	uint64_t free_before = pmm->free_frames;
-	KASSERT_EQ(vm_space_create(&vm, &a), 0);
-	vaddr_t va = UVA;
-	KASSERT_EQ(vm_map_anon(&a, &va, 16 * P, URW), 0);
-	vm_space_activate(&a);
+	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
+	mmk_vaddr_t va = UVA;
+	KASSERT_EQ(mmk_vm_map_anon(&a, &va, 16 * P, URW), 0);
+	mmk_vm_space_activate(&a);
 	int err;
 	KEXPECT_EQ(read32(UVA + 3 * P + 8, &err), 0);
 	KEXPECT_EQ(err, 0);
@@ -65,199 +65,199 @@ KTEST(vm, anonymous_memory_is_zero_filled_on_first_touch)
 	KEXPECT_EQ(write32(UVA + 5 * P, 0xCAFE), 0);
 	KEXPECT_EQ(read32(UVA + 5 * P, &err), 0xCAFE);
 	KEXPECT_EQ(vm.stats.zero_fills, 2);
-	mmu_activate(previous);
-	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	mmk_mmu_activate(previous);
+	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	KEXPECT_EQ(pmm->free_frames, free_before);
 	end();
 }
 
 KTEST(vm, fork_shares_until_written_then_copies)
 {
-	struct vm_space a, b;
-	struct pmm *pmm = ktest_env_pmm();
+	struct mmk_vm_space a, b;
+	struct mmk_pmm *pmm = ktest_env_pmm();
 	int err;
 	begin();
 	uint64_t free_before = pmm->free_frames;
-	KASSERT_EQ(vm_space_create(&vm, &a), 0);
-	vaddr_t va = UVA;
-	KASSERT_EQ(vm_map_anon(&a, &va, 4 * P, URW), 0);
-	vm_space_activate(&a);
+	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
+	mmk_vaddr_t va = UVA;
+	KASSERT_EQ(mmk_vm_map_anon(&a, &va, 4 * P, URW), 0);
+	mmk_vm_space_activate(&a);
 	for (unsigned i = 0; i < 4; i++)
 		KEXPECT_EQ(write32(UVA + i * P, 100 + i), 0);
-	KASSERT_EQ(vm_fork(&a, &b), 0);
-	struct mmu_mapping m;
-	KASSERT_EQ(mmu_query(&a.mmu, UVA, &m), 0);
-	KEXPECT_EQ(pmm_refcount(pmm, m.pa), 2);
+	KASSERT_EQ(mmk_vm_fork(&a, &b), 0);
+	struct mmk_mmu_mapping m;
+	KASSERT_EQ(mmk_mmu_query(&a.mmu, UVA, &m), 0);
+	KEXPECT_EQ(mmk_pmm_refcount(pmm, m.pa), 2);
 	KEXPECT_FALSE(m.flags & MMK_PROT_WRITE);
 
 	KEXPECT_EQ(write32(UVA, 200), 0);            /* a writes page 0: copied */
 	KEXPECT_EQ(vm.stats.cow_copies, 1);
-	vm_space_activate(&b);
+	mmk_vm_space_activate(&b);
 	KEXPECT_EQ(read32(UVA, &err), 100);          /* b still sees the old value */
 	KEXPECT_EQ(write32(UVA + P, 301), 0);        /* b writes page 1: copied */
 	KEXPECT_EQ(vm.stats.cow_copies, 2);
 	KEXPECT_EQ(write32(UVA, 300), 0);            /* b's page 0 has one owner left */
 	KEXPECT_EQ(vm.stats.cow_reuses, 1);
-	vm_space_activate(&a);
+	mmk_vm_space_activate(&a);
 	KEXPECT_EQ(read32(UVA, &err), 200);
 	KEXPECT_EQ(read32(UVA + P, &err), 101);
 	KEXPECT_EQ(read32(UVA + 2 * P, &err), 102);  /* still shared */
-	KASSERT_EQ(mmu_query(&a.mmu, UVA + 2 * P, &m), 0);
-	KEXPECT_EQ(pmm_refcount(pmm, m.pa), 2);
+	KASSERT_EQ(mmk_mmu_query(&a.mmu, UVA + 2 * P, &m), 0);
+	KEXPECT_EQ(mmk_pmm_refcount(pmm, m.pa), 2);
 
-	mmu_activate(previous);
-	KEXPECT_EQ(vm_space_destroy(&b), 0);         /* frees only what b alone held */
-	KEXPECT_EQ(pmm_refcount(pmm, m.pa), 1);
-	vm_space_activate(&a);
+	mmk_mmu_activate(previous);
+	KEXPECT_EQ(mmk_vm_space_destroy(&b), 0);         /* frees only what b alone held */
+	KEXPECT_EQ(mmk_pmm_refcount(pmm, m.pa), 1);
+	mmk_vm_space_activate(&a);
 	KEXPECT_EQ(write32(UVA + 2 * P, 402), 0);    /* one owner now: no copy */
 	KEXPECT_EQ(vm.stats.cow_copies, 2);
 	KEXPECT_EQ(read32(UVA + 3 * P, &err), 103);
-	mmu_activate(previous);
-	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	mmk_mmu_activate(previous);
+	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	KEXPECT_EQ(pmm->free_frames, free_before);
 	end();
 }
 
 KTEST(vm, stack_guard_page_is_fatal)
 {
-	struct vm_space a;
+	struct mmk_vm_space a;
 	int err;
 	begin();
-	KASSERT_EQ(vm_space_create(&vm, &a), 0);
-	vaddr_t stack = UVA + 16 * P;
-	KASSERT_EQ(vm_map_stack(&a, &stack, 8 * P, P, URW), 0);
+	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
+	mmk_vaddr_t stack = UVA + 16 * P;
+	KASSERT_EQ(mmk_vm_map_stack(&a, &stack, 8 * P, P, URW), 0);
 	KEXPECT_EQ(stack, UVA + 16 * P);
-	vm_space_activate(&a);
+	mmk_vm_space_activate(&a);
 	KEXPECT_EQ(write32(stack + 8 * P - 4, 7), 0); /* the top of the stack */
 	KEXPECT_EQ(write32(stack, 8), 0);             /* its lowest word */
 	uint64_t bad = vm.stats.bad_faults;
 	KEXPECT_EQ(write32(stack - 4, 9), -MMK_EFAULT); /* the guard */
 	KEXPECT_EQ(vm.stats.bad_faults, bad + 1);
-	KEXPECT_TRUE(vm_region_at(&a, stack - 4) != NULL); /* reserved: nothing else goes there */
-	vaddr_t clash = stack - P;
-	KEXPECT_EQ(vm_map_anon(&a, &clash, P, URW), -MMK_EEXIST);
+	KEXPECT_TRUE(mmk_vm_region_at(&a, stack - 4) != NULL); /* reserved: nothing else goes there */
+	mmk_vaddr_t clash = stack - P;
+	KEXPECT_EQ(mmk_vm_map_anon(&a, &clash, P, URW), -MMK_EEXIST);
 	(void)read32(stack, &err);
 	KEXPECT_EQ(err, 0);
-	mmu_activate(previous);
-	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	mmk_mmu_activate(previous);
+	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	end();
 }
 
 KTEST(vm, accesses_outside_regions_or_their_protection_are_fatal)
 {
-	struct vm_space a;
+	struct mmk_vm_space a;
 	int err;
 	begin();
-	KASSERT_EQ(vm_space_create(&vm, &a), 0);
-	vaddr_t ro = UVA;
-	KASSERT_EQ(vm_map_anon(&a, &ro, P, MMK_PROT_READ | MMK_PROT_USER), 0);
-	vm_space_activate(&a);
+	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
+	mmk_vaddr_t ro = UVA;
+	KASSERT_EQ(mmk_vm_map_anon(&a, &ro, P, MMK_PROT_READ | MMK_PROT_USER), 0);
+	mmk_vm_space_activate(&a);
 	KEXPECT_EQ(read32(ro, &err), 0);                  /* zero-filled, read-only */
 	KEXPECT_EQ(err, 0);
 	KEXPECT_EQ(write32(ro, 1), -MMK_EFAULT);          /* against its protection */
 	(void)read32(UVA + 64 * P, &err);
 	KEXPECT_EQ(err, -MMK_EFAULT);                     /* in no region */
-	mmu_activate(previous);
-	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	mmk_mmu_activate(previous);
+	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	end();
 }
 
 KTEST(vm, regions_refuse_bad_requests)
 {
-	struct vm_space a;
+	struct mmk_vm_space a;
 	begin();
-	KASSERT_EQ(vm_space_create(&vm, &a), 0);
-	vaddr_t va = UVA;
-	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW | MMK_PROT_EXEC), -MMK_EPERM);
-	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW | MMK_PROT_EXEC | VM_ALLOW_WX), 0);
-	KEXPECT_EQ(vm_region_at(&a, UVA)->prot & VM_ALLOW_WX, 0);
+	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
+	mmk_vaddr_t va = UVA;
+	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, P, URW | MMK_PROT_EXEC), -MMK_EPERM);
+	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, P, URW | MMK_PROT_EXEC | MMK_VM_ALLOW_WX), 0);
+	KEXPECT_EQ(mmk_vm_region_at(&a, UVA)->prot & MMK_VM_ALLOW_WX, 0);
 	va = UVA;
-	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW), -MMK_EEXIST);
+	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, P, URW), -MMK_EEXIST);
 	va = UVA + 0x10;
-	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW), -MMK_EALIGN);
+	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, P, URW), -MMK_EALIGN);
 	va = UVA + P;
-	KEXPECT_EQ(vm_map_anon(&a, &va, 0, URW), -MMK_EINVAL);
-	KEXPECT_EQ(vm_map_anon(&a, &va, P, 0), -MMK_EINVAL);
-	va = mmu_user_end();
-	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW), -MMK_ERANGE);
+	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, 0, URW), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, P, 0), -MMK_EINVAL);
+	va = mmk_mmu_user_end();
+	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, P, URW), -MMK_ERANGE);
 	va = 0;
-	KEXPECT_EQ(vm_map_anon(&a, &va, 2 * P, URW), 0); /* anywhere: the lowest free place */
-	KEXPECT_EQ(va, mmu_user_base());
-	KEXPECT_EQ(vm_unmap(&a, UVA + 77 * P), -MMK_ENOENT);
-	KEXPECT_EQ(vm_unmap(&a, va + P), 0);
-	KEXPECT_TRUE(vm_region_at(&a, va) == NULL);
+	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, 2 * P, URW), 0); /* anywhere: the lowest free place */
+	KEXPECT_EQ(va, mmk_mmu_user_base());
+	KEXPECT_EQ(mmk_vm_unmap(&a, UVA + 77 * P), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_vm_unmap(&a, va + P), 0);
+	KEXPECT_TRUE(mmk_vm_region_at(&a, va) == NULL);
 	KEXPECT_EQ(a.regions.count, 1);
-	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	end();
 }
 
 KTEST(vm, physical_regions_map_at_once_with_their_memory_type)
 {
-	struct vm_space a, b;
-	struct pmm *pmm = ktest_env_pmm();
-	paddr_t frame;
+	struct mmk_vm_space a, b;
+	struct mmk_pmm *pmm = ktest_env_pmm();
+	mmk_paddr_t frame;
 	begin();
-	KASSERT_EQ(pmm_alloc(pmm, &frame), 0);
-	KASSERT_EQ(vm_space_create(&vm, &a), 0);
-	vaddr_t va = UVA;
-	KASSERT_EQ(vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_UC), 0);
-	struct mmu_mapping m;
-	KASSERT_EQ(mmu_query(&a.mmu, UVA, &m), 0);
+	KASSERT_EQ(mmk_pmm_alloc(pmm, &frame), 0);
+	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
+	mmk_vaddr_t va = UVA;
+	KASSERT_EQ(mmk_vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_UC), 0);
+	struct mmk_mmu_mapping m;
+	KASSERT_EQ(mmk_mmu_query(&a.mmu, UVA, &m), 0);
 	KEXPECT_EQ(m.pa, frame);
 	KEXPECT_EQ(m.flags & MMK_CACHE_MASK, MMK_CACHE_UC);
-	KASSERT_EQ(vm_fork(&a, &b), 0);                 /* mapped again, not copied */
-	KASSERT_EQ(mmu_query(&b.mmu, UVA, &m), 0);
+	KASSERT_EQ(mmk_vm_fork(&a, &b), 0);                 /* mapped again, not copied */
+	KASSERT_EQ(mmk_mmu_query(&b.mmu, UVA, &m), 0);
 	KEXPECT_EQ(m.pa, frame);
 	KEXPECT_TRUE(m.flags & MMK_PROT_WRITE);
-	KEXPECT_EQ(pmm_refcount(pmm, frame), 1);        /* not the VM's to count */
-	KEXPECT_EQ(vm_space_destroy(&b), 0);
-	KEXPECT_EQ(vm_space_destroy(&a), 0);
-	KEXPECT_EQ(pmm_refcount(pmm, frame), 1);        /* left to its owner */
-	KEXPECT_EQ(pmm_free(pmm, frame), 0);
+	KEXPECT_EQ(mmk_pmm_refcount(pmm, frame), 1);        /* not the VM's to count */
+	KEXPECT_EQ(mmk_vm_space_destroy(&b), 0);
+	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
+	KEXPECT_EQ(mmk_pmm_refcount(pmm, frame), 1);        /* left to its owner */
+	KEXPECT_EQ(mmk_pmm_free(pmm, frame), 0);
 	end();
 }
 
 KTEST(vm, kernel_mappings_made_later_are_seen_by_older_spaces)
 {
-	struct vm_space a;
+	struct mmk_vm_space a;
 	begin();
-	KASSERT_EQ(vm_space_create(&vm, &a), 0);
+	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
 	/* Heap growth after the space exists: a fresh large block in the kernel window. */
-	void *p = kheap_alloc(&heap, 64 * P);
+	void *p = mmk_kheap_alloc(&heap, 64 * P);
 	KASSERT_TRUE(p != NULL);
-	struct mmu_mapping in_kernel, in_space;
-	KEXPECT_EQ(mmu_query(&ktest_env_mmu()->kernel, (vaddr_t)p, &in_kernel), 0);
-	KEXPECT_EQ(mmu_query(&a.mmu, (vaddr_t)p + 63 * P, &in_space), 0);
-	vm_space_activate(&a);
+	struct mmk_mmu_mapping in_kernel, in_space;
+	KEXPECT_EQ(mmk_mmu_query(&ktest_env_mmu()->kernel, (mmk_vaddr_t)p, &in_kernel), 0);
+	KEXPECT_EQ(mmk_mmu_query(&a.mmu, (mmk_vaddr_t)p + 63 * P, &in_space), 0);
+	mmk_vm_space_activate(&a);
 	uint32_t v = 0x5EED;
-	KEXPECT_EQ(ktest_env_access((vaddr_t)p + 40 * P, true, &v), 0);
-	mmu_activate(previous);
-	KEXPECT_EQ(kheap_free(&heap, p), 0);
-	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	KEXPECT_EQ(ktest_env_access((mmk_vaddr_t)p + 40 * P, true, &v), 0);
+	mmk_mmu_activate(previous);
+	KEXPECT_EQ(mmk_kheap_free(&heap, p), 0);
+	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	end();
 }
 
 KTEST(vm, out_of_memory_in_fork_leaves_no_trace)
 {
-	struct vm_space a, b;
-	struct pmm *pmm = ktest_env_pmm();
+	struct mmk_vm_space a, b;
+	struct mmk_pmm *pmm = ktest_env_pmm();
 	int err;
 	begin();
-	KASSERT_EQ(vm_space_create(&vm, &a), 0);
-	vaddr_t va = UVA, va2 = UVA + 0x800000u;
-	KASSERT_EQ(vm_map_anon(&a, &va, 4 * P, URW), 0);
-	KASSERT_EQ(vm_map_anon(&a, &va2, 2 * P, URW), 0);
-	vm_space_activate(&a);
+	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
+	mmk_vaddr_t va = UVA, va2 = UVA + 0x800000u;
+	KASSERT_EQ(mmk_vm_map_anon(&a, &va, 4 * P, URW), 0);
+	KASSERT_EQ(mmk_vm_map_anon(&a, &va2, 2 * P, URW), 0);
+	mmk_vm_space_activate(&a);
 	for (unsigned i = 0; i < 4; i++)
 		KEXPECT_EQ(write32(UVA + i * P, 10 + i), 0);
 	KEXPECT_EQ(write32(va2, 77), 0);
-	mmu_activate(previous);
+	mmk_mmu_activate(previous);
 	unsigned failures = 0, tries = 0;
 	for (uint64_t nth = 1; nth < 100; nth++, tries++) {
 		uint64_t free_before = pmm->free_frames;
-		pmm_inject_failure(pmm, nth);
-		err = vm_fork(&a, &b);
-		pmm_inject_failure(pmm, 0);
+		mmk_pmm_inject_failure(pmm, nth);
+		err = mmk_vm_fork(&a, &b);
+		mmk_pmm_inject_failure(pmm, 0);
 		if (err == 0)
 			break;
 		if (err != -MMK_ENOMEM || pmm->free_frames != free_before)
@@ -265,13 +265,13 @@ KTEST(vm, out_of_memory_in_fork_leaves_no_trace)
 	}
 	KEXPECT_EQ(failures, 0);
 	KEXPECT_GT(tries, 1);
-	KEXPECT_EQ(vm_space_destroy(&b), 0);
-	vm_space_activate(&a); /* the parent's contents survived every failed fork */
+	KEXPECT_EQ(mmk_vm_space_destroy(&b), 0);
+	mmk_vm_space_activate(&a); /* the parent's contents survived every failed fork */
 	for (unsigned i = 0; i < 4; i++)
 		KEXPECT_EQ(read32(UVA + i * P, &err), 10 + i);
 	KEXPECT_EQ(read32(va2, &err), 77);
-	mmu_activate(previous);
-	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	mmk_mmu_activate(previous);
+	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	end();
 }
 
@@ -285,7 +285,7 @@ struct model_space {
 	uint32_t value[PAGES]; /* what page i holds at offset 0 (0: never written) */
 };
 
-static struct vm_space spaces[SPACES];
+static struct mmk_vm_space spaces[SPACES];
 static struct model_space model[SPACES];
 static uint64_t rng;
 
@@ -313,7 +313,7 @@ static int free_slot(void)
 
 KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 {
-	struct pmm *pmm = ktest_env_pmm();
+	struct mmk_pmm *pmm = ktest_env_pmm();
 	unsigned bad = 0, steps = ktest_scale(3000, 600);
 	unsigned forks = 0, writes = 0, reads = 0, ooms = 0, destroys = 0, remaps = 0;
 	begin();
@@ -327,17 +327,17 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 		if (s < 0 || (op == 0 && slot >= 0)) { /* a new space with its region */
 			if (slot < 0)
 				continue;
-			vaddr_t va = UVA;
-			if (vm_space_create(&vm, &spaces[slot]) ||
-			    vm_map_anon(&spaces[slot], &va, PAGES * P, URW))
+			mmk_vaddr_t va = UVA;
+			if (mmk_vm_space_create(&vm, &spaces[slot]) ||
+			    mmk_vm_map_anon(&spaces[slot], &va, PAGES * P, URW))
 				bad++;
 			model[slot] = (struct model_space){.live = true};
 		} else if (op == 1 && slot >= 0) { /* fork, sometimes out of memory */
 			bool inject = rnd(4) == 0;
 			if (inject)
-				pmm_inject_failure(pmm, 1 + rnd(6));
-			int err = vm_fork(&spaces[s], &spaces[slot]);
-			pmm_inject_failure(pmm, 0);
+				mmk_pmm_inject_failure(pmm, 1 + rnd(6));
+			int err = mmk_vm_fork(&spaces[s], &spaces[slot]);
+			mmk_pmm_inject_failure(pmm, 0);
 			if (err == -MMK_ENOMEM && inject) {
 				ooms++;
 				continue;
@@ -349,26 +349,26 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 			model[slot] = model[s];
 			forks++;
 		} else if (op == 3) { /* unmap the region and map a fresh one: all zero again */
-			bad += vm_unmap(&spaces[s], UVA + rnd(PAGES) * P) != 0;
-			vaddr_t va = UVA;
-			bad += vm_map_anon(&spaces[s], &va, PAGES * P, URW) != 0;
+			bad += mmk_vm_unmap(&spaces[s], UVA + rnd(PAGES) * P) != 0;
+			mmk_vaddr_t va = UVA;
+			bad += mmk_vm_map_anon(&spaces[s], &va, PAGES * P, URW) != 0;
 			for (unsigned i = 0; i < PAGES; i++)
 				model[s].value[i] = 0;
 			remaps++;
 		} else if (op == 2) { /* destroy */
-			mmu_activate(previous);
-			bad += vm_space_destroy(&spaces[s]) != 0;
+			mmk_mmu_activate(previous);
+			bad += mmk_vm_space_destroy(&spaces[s]) != 0;
 			model[s].live = false;
 			destroys++;
 		} else if (op < 9) { /* write, sometimes with the fault out of memory */
 			unsigned page = rnd(PAGES);
 			uint32_t v = 1 + (uint32_t)rnd(1000000);
-			vm_space_activate(&spaces[s]);
+			mmk_vm_space_activate(&spaces[s]);
 			bool inject = rnd(8) == 0;
 			if (inject)
-				pmm_inject_failure(pmm, 1);
+				mmk_pmm_inject_failure(pmm, 1);
 			int err = write32(UVA + page * P, v);
-			pmm_inject_failure(pmm, 0);
+			mmk_pmm_inject_failure(pmm, 0);
 			if (err == -MMK_EFAULT && inject) {
 				ooms++;
 				continue;
@@ -381,7 +381,7 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 		} else { /* read */
 			unsigned page = rnd(PAGES);
 			int err;
-			vm_space_activate(&spaces[s]);
+			mmk_vm_space_activate(&spaces[s]);
 			uint32_t v = read32(UVA + page * P, &err);
 			if (err || v != model[s].value[page])
 				bad++;
@@ -389,10 +389,10 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 		}
 		bad += ktest_env_stale_tlb_entries();
 	}
-	mmu_activate(previous);
+	mmk_mmu_activate(previous);
 	for (int i = 0; i < SPACES; i++)
 		if (model[i].live)
-			bad += vm_space_destroy(&spaces[i]) != 0;
+			bad += mmk_vm_space_destroy(&spaces[i]) != 0;
 	ktest_log("%u writes, %u reads, %u forks, %u remaps, %u destroys, %u injected OOM; "
 		  "%llu zero fills, %llu copies, %llu reuses", writes, reads, forks, remaps, destroys, ooms,
 		  (unsigned long long)vm.stats.zero_fills, (unsigned long long)vm.stats.cow_copies,
@@ -402,32 +402,32 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 	KEXPECT_GT(remaps, 5);
 	KEXPECT_GT(vm.stats.cow_copies, 5);
 	KEXPECT_EQ(pmm->free_frames, free_before);
-	KEXPECT_EQ(pmm_check(pmm), 0);
+	KEXPECT_EQ(mmk_pmm_check(pmm), 0);
 	end();
 }
 
 KTEST(vm, user_and_kernel_faults_are_told_apart)
 {
-	struct vm_space a;
+	struct mmk_vm_space a;
 	begin();
-	KASSERT_EQ(vm_space_create(&vm, &a), 0);
-	vaddr_t kernel_only = UVA, user = UVA + 4 * P;
-	KASSERT_EQ(vm_map_anon(&a, &kernel_only, P, MMK_PROT_READ | MMK_PROT_WRITE), 0);
-	KASSERT_EQ(vm_map_anon(&a, &user, P, URW), 0);
+	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
+	mmk_vaddr_t kernel_only = UVA, user = UVA + 4 * P;
+	KASSERT_EQ(mmk_vm_map_anon(&a, &kernel_only, P, MMK_PROT_READ | MMK_PROT_WRITE), 0);
+	KASSERT_EQ(mmk_vm_map_anon(&a, &user, P, URW), 0);
 	struct mmk_fault f = {.addr = kernel_only, .access = MMK_ACCESS_WRITE, .user = true};
-	KEXPECT_EQ(vm_fault(&a, &f), FAULT_BAD_ACCESS);  /* user mode, no user access */
+	KEXPECT_EQ(mmk_vm_fault(&a, &f), MMK_FAULT_BAD_ACCESS);  /* user mode, no user access */
 	f.user = false;
-	KEXPECT_EQ(vm_fault(&a, &f), FAULT_RESOLVED);    /* the kernel may */
+	KEXPECT_EQ(mmk_vm_fault(&a, &f), MMK_FAULT_RESOLVED);    /* the kernel may */
 	f = (struct mmk_fault){.addr = user + 8, .access = MMK_ACCESS_READ, .user = true};
-	KEXPECT_EQ(vm_fault(&a, &f), FAULT_RESOLVED);
+	KEXPECT_EQ(mmk_vm_fault(&a, &f), MMK_FAULT_RESOLVED);
 	f.access = MMK_ACCESS_EXEC;
 	f.present = true;
-	KEXPECT_EQ(vm_fault(&a, &f), FAULT_BAD_ACCESS);  /* not executable */
+	KEXPECT_EQ(mmk_vm_fault(&a, &f), MMK_FAULT_BAD_ACCESS);  /* not executable */
 	f = (struct mmk_fault){.addr = user, .access = MMK_ACCESS_READ, .reserved_bit = true};
-	KEXPECT_EQ(vm_fault(&a, &f), FAULT_BAD_ACCESS);  /* corrupt tables are never fixed up */
-	vm_fault_report(&a, &f, FAULT_BAD_ACCESS);
-	KEXPECT_EQ(vm_fault_handler(&vm, &ktest_env_mmu()->kernel, &f), FAULT_BAD_ACCESS);
-	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	KEXPECT_EQ(mmk_vm_fault(&a, &f), MMK_FAULT_BAD_ACCESS);  /* corrupt tables are never fixed up */
+	mmk_vm_fault_report(&a, &f, MMK_FAULT_BAD_ACCESS);
+	KEXPECT_EQ(mmk_vm_fault_handler(&vm, &ktest_env_mmu()->kernel, &f), MMK_FAULT_BAD_ACCESS);
+	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	end();
 }
 
@@ -443,44 +443,44 @@ static void *failing_alloc(size_t size)
 
 KTEST(vm, out_of_memory_creating_spaces_and_regions_changes_nothing)
 {
-	struct pmm *pmm = ktest_env_pmm();
-	struct vm_space a;
-	struct vm tight;
+	struct mmk_pmm *pmm = ktest_env_pmm();
+	struct mmk_vm_space a;
+	struct mmk_vm tight;
 	begin();
-	vm_init(&tight, ktest_env_mmu(), failing_alloc, ktest_env_free);
+	mmk_vm_init(&tight, ktest_env_mmu(), failing_alloc, ktest_env_free);
 	uint64_t free_before = pmm->free_frames;
-	pmm_inject_failure(pmm, 1);
-	KEXPECT_EQ(vm_space_create(&tight, &a), -MMK_ENOMEM);   /* its directory */
-	pmm_inject_failure(pmm, 0);
+	mmk_pmm_inject_failure(pmm, 1);
+	KEXPECT_EQ(mmk_vm_space_create(&tight, &a), -MMK_ENOMEM);   /* its directory */
+	mmk_pmm_inject_failure(pmm, 0);
 	KEXPECT_EQ(pmm->free_frames, free_before);
-	KASSERT_EQ(vm_space_create(&tight, &a), 0);
+	KASSERT_EQ(mmk_vm_space_create(&tight, &a), 0);
 	allocs_left = 0;
-	vaddr_t va = UVA;
-	KEXPECT_EQ(vm_map_anon(&a, &va, P, URW), -MMK_ENOMEM);  /* the region structure */
+	mmk_vaddr_t va = UVA;
+	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, P, URW), -MMK_ENOMEM);  /* the region structure */
 	KEXPECT_EQ(a.regions.count, 0);
 	allocs_left = 10;
-	paddr_t frame;
-	KASSERT_EQ(pmm_alloc(pmm, &frame), 0);
+	mmk_paddr_t frame;
+	KASSERT_EQ(mmk_pmm_alloc(pmm, &frame), 0);
 	uint64_t frames = pmm->free_frames;
-	pmm_inject_failure(pmm, 1);
-	KEXPECT_EQ(vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_WC), -MMK_ENOMEM); /* a table */
-	pmm_inject_failure(pmm, 0);
+	mmk_pmm_inject_failure(pmm, 1);
+	KEXPECT_EQ(mmk_vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_WC), -MMK_ENOMEM); /* a table */
+	mmk_pmm_inject_failure(pmm, 0);
 	KEXPECT_EQ(a.regions.count, 0);
 	KEXPECT_EQ(pmm->free_frames, frames);
-	KEXPECT_EQ(vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_WC), 0);
-	KEXPECT_EQ(vm_space_destroy(&a), 0);
-	KEXPECT_EQ(pmm_free(pmm, frame), 0);
+	KEXPECT_EQ(mmk_vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_WC), 0);
+	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
+	KEXPECT_EQ(mmk_pmm_free(pmm, frame), 0);
 	KEXPECT_EQ(pmm->free_frames, free_before);
 	end();
 }
 
 struct reported {
 	unsigned calls;
-	struct mmu_space *space;
-	vaddr_t addr;
+	struct mmk_mmu_space *space;
+	mmk_vaddr_t addr;
 };
 
-static void record_report(void *ctx, struct mmu_space *space, const struct mmk_fault *f)
+static void record_report(void *ctx, struct mmk_mmu_space *space, const struct mmk_fault *f)
 {
 	struct reported *r = ctx;
 	r->calls++;
@@ -490,25 +490,25 @@ static void record_report(void *ctx, struct mmu_space *space, const struct mmk_f
 
 KTEST(vm, fatal_faults_are_reported_with_the_installed_reporter)
 {
-	struct vm_space a;
+	struct mmk_vm_space a;
 	struct reported seen = {0};
 	begin();
-	KASSERT_EQ(vm_space_create(&vm, &a), 0);
-	vaddr_t stack = UVA + 8 * P;
-	KASSERT_EQ(vm_map_stack(&a, &stack, P, P, URW), 0);
+	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
+	mmk_vaddr_t stack = UVA + 8 * P;
+	KASSERT_EQ(mmk_vm_map_stack(&a, &stack, P, P, URW), 0);
 	struct mmk_fault f = {.addr = stack - 8, .access = MMK_ACCESS_WRITE};
-	KEXPECT_EQ(vm_fault(&a, &f), FAULT_BAD_ACCESS);
-	fault_reporter_fn prev_reporter;
+	KEXPECT_EQ(mmk_vm_fault(&a, &f), MMK_FAULT_BAD_ACCESS);
+	mmk_fault_reporter_fn prev_reporter;
 	void *prev_ctx;
-	fault_set_reporter(record_report, &seen, &prev_reporter, &prev_ctx);
-	fault_report_fatal(&a.mmu, &f, FAULT_BAD_ACCESS);
-	fault_set_reporter(vm_fault_describe, &vm, NULL, NULL); /* what a kernel installs */
-	fault_report_fatal(&a.mmu, &f, FAULT_BAD_ACCESS);
-	fault_report_fatal(&ktest_env_mmu()->kernel, &f, FAULT_BAD_ACCESS);
-	fault_set_reporter(prev_reporter, prev_ctx, NULL, NULL);
+	mmk_fault_set_reporter(record_report, &seen, &prev_reporter, &prev_ctx);
+	mmk_fault_report_fatal(&a.mmu, &f, MMK_FAULT_BAD_ACCESS);
+	mmk_fault_set_reporter(mmk_vm_fault_describe, &vm, NULL, NULL); /* what a kernel installs */
+	mmk_fault_report_fatal(&a.mmu, &f, MMK_FAULT_BAD_ACCESS);
+	mmk_fault_report_fatal(&ktest_env_mmu()->kernel, &f, MMK_FAULT_BAD_ACCESS);
+	mmk_fault_set_reporter(prev_reporter, prev_ctx, NULL, NULL);
 	KEXPECT_EQ(seen.calls, 1);
 	KEXPECT_TRUE(seen.space == &a.mmu);
 	KEXPECT_EQ(seen.addr, stack - 8);
-	KEXPECT_EQ(vm_space_destroy(&a), 0);
+	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	end();
 }
