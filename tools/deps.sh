@@ -13,6 +13,7 @@ command -v timeout >/dev/null 2>&1 || need="$need coreutils"
 command -v qemu-system-i386 >/dev/null 2>&1 || need="$need qemu-system-x86"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
 command -v qemu-system-arm >/dev/null 2>&1 || need="$need qemu-system-arm"
+command -v qemu-system-aarch64 >/dev/null 2>&1 || need="$need qemu-system-arm"
 # The host tests link clang's sanitizer runtimes.
 [ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a 2>/dev/null)" ] ||
 	need="$need libclang-rt-14-dev"

@@ -8,8 +8,9 @@
 # 1 it reported failure, 2 it crashed (triple fault, abort), hung or QEMU failed.
 # How the kernel's status comes out (PLATFORM-NOTES): on x86 it writes 0x10+status to
 # isa-debug-exit (port 0xf4) and QEMU exits with ((0x10+status) << 1) | 1, so a pass is
-# 33 and a triple fault under -no-reboot is 0; on ARM it calls semihosting
-# SYS_EXIT_EXTENDED with 0x10+status, so a pass is 16.
+# 33 and a triple fault under -no-reboot is 0; on ARM it exits through semihosting with
+# 0x10+status (ARMv7 SYS_EXIT_EXTENDED, AArch64 SYS_EXIT with a parameter block), so a
+# pass is 16.
 set -u
 
 arch=${1:?usage: qemu.sh ARCH IMAGE [qemu args]}
@@ -32,8 +33,13 @@ armv7)
 	cmd=(qemu-system-arm -M virt -cpu cortex-a15 "${common[@]}" -kernel "$image"
 		-semihosting)
 	pass=16 ;;
+aarch64)
+	# -cpu cortex-a57 by default; QEMU_ARGS="-cpu max" (a later -cpu wins) tests the rest.
+	cmd=(qemu-system-aarch64 -M virt -cpu cortex-a57 "${common[@]}" -kernel "$image"
+		-semihosting)
+	pass=16 ;;
 *)
-	echo "qemu.sh: unknown ARCH '$arch' (i386, x86_64, armv7)" >&2
+	echo "qemu.sh: unknown ARCH '$arch' (i386, x86_64, armv7, aarch64)" >&2
 	exit 2 ;;
 esac
 
@@ -50,10 +56,10 @@ elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	echo "qemu.sh: $arch kernel timed out after ${timeout_s}s" >&2
 elif [ "$rc" -eq 0 ]; then
 	echo "qemu.sh: $arch kernel crashed (triple fault or reset)" >&2
-elif [ "$arch" = armv7 ] && [ "$rc" -gt 16 ] && [ "$rc" -lt 48 ]; then
+elif [ "$pass" -eq 16 ] && [ "$rc" -gt 16 ] && [ "$rc" -lt 48 ]; then
 	echo "qemu.sh: $arch kernel reported failure (status $((rc - 16)))" >&2
 	exit 1
-elif [ "$arch" != armv7 ] && [ $((rc & 1)) -eq 1 ] && [ "$rc" -gt 33 ] && [ "$rc" -lt 97 ]; then
+elif [ "$pass" -eq 33 ] && [ $((rc & 1)) -eq 1 ] && [ "$rc" -gt 33 ] && [ "$rc" -lt 97 ]; then
 	echo "qemu.sh: $arch kernel reported failure (status $(((rc >> 1) - 16)))" >&2
 	exit 1
 else
