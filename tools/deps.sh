@@ -14,6 +14,10 @@ command -v qemu-system-i386 >/dev/null 2>&1 || need="$need qemu-system-x86"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
 command -v qemu-system-arm >/dev/null 2>&1 || need="$need qemu-system-arm"
 command -v qemu-system-aarch64 >/dev/null 2>&1 || need="$need qemu-system-arm"
+command -v qemu-system-riscv64 >/dev/null 2>&1 || need="$need qemu-system-misc"
+# riscv64 boots through OpenSBI (QEMU's default -bios), shipped in qemu-system-data.
+[ -f /usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin ] ||
+	need="$need qemu-system-data"
 # The host tests link clang's sanitizer runtimes.
 [ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a 2>/dev/null)" ] ||
 	need="$need libclang-rt-14-dev"

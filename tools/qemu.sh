@@ -10,7 +10,8 @@
 # isa-debug-exit (port 0xf4) and QEMU exits with ((0x10+status) << 1) | 1, so a pass is
 # 33 and a triple fault under -no-reboot is 0; on ARM it exits through semihosting with
 # 0x10+status (ARMv7 SYS_EXIT_EXTENDED, AArch64 SYS_EXIT with a parameter block), so a
-# pass is 16.
+# pass is 16; riscv64 writes ((0x10+status) << 16) | 0x3333 to the virt test device
+# (sifive_test), which makes QEMU exit with 0x10+status: a pass is 16 as well.
 set -u
 
 arch=${1:?usage: qemu.sh ARCH IMAGE [qemu args]}
@@ -38,8 +39,13 @@ aarch64)
 	cmd=(qemu-system-aarch64 -M virt -cpu cortex-a57 "${common[@]}" -kernel "$image"
 		-semihosting)
 	pass=16 ;;
+riscv64)
+	# OpenSBI (-bios default) enters the image at 0x80200000 in S-mode; the kernel exits
+	# through the virt test device with code 0x10+status, so a pass is 16 here too.
+	cmd=(qemu-system-riscv64 -M virt "${common[@]}" -bios default -kernel "$image")
+	pass=16 ;;
 *)
-	echo "qemu.sh: unknown ARCH '$arch' (i386, x86_64, armv7, aarch64)" >&2
+	echo "qemu.sh: unknown ARCH '$arch' (i386, x86_64, armv7, aarch64, riscv64)" >&2
 	exit 2 ;;
 esac
 
