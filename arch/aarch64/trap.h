@@ -1,0 +1,26 @@
+/* The AArch64 trap frame, as arch/aarch64/vectors.S saves it on the EL1 stack. */
+#ifndef MMUKIT_ARCH_AARCH64_TRAP_H
+#define MMUKIT_ARCH_AARCH64_TRAP_H
+
+#include <stdint.h>
+
+struct aarch64_trap_frame {
+	uint64_t x[31]; /* x0-x30 */
+	uint64_t sp;    /* SP_EL1 before the exception */
+	uint64_t elr;   /* ELR_EL1: where eret returns (the faulting instruction for aborts) */
+	uint64_t spsr;  /* SPSR_EL1: the interrupted PSTATE */
+	uint64_t esr;   /* ESR_EL1: the syndrome (ARM ARM D13.2.37) */
+	uint64_t far;   /* FAR_EL1: the faulting address (aborts) */
+};
+
+/* Vector offsets / 0x80 (ARM ARM D1.10.2): source (current EL with SP_EL0, current EL
+ * with SP_ELx, lower EL AArch64, lower EL AArch32) * 4 + type (sync, IRQ, FIQ, SError). */
+enum aarch64_vector {
+	AARCH64_CUR_SP0_SYNC = 0,
+	AARCH64_CUR_SPX_SYNC = 4,
+	AARCH64_LOWER_A64_SYNC = 8,
+};
+
+void aarch64_trap(uint64_t kind, struct aarch64_trap_frame *f);
+
+#endif
