@@ -32,8 +32,12 @@
  * The software half of the A/D rules (4.3.1): on a hart that raises a page fault
  * instead of setting A (any access) or D (a store), sets them in the leaf mapping va
  * (in the kernel space for kernel addresses, else in the active space) when the leaf
- * allows the access, fences va, and returns true: retry. False: not such a fault.
+ * allows the access (one MMK_ACCESS_*, from U-mode when user, with sstatus.SUM as sum),
+ * fences va, and returns true: retry. The same fence ends a fault on a leaf that had
+ * everything already (an invalid entry the hart kept from before the map). False: the
+ * leaf does not allow the access, or there is none.
  */
-bool riscv64_mmu_fix_accessed(struct mmk_mmu *mmu, mmk_vaddr_t va, unsigned access);
+bool riscv64_mmu_fix_accessed(struct mmk_mmu *mmu, mmk_vaddr_t va, unsigned access, bool user,
+			      bool sum);
 
 #endif

@@ -20,7 +20,8 @@
 #define CAUSE_FETCH_PAGE_FAULT 12
 #define CAUSE_LOAD_PAGE_FAULT 13
 #define CAUSE_STORE_PAGE_FAULT 15
-#define SSTATUS_SPP (1ull << 8) /* the trap came from S-mode (4.1.1) */
+#define SSTATUS_SPP (1ull << 8)  /* the trap came from S-mode (4.1.1) */
+#define SSTATUS_SUM (1ull << 18) /* S-mode may touch U pages (4.1.1.2) */
 
 static const char *cause_name(uint64_t cause)
 {
@@ -78,7 +79,8 @@ static void page_fault(struct riscv64_trap_frame *f)
 		.present = mapped(mmu, space, f->stval),
 		.arch_code = f->scause,
 	};
-	if (fault.present && riscv64_mmu_fix_accessed(mmu, f->stval, fault.access))
+	if (fault.present && riscv64_mmu_fix_accessed(mmu, f->stval, fault.access, fault.user,
+						       (f->sstatus & SSTATUS_SUM) != 0))
 		return;
 	enum mmk_fault_result r = mmk_fault_dispatch(space, &fault);
 	if (r == MMK_FAULT_RESOLVED || probe_fixup(f))

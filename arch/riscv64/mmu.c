@@ -1,0 +1,426 @@
+/*
+ * The riscv64 page-table formats, Sv39 and Sv48 (RISC-V priv 4.4, 4.5), for the engine
+ * (core/pt.c). One PTE layout at every level (pte.h); mmk_mmu_init picks Sv48 when satp
+ * accepts MODE 9 (written, read back), else Sv39.
+ *
+ *   0x0000000000001000  user space, per space, ASID-tagged   root entries 0..255
+ *   0x0000004000000000  end of user space (Sv39)
+ *   0x0000800000000000  end of user space (Sv48)
+ *   0xFFFF800000000000  Sv48's kernel half starts (unused below the next line)
+ *   0xFFFFFFC000000000  Sv39's kernel half: the direct map of   root entries 256..511:
+ *                       physical [0, 128 GiB), RAM in 1 GiB /   the kernel's, copied
+ *                       2 MiB pages, global, A/D preset         into every root
+ *   0xFFFFFFE000000000  kernel window: heap up ...
+ *   0xFFFFFFFF00000000  ... MMIO down
+ *   0xFFFFFFFF80000000  the image: text RX, rodata R, data RW
+ *
+ * Entries: a leaf has R, W or X (R always: READ is implied by WRITE and EXEC), U for
+ * user pages, G for every kernel leaf, A always and D when writable, so a hart that does
+ * not update them itself (4.3.1, Svade) never faults for them until
+ * mmk_mmu_clear_accessed clears them (riscv64_mmu_fix_accessed then sets them again).
+ * A table entry has only V (and G in the kernel half). There are no memory-type bits
+ * without Svpbmt: the PMAs decide (virt: MMIO is I/O). The portable type is kept in the
+ * two RSW bits (9:8), which the hardware ignores, so it reads back.
+ *
+ * TLB (4.2.1 SFENCE.VMA): per page with the space's ASID (or every ASID for the
+ * kernel's global leaves); the whole ASID, or everything for the kernel, when a batch
+ * passes the threshold or frees a table - an address fence drops only leaf entries.
+ * With ASIDs (ASIDLEN probed by writing ones to satp.ASID) a space keeps its entries
+ * across switches and an inactive one is fenced by its ASID at once; without, every
+ * switch fences ASID 0 (all non-global entries).
+ */
+#include <mmukit/errno.h>
+#include <mmukit/fault.h>
+#include <mmukit/memmap.h>
+#include <mmukit/pmm.h>
+#include <mmukit/pt.h>
+#include <mmukit/services.h>
+
+#include "cpu.h"
+#include "layout.h"
+#include "pte.h"
+
+#define FEATURE_SV48 1u
+#define RSW_CACHE 0x300ull /* bits 9:8, reserved for software: MMK_CACHE_* as they are */
+#define ENTRIES 512u
+
+/* ------------------------------------------------------------ entries */
+
+static mmk_pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user)
+{
+	(void)mmu;
+	(void)size;
+	mmk_pte_t e = PTE_V | PTE_R | PTE_A | (flags & MMK_CACHE_MASK);
+	if (flags & MMK_PROT_WRITE)
+		e |= PTE_W | PTE_D;
+	if (flags & MMK_PROT_EXEC)
+		e |= PTE_X;
+	if (user && (flags & MMK_PROT_USER))
+		e |= PTE_U;
+	if (!user)
+		e |= PTE_G;
+	return e;
+}
+
+static unsigned leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size)
+{
+	(void)mmu;
+	(void)size;
+	unsigned f = MMK_PROT_READ | (unsigned)(e & RSW_CACHE);
+	if (e & PTE_W)
+		f |= MMK_PROT_WRITE;
+	if (e & PTE_X)
+		f |= MMK_PROT_EXEC;
+	if (e & PTE_U)
+		f |= MMK_PROT_USER;
+	if (e & PTE_G)
+		f |= MMK_PROT_GLOBAL;
+	return f;
+}
+
+/* 4.4.1: a pointer has R = W = X = 0; D, A, U are reserved there. */
+static mmk_pte_t table_bits(const struct mmk_mmu *mmu, unsigned level, mmk_vaddr_t va)
+{
+	(void)level;
+	return PTE_V | (va >= mmu->fmt->kernel_base ? PTE_G : 0);
+}
+
+static void *table(const struct mmk_mmu_space *space, unsigned level, mmk_vaddr_t va,
+		   mmk_paddr_t pa)
+{
+	(void)space;
+	(void)level;
+	(void)va;
+	return riscv64_phys(pa);
+}
+
+static void *frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
+{
+	(void)mmu;
+	return riscv64_phys(pa);
+}
+
+/* ------------------------------------------------------------ spaces, TLB */
+
+static int root_init(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
+{
+	uint64_t *root = riscv64_phys(space->root);
+	const uint64_t *kernel = space->is_kernel ? NULL : riscv64_phys(mmu->kernel.root);
+	for (unsigned i = 0; i < ENTRIES; i++)
+		root[i] = kernel && i >= ENTRIES / 2 ? kernel[i] : 0;
+	return 0;
+}
+
+static void root_fini(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
+{
+	(void)mmu;
+	(void)space;
+}
+
+static bool frees_table(const struct mmk_mmu_batch_page *pages, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (pages[i].table)
+			return true;
+	return false;
+}
+
+static void invalidate(struct mmk_mmu_space *s, const struct mmk_mmu_batch_page *pages,
+		       unsigned n, bool all)
+{
+	struct mmk_mmu *mmu = s->mmu;
+	bool whole = all || frees_table(pages, n);
+	if (s->is_kernel) { /* global leaves: fences without an ASID reach them */
+		if (whole)
+			riscv64_sfence_all();
+		for (unsigned i = 0; i < n && !whole; i++)
+			riscv64_sfence_page(pages[i].va);
+		return;
+	}
+	if (s != mmu->active) {
+		/* Tagged: its entries live on under its ASID (0: never active). Untagged:
+		 * the switch away from it fenced them. */
+		if (mmu->asids.bits && s->asid)
+			riscv64_sfence_asid(s->asid);
+		return;
+	}
+	if (whole) {
+		riscv64_sfence_asid(s->asid);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		riscv64_sfence_page_asid(pages[i].va, s->asid);
+}
+
+static const struct mmk_pt_format sv39_format = {
+	.name = "Sv39",
+	.levels = 3,
+	.level = {
+		{12, 9, 12, 0, 0, 0, "PTE0"},
+		{21, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN, "PTE1"},
+		{30, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN, "PTE2"},
+	},
+	.size_count = 3,
+	.sizes = {
+		{12, 0, 0, 0, PTE_PPN, 0},
+		{21, 1, 0, 0, PTE_PPN & ~0x7FC00ull, 0},    /* 2 MiB megapage: PPN[0] zero */
+		{30, 2, 0, 0, PTE_PPN & ~0xFFFFC00ull, 0}, /* 1 GiB gigapage: PPN[1:0] zero */
+	},
+	.entry_bytes = 8,
+	.pa_shift = 2,
+	.va_bits = 39,
+	.valid = PTE_V,
+	.accessed = PTE_A,
+	.dirty = PTE_D,
+	.pa_limit = 1ull << 56,
+	.user_base = 0x1000,
+	.user_end = 0x0000004000000000ull,
+	.kernel_base = 0xFFFFFFC000000000ull,
+	.kernel_end = 0xFFFFFFFFFFFFF000ull, /* the last page stays unmapped */
+	.shared_kernel_root = true,
+	.flush_threshold = 32,
+	.leaf_bits = leaf_bits,
+	.leaf_flags = leaf_flags,
+	.table_bits = table_bits,
+	.table = table,
+	.frame = frame,
+	.root_init = root_init,
+	.root_fini = root_fini,
+	.invalidate = invalidate,
+};
+
+/* Sv48 (4.5): one more level above; the same sizes (no 512 GiB pages). */
+static const struct mmk_pt_format sv48_format = {
+	.name = "Sv48",
+	.levels = 4,
+	.level = {
+		{12, 9, 12, 0, 0, 0, "PTE0"},
+		{21, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN, "PTE1"},
+		{30, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN, "PTE2"},
+		{39, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN, "PTE3"},
+	},
+	.size_count = 3,
+	.sizes = {
+		{12, 0, 0, 0, PTE_PPN, 0},
+		{21, 1, 0, 0, PTE_PPN & ~0x7FC00ull, 0},
+		{30, 2, 0, 0, PTE_PPN & ~0xFFFFC00ull, 0},
+	},
+	.entry_bytes = 8,
+	.pa_shift = 2,
+	.va_bits = 48,
+	.valid = PTE_V,
+	.accessed = PTE_A,
+	.dirty = PTE_D,
+	.pa_limit = 1ull << 56,
+	.user_base = 0x1000,
+	.user_end = 0x0000800000000000ull,
+	.kernel_base = 0xFFFF800000000000ull,
+	.kernel_end = 0xFFFFFFFFFFFFF000ull,
+	.shared_kernel_root = true,
+	.flush_threshold = 32,
+	.leaf_bits = leaf_bits,
+	.leaf_flags = leaf_flags,
+	.table_bits = table_bits,
+	.table = table,
+	.frame = frame,
+	.root_init = root_init,
+	.root_fini = root_fini,
+	.invalidate = invalidate,
+};
+
+static uint64_t satp_mode(const struct mmk_mmu *mmu)
+{
+	return (mmu->features & FEATURE_SV48) ? SATP_MODE_SV48 : SATP_MODE_SV39;
+}
+
+static void flush_all_asids(void *ctx)
+{
+	struct mmk_mmu *mmu = ctx;
+	riscv64_sfence_all();
+	mmu->stats.tlb_full_flushes++;
+}
+
+void mmk_mmu_activate(struct mmk_mmu_space *space)
+{
+	struct mmk_mmu *mmu = space->mmu;
+	unsigned asid = 0; /* the kernel space's, and every space's without ASIDs */
+	if (mmu->asids.bits && !space->is_kernel) {
+		bool rolled_over;
+		asid = mmk_asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
+		space->asid = asid;
+	}
+	riscv64_write_satp(satp_mode(mmu) << SATP_MODE_SHIFT | (uint64_t)asid << SATP_ASID_SHIFT |
+			   space->root >> 12);
+	if (!mmu->active)
+		riscv64_sfence_all(); /* the boot's entries, global ones too */
+	else if (!mmu->asids.bits)
+		riscv64_sfence_asid(0); /* the previous space's entries */
+	mmu->active = space;
+	mmu->stats.space_switches++;
+}
+
+/* 4.3.1 step 5 for S-mode (user false) or U-mode, with sstatus.SUM. */
+static bool leaf_allows(mmk_pte_t e, unsigned access, bool user, bool sum)
+{
+	if ((e & PTE_U) ? !user && (access == MMK_ACCESS_EXEC || !sum) : user)
+		return false;
+	return access == MMK_ACCESS_WRITE ? (e & PTE_W) != 0
+	       : access == MMK_ACCESS_EXEC ? (e & PTE_X) != 0 : (e & PTE_R) != 0;
+}
+
+bool riscv64_mmu_fix_accessed(struct mmk_mmu *mmu, mmk_vaddr_t va, unsigned access, bool user,
+			      bool sum)
+{
+	struct mmk_mmu_space *s = va >= mmu->fmt->kernel_base ? &mmu->kernel : mmu->active;
+	struct mmk_mmu_walk_step steps[MMK_PT_MAX_LEVELS];
+	unsigned n = s ? mmk_mmu_walk_steps(s, va, steps, MMK_PT_MAX_LEVELS) : 0;
+	if (n == 0 || !steps[n - 1].valid || steps[n - 1].is_table ||
+	    !leaf_allows(steps[n - 1].entry, access, user, sum))
+		return false;
+	const struct mmk_mmu_walk_step *leaf = &steps[n - 1];
+	mmk_pte_t e = leaf->entry | PTE_A | (access == MMK_ACCESS_WRITE ? PTE_D : 0);
+	/* Already set: a stale "invalid" the hart kept from before the map; the fence ends it. */
+	if (s->is_kernel && leaf->level == mmu->fmt->levels - 1)
+		for (struct mmk_mmu_space *t = mmu->spaces; t; t = t->next)
+			mmk_pt_store(mmu->fmt, riscv64_phys(t->root), leaf->index, e);
+	else
+		mmk_pt_store(mmu->fmt, riscv64_phys(leaf->table), leaf->index, e);
+	riscv64_sfence_page(va);
+	return true;
+}
+
+void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
+{
+	(void)mmu;
+	return riscv64_kernel_pointer(va);
+}
+
+void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
+{
+	(void)mmu;
+	riscv64_zero_page(riscv64_phys(pa));
+}
+
+void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
+{
+	(void)mmu;
+	riscv64_copy_page(riscv64_phys(dst), riscv64_phys(src));
+}
+
+/* ------------------------------------------------------------ init */
+
+/* Every RAM range of the boot map in the direct map (firmware, reserved, bad: not). */
+static int map_direct(struct mmk_mmu *mmu, const struct mmk_memmap *map)
+{
+	unsigned flags = MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL;
+	for (unsigned i = 0; i < map->count; i++) {
+		const struct mmk_memrange *r = &map->range[i];
+		if (r->type == MMK_MEM_RESERVED || r->type == MMK_MEM_BAD ||
+		    r->type == MMK_MEM_ACPI_NVS || r->type == MMK_MEM_FIRMWARE ||
+		    r->base >= DIRECT_SIZE)
+			continue;
+		mmk_paddr_t lo = mmk_align_down(r->base, MMK_PAGE_SIZE);
+		mmk_paddr_t end = r->base + r->size < DIRECT_SIZE ? r->base + r->size : DIRECT_SIZE;
+		mmk_paddr_t hi = mmk_align_up(end, MMK_PAGE_SIZE);
+		/* Ranges are disjoint, but two may share a page at their edges. */
+		struct mmk_mmu_mapping m;
+		if (mmk_mmu_query(&mmu->kernel, DIRECT_BASE + lo, &m) == 0)
+			lo += MMK_PAGE_SIZE;
+		if (lo < hi && mmk_mmu_query(&mmu->kernel, DIRECT_BASE + hi - MMK_PAGE_SIZE, &m) == 0)
+			hi -= MMK_PAGE_SIZE;
+		if (lo >= hi)
+			continue;
+		int err = mmk_mmu_map(&mmu->kernel, DIRECT_BASE + lo, lo, hi - lo, flags, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The kernel image: section by section when the boot says how, else as one RWX range. */
+static int map_image(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot)
+{
+	if (boot->section_count > MMK_MMU_BOOT_SECTIONS)
+		return -MMK_EINVAL;
+	if (boot->section_count == 0)
+		return mmk_mmu_map(&mmu->kernel, boot->kernel_va, boot->kernel_pa,
+				   mmk_align_up(boot->kernel_size, MMK_PAGE_SIZE),
+				   MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
+	for (unsigned i = 0; i < boot->section_count; i++) {
+		const struct mmk_mmu_boot_section *sec = &boot->sections[i];
+		int err = mmk_mmu_map(&mmu->kernel, sec->va, sec->pa,
+				      mmk_align_up(sec->size, MMK_PAGE_SIZE),
+				      sec->flags | MMK_PROT_GLOBAL, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ASIDLEN (4.1.11): ones written to satp.ASID read back only where implemented. */
+static unsigned probe_asid_bits(void)
+{
+	uint64_t old = riscv64_read_satp();
+	riscv64_write_satp(old | SATP_ASID_MASK << SATP_ASID_SHIFT);
+	uint64_t asid = (riscv64_read_satp() >> SATP_ASID_SHIFT) & SATP_ASID_MASK;
+	riscv64_write_satp(old);
+	unsigned bits = 0;
+	while (asid & (1ull << bits))
+		bits++;
+	return bits;
+}
+
+/*
+ * Whether satp takes MODE 9. The trial root maps the top 512 GiB (its entry 511) to
+ * the current Sv39 root, which serves there as Sv48's level-2 table, so the kernel
+ * keeps running while it is loaded; a hart without Sv48 ignores the write.
+ */
+static int probe_sv48(struct mmk_pmm *pmm, bool *sv48)
+{
+	mmk_paddr_t trial;
+	int err = mmk_pmm_alloc(pmm, &trial);
+	if (err)
+		return err;
+	uint64_t old = riscv64_read_satp();
+	uint64_t *root = riscv64_phys(trial);
+	for (unsigned i = 0; i < ENTRIES; i++)
+		root[i] = 0;
+	root[ENTRIES - 1] = ((old & SATP_PPN_MASK) << 10) | PTE_V | PTE_G;
+	riscv64_sfence_all();
+	riscv64_write_satp(SATP_MODE_SV48 << SATP_MODE_SHIFT | trial >> 12);
+	*sv48 = riscv64_read_satp() >> SATP_MODE_SHIFT == SATP_MODE_SV48;
+	riscv64_write_satp(old);
+	riscv64_sfence_all();
+	MMK_ASSERT(mmk_pmm_free(pmm, trial) == 0);
+	return 0;
+}
+
+int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot)
+{
+	bool sv48;
+	int err = probe_sv48(pmm, &sv48);
+	if (err)
+		return err;
+	unsigned asid_bits = probe_asid_bits();
+	if (asid_bits > MMK_ASID_MAX_BITS)
+		asid_bits = MMK_ASID_MAX_BITS; /* the allocator's limit */
+	mmk_pt_setup(mmu, sv48 ? &sv48_format : &sv39_format, pmm, sv48 ? FEATURE_SV48 : 0);
+	mmu->md.table_limit = boot->window_limit;
+	if (asid_bits)
+		MMK_ASSERT(mmk_asid_init(&mmu->asids, asid_bits, flush_all_asids, mmu) == 0);
+	err = mmk_pt_root_create(mmu, &mmu->kernel, true);
+	if (err)
+		return err;
+	err = map_direct(mmu, boot->memmap);
+	if (!err)
+		err = map_image(mmu, boot);
+	if (!err)
+		err = mmk_pt_map_fixed(mmu, boot);
+	if (err) {
+		mmk_pt_kernel_teardown(mmu);
+		return err;
+	}
+	mmk_mmu_activate(&mmu->kernel);
+	mmu->md.table_limit = 0;
+	return 0;
+}
