@@ -22,13 +22,13 @@
 #define BLOCK_DEVICE 0x006000000000040D
 #define GIB_SHIFT 30
 
-/* MAIR_EL1 (D13.2.97): 0 normal WB RW-allocate, 1 normal WT, 2 normal non-cacheable,
+/* MAIR_EL1 (D13.2): 0 normal WB RW-allocate, 1 normal WT, 2 normal non-cacheable,
  * 3 Device-nGnRE - the indexes arch/aarch64/mmu.c uses too. */
 #define MAIR_VALUE 0x0444BBFF
-/* TCR_EL1 (D13.2.131): T0SZ = T1SZ = 16 (48-bit), TG0 4 KiB, TG1 4 KiB, table walks
+/* TCR_EL1 (D13.2): T0SZ = T1SZ = 16 (48-bit), TG0 4 KiB, TG1 4 KiB, table walks
  * inner shareable write-back; IPS from ID_AA64MMFR0_EL1.PARange, 8-bit ASIDs for now. */
 #define TCR_VALUE 0xB5103510
-/* SCTLR_EL1 (D13.2.118): the v8.0 RES1 bits, M, C, SA, I; alignment checks off. */
+/* SCTLR_EL1 (D13.2): the v8.0 RES1 bits, M, C, SA, I; alignment checks off. */
 #define SCTLR_VALUE 0x30D0180D
 
 /* The boot tables, one page each, in .boot.bss. */
@@ -47,7 +47,7 @@ _start:
 	lsr x1, x1, #2
 	cmp x1, #2
 	b.ne 1f
-	mov x1, #(1 << 31)              /* HCR_EL2.RW: EL1 is AArch64 (D13.2.48) */
+	mov x1, #(1 << 31)              /* HCR_EL2.RW: EL1 is AArch64 (D13.2) */
 	msr hcr_el2, x1
 	mov x1, #0x3C5                  /* SPSR: EL1h, D A I F masked */
 	msr spsr_el2, x1
@@ -135,6 +135,22 @@ _start:
 	ldr x1, =start_high
 	br x1
 	.ltorg
+
+/*
+ * aarch64_ttbr1_switch(x0 new TTBR1, x1 an empty table): run here, through the boot's
+ * identity map, so TTBR1 can be empty for a moment (break-before-make, ARM ARM D8.14):
+ * nothing it translates is touched until the new root is in. Called by cpu.c.
+ */
+	.globl aarch64_ttbr1_switch
+aarch64_ttbr1_switch:
+	msr ttbr1_el1, x1
+	isb
+	tlbi vmalle1is
+	dsb ish
+	isb
+	msr ttbr1_el1, x0
+	isb
+	ret
 
 	.section .boot.bss, "aw", %nobits
 	.balign 4096

@@ -17,10 +17,16 @@ void *aarch64_kernel_pointer(uint64_t va);
 uint64_t aarch64_read_mmfr0(void); /* ID_AA64MMFR0_EL1 (ARM ARM D13.2): ASIDBits 7:4 */
 uint64_t aarch64_read_mmfr1(void); /* ID_AA64MMFR1_EL1 (D13.2): HAFDBS 3:0 */
 uint64_t aarch64_read_tcr(void);
-/* TCR_EL1, TTBR1_EL1, TTBR0_EL1 (ASID in bits 63:48): each write followed by an ISB. */
+/* TCR_EL1, TTBR0_EL1 (ASID in bits 63:48): each write followed by an ISB. */
 void aarch64_write_tcr(uint64_t tcr);
-void aarch64_write_ttbr1(uint64_t ttbr1);
 void aarch64_write_ttbr0(uint64_t ttbr0);
+/*
+ * TTBR1_EL1 from the boot tables to ttbr1, break-before-make (ARM ARM D8.14): from code
+ * the boot's TTBR0 identity map still reaches, TTBR1 goes to the empty table `empty`,
+ * everything is invalidated (TLBI VMALLE1IS, DSB, ISB), then ttbr1 is loaded - so old
+ * and new entries for the same address are never in the TLB together.
+ */
+void aarch64_replace_ttbr1(uint64_t ttbr1, uint64_t empty);
 
 /*
  * TLB maintenance (ARM ARM D8.13, the TLBI instructions of C5.5), Inner Shareable

@@ -5,8 +5,8 @@
  * mmk_fault_dispatch; a resolved fault returns to the faulting instruction. Anything else,
  * or a fault that cannot be resolved (outside the probes), is reported (cause, pc,
  * address) and ends the run as a failure.
- * ARM ARM (DDI 0487): ESR_EL1 D13.2.37 (EC, ISS), data/instruction abort ISS encodings
- * and their fault status codes (DFSC/IFSC) in D13.2.37's ISS tables, FAR_EL1 D13.2.40.
+ * ARM ARM (DDI 0487): ESR_EL1 D13.2 (EC, ISS), data/instruction abort ISS encodings
+ * and their fault status codes (DFSC/IFSC) in D13.2's ISS tables, FAR_EL1 D13.2.
  */
 #include <mmukit/fault.h>
 #include <mmukit/services.h>

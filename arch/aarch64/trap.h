@@ -9,11 +9,11 @@ struct aarch64_trap_frame {
 	uint64_t sp;    /* SP_EL1 before the exception */
 	uint64_t elr;   /* ELR_EL1: where eret returns (the faulting instruction for aborts) */
 	uint64_t spsr;  /* SPSR_EL1: the interrupted PSTATE */
-	uint64_t esr;   /* ESR_EL1: the syndrome (ARM ARM D13.2.37) */
+	uint64_t esr;   /* ESR_EL1: the syndrome (ARM ARM D13.2) */
 	uint64_t far;   /* FAR_EL1: the faulting address (aborts) */
 };
 
-/* Vector offsets / 0x80 (ARM ARM D1.10.2): source (current EL with SP_EL0, current EL
+/* Vector offsets / 0x80 (ARM ARM D1, "Exception vectors"): source (current EL with SP_EL0, current EL
  * with SP_ELx, lower EL AArch64, lower EL AArch32) * 4 + type (sync, IRQ, FIQ, SError). */
 enum aarch64_vector {
 	AARCH64_CUR_SP0_SYNC = 0,

@@ -211,8 +211,12 @@ void aarch64_write_tcr(uint64_t tcr)
 	sima64.tcr = tcr;
 }
 
-void aarch64_write_ttbr1(uint64_t ttbr1)
+void aarch64_replace_ttbr1(uint64_t ttbr1, uint64_t empty)
 {
+	sima64.ttbr1 = empty;
+	aarch64_tlbi_begin();
+	aarch64_tlbi_all();
+	aarch64_tlbi_end();
 	sima64.ttbr1 = ttbr1;
 }
 

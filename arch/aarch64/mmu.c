@@ -1,0 +1,376 @@
+/*
+ * The AArch64 page-table format: VMSAv8-64 stage 1, EL1&0, 4 KiB granule, 48-bit
+ * virtual addresses, four lookup levels (ARM ARM D8.2), for the engine (core/pt.c).
+ * The engine numbers levels from the leaves: its 0..3 are the manual's levels 3..0.
+ *
+ *   0x0000000000000000  never mapped (NULL)
+ *   0x0000000000001000  user space: TTBR0_EL1, one root per space, tagged by its ASID
+ *   0x0000FFFFFFFFFFFF  (TTBR0 bits 63:48); the kernel space runs on an empty root
+ *   ...                 (md.idle_root, ASID 0), so no user entry survives it
+ *   0xFFFF000000000000  TTBR1_EL1, the kernel's own root: the direct map of RAM
+ *                       (DIRECT_MAP + pa) in 1 GiB / 2 MiB blocks
+ *   0xFFFF800000000000  kernel window: heap (and guarded stacks) up, MMIO down from
+ *   0xFFFFFF8000000000
+ *   0xFFFFFFFF40000000  + UART pa: the console page (a fixed boot mapping)
+ *   0xFFFFFFFF80000000  + (pa - RAM GiB): the image, text RX, rodata R, data RW
+ *
+ * Leaves: AF always set (the access flag is not used for tracking: every leaf reports
+ * accessed, and dirty when writable); kernel leaves global and UXN, user leaves nG and
+ * PXN; memory types through MAIR_EL1 (set by boot.S): 0 WB, 1 WT, 2 normal
+ * non-cacheable (WC), 3 Device-nGnRE (UC). A block or page replaced by another kind is
+ * made invalid and invalidated first (break-before-make, ARM ARM D8.14, the engine's).
+ *
+ * TLB (ARM ARM D8.13; TLBI C5.5): a changed leaf is invalidated with TLBI VALE1IS for
+ * its space's ASID, or VAALE1IS for the kernel's global ones; an entry that pointed to
+ * a table (freed with the batch) with VAE1IS / VAAE1IS, which also drop the walk cache.
+ * A whole space: ASIDE1IS (user) or VMALLE1IS (kernel). An inactive space is invalidated
+ * at once by its ASID; one whose ASID is of an older generation has nothing cached.
+ * Every sequence is DSB ISHST, TLBIs, DSB ISH, ISB (cpu.c). New entries: DSB + ISB.
+ */
+#include <mmukit/errno.h>
+#include <mmukit/memmap.h>
+#include <mmukit/mmu.h>
+#include <mmukit/pmm.h>
+#include <mmukit/pt.h>
+#include <mmukit/services.h>
+
+#include "cpu.h"
+
+#define DIRECT_MAP_VA 0xFFFF000000000000ull
+
+/* Stage 1 descriptor bits, 4 KiB granule (ARM ARM D8.3). */
+#define D_VALID (1ull << 0)
+#define D_TABLE (1ull << 1) /* levels 0-2: table (else block); level 3: page */
+#define D_ATTR(i) ((uint64_t)(i) << 2) /* AttrIndx[2:0] (D8.5) */
+#define D_ATTR_MASK (7ull << 2)
+#define D_AP_EL0 (1ull << 6) /* AP[1]: EL0 may access (D8.4) */
+#define D_AP_RO (1ull << 7)  /* AP[2]: read-only */
+#define D_SH_INNER (3ull << 8)
+#define D_AF (1ull << 10)
+#define D_NG (1ull << 11)
+#define D_PXN (1ull << 53)
+#define D_UXN (1ull << 54)
+#define D_ADDR 0x0000FFFFFFFFF000ull
+
+/* MAIR_EL1 indexes (boot.S sets the register). */
+enum { ATTR_WB, ATTR_WT, ATTR_NC, ATTR_DEVICE };
+
+/* TCR_EL1 (ARM ARM D13.2): AS, 16-bit ASIDs. */
+#define TCR_AS (1ull << 36)
+#define ASID_ALLOCATOR_MAX 12 /* MMK_ASID_MAX_BITS: what mmukit's allocator tracks */
+
+/* ------------------------------------------------------------ entries */
+
+static mmk_pte_t attr_bits(unsigned flags)
+{
+	switch (flags & MMK_CACHE_MASK) {
+	case MMK_CACHE_WT: return D_ATTR(ATTR_WT) | D_SH_INNER;
+	case MMK_CACHE_WC: return D_ATTR(ATTR_NC) | D_SH_INNER;
+	case MMK_CACHE_UC: return D_ATTR(ATTR_DEVICE);
+	default: return D_ATTR(ATTR_WB) | D_SH_INNER;
+	}
+}
+
+/* AP[2:1] (D8.4.1): 00 EL1 RW, 01 EL1+EL0 RW, 10 EL1 RO, 11 EL1+EL0 RO. Execute-never:
+ * a user page never runs at EL1 (PXN), a kernel page never at EL0 (UXN). */
+static mmk_pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user)
+{
+	(void)mmu;
+	mmk_pte_t e = D_VALID | D_AF | attr_bits(flags) | (size == 0 ? D_TABLE : 0);
+	if (!(flags & MMK_PROT_WRITE))
+		e |= D_AP_RO;
+	if (flags & MMK_PROT_USER)
+		e |= D_AP_EL0 | D_PXN | (flags & MMK_PROT_EXEC ? 0 : D_UXN);
+	else
+		e |= D_UXN | (flags & MMK_PROT_EXEC ? 0 : D_PXN);
+	if (user)
+		e |= D_NG;
+	return e;
+}
+
+static unsigned leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size)
+{
+	(void)mmu;
+	(void)size;
+	unsigned f = MMK_PROT_READ;
+	if (!(e & D_AP_RO))
+		f |= MMK_PROT_WRITE;
+	if (e & D_AP_EL0)
+		f |= MMK_PROT_USER;
+	if (!(e & ((e & D_AP_EL0) ? D_UXN : D_PXN)))
+		f |= MMK_PROT_EXEC;
+	if (!(e & D_NG))
+		f |= MMK_PROT_GLOBAL;
+	switch ((e & D_ATTR_MASK) >> 2) {
+	case ATTR_WT: f |= MMK_CACHE_WT; break;
+	case ATTR_NC: f |= MMK_CACHE_WC; break;
+	case ATTR_DEVICE: f |= MMK_CACHE_UC; break;
+	default: break;
+	}
+	return f;
+}
+
+/* Tables restrict nothing (no APTable / XNTable): the leaves decide. */
+static mmk_pte_t table_bits(const struct mmk_mmu *mmu, unsigned level, mmk_vaddr_t va)
+{
+	(void)mmu;
+	(void)level;
+	(void)va;
+	return D_VALID | D_TABLE;
+}
+
+static void *table(const struct mmk_mmu_space *space, unsigned level, mmk_vaddr_t va,
+		   mmk_paddr_t pa)
+{
+	(void)space;
+	(void)level;
+	(void)va;
+	return aarch64_phys(pa);
+}
+
+static void *frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
+{
+	(void)mmu;
+	return aarch64_phys(pa);
+}
+
+/* ------------------------------------------------------------ spaces, TLB */
+
+/* Kernel and user roots are separate tables (TTBR1, TTBR0): a new one starts empty. */
+static int root_init(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
+{
+	(void)mmu;
+	aarch64_zero_page(aarch64_phys(space->root));
+	return 0;
+}
+
+static void root_fini(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
+{
+	(void)mmu;
+	(void)space;
+}
+
+/* The ASID a user space's entries can be cached under, or 0: none (never activated,
+ * or tagged in a generation the allocator has flushed since). */
+static unsigned cached_asid(const struct mmk_mmu_space *s)
+{
+	const struct mmk_asid_allocator *a = &s->mmu->asids;
+	uint64_t gen = s->asid_generation & ~(uint64_t)((1u << a->bits) - 1);
+	return gen == a->generation ? asid_of(a, s->asid_generation) : 0;
+}
+
+static void invalidate(struct mmk_mmu_space *s, const struct mmk_mmu_batch_page *pages,
+		       unsigned n, bool all)
+{
+	unsigned asid = s->is_kernel ? 0 : cached_asid(s);
+	if (!s->is_kernel && asid == 0)
+		return;
+	aarch64_tlbi_begin();
+	if (all && s->is_kernel)
+		aarch64_tlbi_all();
+	else if (all)
+		aarch64_tlbi_asid(asid);
+	for (unsigned i = 0; i < n && !all; i++) {
+		bool leaf = !pages[i].table; /* a freed table: its walk-cache entries too */
+		if (s->is_kernel)
+			aarch64_tlbi_va_all_asids(pages[i].va, leaf);
+		else
+			aarch64_tlbi_va(pages[i].va, asid, leaf);
+	}
+	aarch64_tlbi_end();
+}
+
+static void publish(struct mmk_mmu *mmu)
+{
+	(void)mmu;
+	aarch64_tables_written();
+}
+
+/* Frames about to be executable: D-cache cleaned to PoU, I-cache invalidated. */
+static void sync_exec(struct mmk_mmu *mmu, mmk_paddr_t pa, uint64_t size)
+{
+	(void)mmu;
+	aarch64_sync_code(aarch64_phys(pa), size);
+}
+
+static const struct mmk_pt_format aarch64_format = {
+	.name = "VMSAv8-64 4K",
+	.levels = 4,
+	.level = {
+		{12, 9, 12, 0, 0, 0, "L3"},
+		{21, 9, 12, D_VALID | D_TABLE, D_VALID | D_TABLE, D_ADDR, "L2"},
+		{30, 9, 12, D_VALID | D_TABLE, D_VALID | D_TABLE, D_ADDR, "L1"},
+		{39, 9, 12, D_VALID | D_TABLE, D_VALID | D_TABLE, D_ADDR, "L0"},
+	},
+	.size_count = 3,
+	.sizes = {
+		{12, 0, D_VALID | D_TABLE, D_VALID | D_TABLE, D_ADDR, 0},
+		{21, 1, D_VALID | D_TABLE, D_VALID, 0x0000FFFFFFE00000ull, 0},
+		{30, 2, D_VALID | D_TABLE, D_VALID, 0x0000FFFFC0000000ull, 0},
+	},
+	.entry_bytes = 8,
+	.va_bits = 48,
+	.valid = D_VALID,
+	.pa_limit = 1ull << 48,
+	.user_base = 0x1000,
+	.user_end = 0x0001000000000000ull,
+	.kernel_base = DIRECT_MAP_VA,
+	.kernel_end = 0xFFFFFFFFFFFFF000ull, /* the last page stays unmapped */
+	.break_before_make = true,
+	.flush_threshold = 32,
+	.leaf_bits = leaf_bits,
+	.leaf_flags = leaf_flags,
+	.table_bits = table_bits,
+	.table = table,
+	.frame = frame,
+	.root_init = root_init,
+	.root_fini = root_fini,
+	.invalidate = invalidate,
+	.publish = publish,
+	.sync_exec = sync_exec,
+};
+
+static void flush_all_asids(void *ctx)
+{
+	struct mmk_mmu *mmu = ctx;
+	aarch64_tlbi_begin();
+	aarch64_tlbi_all();
+	aarch64_tlbi_end();
+	mmu->stats.tlb_full_flushes++;
+}
+
+/* TTBR0_EL1 = root | ASID << 48 (D13.2): one write switches both, no reserved ASID step. */
+void mmk_mmu_activate(struct mmk_mmu_space *space)
+{
+	struct mmk_mmu *mmu = space->mmu;
+	uint64_t ttbr0 = mmu->md.idle_root; /* the kernel space: ASID 0, nothing mapped */
+	if (!space->is_kernel) {
+		bool rolled_over;
+		space->asid = mmk_asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
+		ttbr0 = space->root | (uint64_t)space->asid << 48;
+	}
+	aarch64_write_ttbr0(ttbr0);
+	mmu->active = space;
+	mmu->stats.space_switches++;
+}
+
+void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
+{
+	(void)mmu;
+	return aarch64_kernel_pointer(va);
+}
+
+void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
+{
+	(void)mmu;
+	aarch64_zero_page(aarch64_phys(pa));
+}
+
+void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
+{
+	(void)mmu;
+	aarch64_copy_page(aarch64_phys(dst), aarch64_phys(src));
+}
+
+/* ------------------------------------------------------------ init */
+
+/* RAM into the direct map, with the largest blocks alignment allows (usable types only). */
+static int map_direct(struct mmk_mmu *mmu, const struct mmk_memmap *map)
+{
+	unsigned flags = MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL;
+	for (unsigned i = 0; i < map->count; i++) {
+		const struct mmk_memrange *r = &map->range[i];
+		if (r->type == MMK_MEM_RESERVED || r->type == MMK_MEM_BAD ||
+		    r->type == MMK_MEM_ACPI_NVS)
+			continue;
+		mmk_paddr_t lo = mmk_align_down(r->base, MMK_PAGE_SIZE);
+		mmk_paddr_t hi = mmk_align_up(r->base + r->size, MMK_PAGE_SIZE);
+		/* Ranges are disjoint, but two may share a page at their edges. */
+		struct mmk_mmu_mapping m;
+		if (mmk_mmu_query(&mmu->kernel, DIRECT_MAP_VA + lo, &m) == 0)
+			lo += MMK_PAGE_SIZE;
+		if (lo < hi && mmk_mmu_query(&mmu->kernel, DIRECT_MAP_VA + hi - MMK_PAGE_SIZE, &m) == 0)
+			hi -= MMK_PAGE_SIZE;
+		if (lo >= hi)
+			continue;
+		int err = mmk_mmu_map(&mmu->kernel, DIRECT_MAP_VA + lo, lo, hi - lo, flags, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The kernel image: section by section when the boot says how, else as one RWX range. */
+static int map_image(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot)
+{
+	if (boot->section_count > MMK_MMU_BOOT_SECTIONS)
+		return -MMK_EINVAL;
+	if (boot->section_count == 0)
+		return mmk_mmu_map(&mmu->kernel, boot->kernel_va, boot->kernel_pa,
+				   mmk_align_up(boot->kernel_size, MMK_PAGE_SIZE),
+				   MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
+	for (unsigned i = 0; i < boot->section_count; i++) {
+		const struct mmk_mmu_boot_section *sec = &boot->sections[i];
+		int err = mmk_mmu_map(&mmu->kernel, sec->va, sec->pa,
+				      mmk_align_up(sec->size, MMK_PAGE_SIZE),
+				      sec->flags | MMK_PROT_GLOBAL, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ID_AA64MMFR0_EL1.ASIDBits (bits 7:4): 0b0010 16 bits, else 8 (D13.2). */
+static unsigned hardware_asid_bits(void)
+{
+	return ((aarch64_read_mmfr0() >> 4) & 0xF) == 2 ? 16 : 8;
+}
+
+/* The tables are built; TTBR1 takes the new root, TTBR0 the empty one (ASID 0). */
+static void switch_tables(struct mmk_mmu *mmu)
+{
+	uint64_t tcr = aarch64_read_tcr();
+	if (hardware_asid_bits() == 16)
+		tcr |= TCR_AS;
+	aarch64_write_tcr(tcr);
+	aarch64_replace_ttbr1(mmu->kernel.root, mmu->md.idle_root);
+	mmk_mmu_activate(&mmu->kernel);
+	/* The boot's identity entries (global) and everything else cached go. */
+	aarch64_tlbi_begin();
+	aarch64_tlbi_all();
+	aarch64_tlbi_end();
+	mmu->stats.tlb_full_flushes++;
+}
+
+int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot)
+{
+	mmk_pt_setup(mmu, &aarch64_format, pmm, 0);
+	mmu->md.table_limit = boot->window_limit;
+	unsigned bits = hardware_asid_bits();
+	MMK_ASSERT(mmk_asid_init(&mmu->asids, bits < ASID_ALLOCATOR_MAX ? bits : ASID_ALLOCATOR_MAX,
+				 flush_all_asids, mmu) == 0);
+	mmk_paddr_t idle;
+	int err = boot->window_limit ? mmk_pmm_alloc_below(pmm, boot->window_limit, &idle)
+				     : mmk_pmm_alloc(pmm, &idle);
+	if (err)
+		return err;
+	aarch64_zero_page(aarch64_phys(idle));
+	mmu->md.idle_root = idle;
+	err = mmk_pt_root_create(mmu, &mmu->kernel, true);
+	if (!err) {
+		err = map_direct(mmu, boot->memmap);
+		if (!err)
+			err = map_image(mmu, boot);
+		if (!err)
+			err = mmk_pt_map_fixed(mmu, boot);
+		if (err)
+			mmk_pt_kernel_teardown(mmu);
+	}
+	if (err) {
+		MMK_ASSERT(mmk_pmm_free(pmm, idle) == 0);
+		return err;
+	}
+	switch_tables(mmu);
+	mmu->md.table_limit = 0; /* the new direct map reaches every frame */
+	return 0;
+}
