@@ -42,15 +42,16 @@ bool rvref_walk(const uint8_t *ram, uint64_t ram_base, uint64_t ram_size, uint64
 		uint64_t va, struct rvref_translation *out)
 {
 	unsigned mode = (unsigned)(satp >> 60), levels;
+	*out = (struct rvref_translation){0};
 	if (mode == 8)
 		levels = 3;
 	else if (mode == 9)
 		levels = 4;
 	else
 		return false;
+	*out = (struct rvref_translation){0};
 	if (!canonical(va, 12 + 9 * levels))
 		return false;
-	*out = (struct rvref_translation){0};
 	/* Step 1: a = satp.ppn * PAGESIZE, i = LEVELS - 1. */
 	uint64_t a = (satp & ((1ull << PPN_BITS) - 1)) << 12;
 	bool global = false;

@@ -33,7 +33,8 @@ struct rvref_translation {
  * [ram_base, ram_base + ram_size). False: a page fault in steps 1-6 of 4.3.2 (va not
  * sign-extended, V clear, W without R, reserved bits, no leaf at level 0, a misaligned
  * superpage, D/A/U set in a table entry). A table outside RAM is a backend bug: panics.
- * Access rights and A/D are not checked here (rvref_allows, rvref_needs_ad).
+ * Access rights and A/D are not checked here (rvref_allows, rvref_needs_ad). Even
+ * when it fails, out->tables and table_pa say which table entries were crossed.
  */
 bool rvref_walk(const uint8_t *ram, uint64_t ram_base, uint64_t ram_size, uint64_t satp,
 		uint64_t va, struct rvref_translation *out);

@@ -149,7 +149,8 @@ static bool walk_entry_stale(const struct simrv_walk_entry *e)
 	struct rvref_translation t;
 	unsigned levels = ((simrv.satp >> 60) == 9) ? 4 : 3;
 	unsigned k = levels - 1 - e->level;
-	if (!simrv_walk(e->base, &t) || t.tables <= k)
+	simrv_walk(e->base, &t); /* the leaf may be gone: only the tables above it matter */
+	if (t.tables <= k)
 		return true;
 	return t.table_pa[k] != e->table;
 }
