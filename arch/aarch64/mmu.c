@@ -274,23 +274,28 @@ void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
 
 /* ------------------------------------------------------------ init */
 
-/* RAM into the direct map, with the largest blocks alignment allows (usable types only). */
+static bool is_ram(const struct mmk_memrange *r)
+{
+	return r->type != MMK_MEM_RESERVED && r->type != MMK_MEM_BAD && r->type != MMK_MEM_ACPI_NVS;
+}
+
+/* RAM into the direct map: touching ranges (the map is sorted) joined into one run, so
+ * each run gets the largest blocks its alignment allows. */
 static int map_direct(struct mmk_mmu *mmu, const struct mmk_memmap *map)
 {
 	unsigned flags = MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL;
-	for (unsigned i = 0; i < map->count; i++) {
-		const struct mmk_memrange *r = &map->range[i];
-		if (r->type == MMK_MEM_RESERVED || r->type == MMK_MEM_BAD ||
-		    r->type == MMK_MEM_ACPI_NVS)
+	for (unsigned i = 0; i < map->count;) {
+		if (!is_ram(&map->range[i])) {
+			i++;
 			continue;
-		mmk_paddr_t lo = mmk_align_down(r->base, MMK_PAGE_SIZE);
-		mmk_paddr_t hi = mmk_align_up(r->base + r->size, MMK_PAGE_SIZE);
-		/* Ranges are disjoint, but two may share a page at their edges. */
-		struct mmk_mmu_mapping m;
+		}
+		mmk_paddr_t lo = mmk_align_down(map->range[i].base, MMK_PAGE_SIZE);
+		mmk_paddr_t hi = mmk_align_up(map->range[i].base + map->range[i].size, MMK_PAGE_SIZE);
+		for (i++; i < map->count && is_ram(&map->range[i]) && map->range[i].base <= hi; i++)
+			hi = mmk_align_up(map->range[i].base + map->range[i].size, MMK_PAGE_SIZE);
+		struct mmk_mmu_mapping m; /* a run may share its first page with the last one */
 		if (mmk_mmu_query(&mmu->kernel, DIRECT_MAP_VA + lo, &m) == 0)
 			lo += MMK_PAGE_SIZE;
-		if (lo < hi && mmk_mmu_query(&mmu->kernel, DIRECT_MAP_VA + hi - MMK_PAGE_SIZE, &m) == 0)
-			hi -= MMK_PAGE_SIZE;
 		if (lo >= hi)
 			continue;
 		int err = mmk_mmu_map(&mmu->kernel, DIRECT_MAP_VA + lo, lo, hi - lo, flags, 0);
