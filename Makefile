@@ -9,7 +9,7 @@
 # flags and linker script. Portable code never tests which architecture it is on.
 
 ARCH ?= x86_64
-ARCHES := i386 x86_64 armv7
+ARCHES := i386 x86_64 armv7 aarch64
 BUILD := build
 
 CC := clang
