@@ -35,7 +35,7 @@ void arch_console_putc(char c)
 
 _Noreturn void arch_exit(int status)
 {
-	volatile uint32_t *test = (volatile uint32_t *)(uintptr_t)TEST_VA;
+	volatile uint32_t *test = (volatile uint32_t *)(uintptr_t)TEST_VA_EXIT;
 	*test = ((uint32_t)(EXIT_STATUS_BASE + (status & 0x3F)) << 16) | TEST_FAIL;
 	for (;;)
 		__asm__ volatile("wfi");

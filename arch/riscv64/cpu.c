@@ -46,6 +46,11 @@ void riscv64_sfence_page_asid(uint64_t va, unsigned asid)
 	__asm__ volatile("sfence.vma %0, %1" : : "r"(va), "r"((uint64_t)asid) : "memory");
 }
 
+void riscv64_fence_i(void)
+{
+	__asm__ volatile("fence.i" : : : "memory");
+}
+
 /* 8-byte stores, eight to a loop step: TCG turns each into one host store. */
 void riscv64_zero_page(void *page)
 {

@@ -36,6 +36,9 @@ void riscv64_sfence_asid(unsigned asid);
 void riscv64_sfence_page(uint64_t va);
 void riscv64_sfence_page_asid(uint64_t va, unsigned asid);
 
+/* FENCE.I (unpriv "Zifencei"): this hart's instruction fetches see its earlier stores. */
+void riscv64_fence_i(void);
+
 /* Fills one 4 KiB page with zeros / copies one page (pointers from riscv64_phys). */
 void riscv64_zero_page(void *page);
 void riscv64_copy_page(void *dst, const void *src);

@@ -27,6 +27,6 @@
 /* The devices the console and the exit use, seen through the direct map (boot.S maps
  * the first 128 GiB of physical space there; mmk_mmu_init maps these two pages again). */
 #define CONSOLE_VA (DIRECT_BASE + VIRT_UART_PA)
-#define TEST_VA (DIRECT_BASE + VIRT_TEST_PA)
+#define TEST_VA_EXIT (DIRECT_BASE + VIRT_TEST_PA)
 
 #endif

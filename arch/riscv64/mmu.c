@@ -152,6 +152,15 @@ static void invalidate(struct mmk_mmu_space *s, const struct mmk_mmu_batch_page 
 		riscv64_sfence_page_asid(pages[i].va, s->asid);
 }
 
+/* Frames about to become executable: stores to them reach instruction fetch. */
+static void sync_exec(struct mmk_mmu *mmu, mmk_paddr_t pa, uint64_t size)
+{
+	(void)mmu;
+	(void)pa;
+	(void)size;
+	riscv64_fence_i();
+}
+
 static const struct mmk_pt_format sv39_format = {
 	.name = "Sv39",
 	.levels = 3,
@@ -187,6 +196,7 @@ static const struct mmk_pt_format sv39_format = {
 	.root_init = root_init,
 	.root_fini = root_fini,
 	.invalidate = invalidate,
+	.sync_exec = sync_exec,
 };
 
 /* Sv48 (4.5): one more level above; the same sizes (no 512 GiB pages). */
@@ -226,6 +236,7 @@ static const struct mmk_pt_format sv48_format = {
 	.root_init = root_init,
 	.root_fini = root_fini,
 	.invalidate = invalidate,
+	.sync_exec = sync_exec,
 };
 
 static uint64_t satp_mode(const struct mmk_mmu *mmu)

@@ -118,7 +118,7 @@ int arch_vm_start(struct mmk_pmm *pmm, struct boot_info *b)
 	add_section(&mb, _rodata_start, _data_start, MMK_PROT_READ);
 	add_section(&mb, _data_start, _kernel_end, MMK_PROT_READ | MMK_PROT_WRITE);
 	add_fixed(&mb, CONSOLE_VA, VIRT_UART_PA);
-	add_fixed(&mb, TEST_VA, VIRT_TEST_PA);
+	add_fixed(&mb, TEST_VA_EXIT, VIRT_TEST_PA);
 	int err = kernel_vm_start(pmm, &mb, KVM_BASE, KVM_TOP);
 	if (err)
 		return err;
@@ -130,6 +130,40 @@ int arch_vm_start(struct mmk_pmm *pmm, struct boot_info *b)
 		   (unsigned long long)DIRECT_BASE, (unsigned long long)KVM_BASE,
 		   (unsigned long long)KVM_TOP, mmu->asids.bits);
 	return 0;
+}
+
+/* True when word appears in cmdline as a whole, space-separated word. */
+static bool cmdline_has(const char *cmdline, const char *word)
+{
+	size_t n = 0;
+	while (word[n])
+		n++;
+	for (const char *p = cmdline; *p;) {
+		while (*p == ' ')
+			p++;
+		size_t len = 0;
+		while (p[len] && p[len] != ' ')
+			len++;
+		bool same = len == n;
+		for (size_t i = 0; same && i < n; i++)
+			same = p[i] == word[i];
+		if (same)
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/*
+ * The in-kernel benchmarks store to user pages straight from the kernel, as the other
+ * machines' kernels may; S-mode can only with sstatus.SUM set (RISC-V priv 4.1.1.2), and
+ * mmukit has no user-access bracket yet, so a "bench" boot runs with SUM set. Tests run
+ * with it clear (only the probes set it).
+ */
+static void allow_user_access_for_benchmarks(void)
+{
+	if (cmdline_has(boot.cmdline, "bench"))
+		__asm__ volatile("csrs sstatus, %0" : : "r"(1ull << 18));
 }
 
 void riscv64_boot_main(uint64_t hart, uint64_t dtb)
@@ -149,5 +183,6 @@ void riscv64_boot_main(uint64_t hart, uint64_t dtb)
 	boot.early_limit = usable_top(&boot.memmap, DIRECT_SIZE);
 	mmk_printf("riscv64: hart %llu, device tree at 0x%llx\n", (unsigned long long)hart,
 		   (unsigned long long)dtb);
+	allow_user_access_for_benchmarks();
 	kmain(&boot);
 }

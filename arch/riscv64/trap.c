@@ -6,7 +6,9 @@
  * when the space has a leaf there. A fault on a leaf whose A (or, for a store, D) bit
  * was cleared - a hart that does not update them itself (4.3.1, Svade) - is first
  * resolved by setting them (riscv64_mmu_fix_accessed). Anything else, or a fault that
- * cannot be resolved (outside the probes), is reported and stops the kernel.
+ * cannot be resolved (outside the probes), is reported and stops the kernel - so is an
+ * S-mode access to a user page while sstatus.SUM is clear (4.1.1.2), which no handler
+ * can make succeed.
  */
 #include <mmukit/fault.h>
 #include <mmukit/services.h>
@@ -56,41 +58,54 @@ static unsigned fault_access(uint64_t cause)
 	       : cause == CAUSE_STORE_PAGE_FAULT ? MMK_ACCESS_WRITE : MMK_ACCESS_READ;
 }
 
-/* Whether space (or the kernel space, for a kernel address) has a leaf at va. */
-static bool mapped(struct mmk_mmu *mmu, struct mmk_mmu_space *space, mmk_vaddr_t va)
+/* The flags of the leaf at va in space (or the kernel space, for a kernel address), or 0. */
+static unsigned leaf_at(struct mmk_mmu *mmu, struct mmk_mmu_space *space, mmk_vaddr_t va)
 {
 	struct mmk_mmu_mapping m;
 	if (!mmu || !space)
-		return false;
+		return 0;
 	if (va >= mmk_mmu_kernel_base(mmu))
 		space = &mmu->kernel;
-	return mmk_mmu_query(space, va, &m) == 0;
+	return mmk_mmu_query(space, va, &m) == 0 ? m.flags : 0;
+}
+
+static _Noreturn void fatal(struct riscv64_trap_frame *f, struct mmk_mmu *mmu,
+			    struct mmk_mmu_space *space, const struct mmk_fault *fault,
+			    enum mmk_fault_result r)
+{
+	mmk_printf("\n%s\n", cause_name(f->scause));
+	mmk_fault_report_fatal(space, fault, r);
+	if (space)
+		mmk_mmu_print_walk(fault->addr >= mmk_mmu_kernel_base(mmu) ? &mmu->kernel : space,
+				   fault->addr);
+	arch_exit(2);
 }
 
 static void page_fault(struct riscv64_trap_frame *f)
 {
 	struct mmk_mmu *mmu = kernel_mmu();
 	struct mmk_mmu_space *space = mmu ? mmu->active : NULL;
+	unsigned flags = leaf_at(mmu, space, f->stval);
+	bool sum = (f->sstatus & SSTATUS_SUM) != 0;
 	struct mmk_fault fault = {
 		.addr = f->stval,
 		.pc = f->sepc,
 		.access = fault_access(f->scause),
 		.user = !(f->sstatus & SSTATUS_SPP),
-		.present = mapped(mmu, space, f->stval),
+		.present = flags != 0,
 		.arch_code = f->scause,
 	};
-	if (fault.present && riscv64_mmu_fix_accessed(mmu, f->stval, fault.access, fault.user,
-						       (f->sstatus & SSTATUS_SUM) != 0))
+	if (fault.present && riscv64_mmu_fix_accessed(mmu, f->stval, fault.access, fault.user, sum))
 		return;
+	/* S-mode touching a user page with SUM clear: no handler can make that work. */
+	if (!fault.user && (flags & MMK_PROT_USER) && !sum) {
+		mmk_printf("\nS-mode access to a user page with sstatus.SUM clear");
+		fatal(f, mmu, space, &fault, MMK_FAULT_BAD_ACCESS);
+	}
 	enum mmk_fault_result r = mmk_fault_dispatch(space, &fault);
 	if (r == MMK_FAULT_RESOLVED || probe_fixup(f))
 		return;
-	mmk_printf("\n%s\n", cause_name(f->scause));
-	mmk_fault_report_fatal(space, &fault, r);
-	if (space)
-		mmk_mmu_print_walk(fault.addr >= mmk_mmu_kernel_base(mmu) ? &mmu->kernel : space,
-				   fault.addr);
-	arch_exit(2);
+	fatal(f, mmu, space, &fault, r);
 }
 
 void riscv64_trap(struct riscv64_trap_frame *f)

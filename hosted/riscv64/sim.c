@@ -252,6 +252,11 @@ void riscv64_sfence_page_asid(uint64_t va, unsigned asid)
 			simrv.tlb[i].valid = false;
 }
 
+void riscv64_fence_i(void)
+{
+	simrv.fence_i++;
+}
+
 void riscv64_zero_page(void *page)
 {
 	memset(page, 0, 4096);

@@ -54,6 +54,7 @@ struct sim_riscv64 {
 	struct simrv_walk_entry walk[SIMRV_WALK_ENTRIES];
 	unsigned walk_victim;
 	uint64_t satp_writes, fence_all, fence_asid, fence_page, fence_page_asid;
+	uint64_t fence_i;   /* riscv64_fence_i calls */
 	uint64_t ad_faults; /* translations refused for a clear A/D bit (Svade) */
 };
 
