@@ -44,11 +44,12 @@ void aarch64_tlbi_all(void);                                      /* VMALLE1IS *
 void aarch64_tlbi_end(void);
 
 /* New entries where there were none need no TLBI, but must be visible to the walker
- * before the next access: DSB ISHST, then ISB (ARM ARM D8.2, ordering of table updates). */
+ * before the next access: DSB ISHST, then ISB (ARM ARM D8.2, table update ordering). */
 void aarch64_tables_written(void);
 
 /* Data cache clean to the point of unification and instruction cache invalidate for
- * [va, va + size), before it is executed (ARM ARM, instruction cache coherency: DC CVAU, DSB, IC IVAU, DSB, ISB). */
+ * [va, va + size), before it is executed (ARM ARM, instruction cache coherency:
+ * DC CVAU, DSB, IC IVAU, DSB, ISB). */
 void aarch64_sync_code(void *va, uint64_t size);
 
 /* Fills one 4 KiB page with zeros / copies one page (pointers from aarch64_phys). */

@@ -13,8 +13,9 @@ struct aarch64_trap_frame {
 	uint64_t far;   /* FAR_EL1: the faulting address (aborts) */
 };
 
-/* Vector offsets / 0x80 (ARM ARM D1, "Exception vectors"): source (current EL with SP_EL0, current EL
- * with SP_ELx, lower EL AArch64, lower EL AArch32) * 4 + type (sync, IRQ, FIQ, SError). */
+/* Vector offsets / 0x80 (ARM ARM D1, "Exception vectors"): source (current EL with
+ * SP_EL0, current EL with SP_ELx, lower EL AArch64, lower EL AArch32) * 4 + type (sync,
+ * IRQ, FIQ, SError). */
 enum aarch64_vector {
 	AARCH64_CUR_SP0_SYNC = 0,
 	AARCH64_CUR_SPX_SYNC = 4,

@@ -1,7 +1,7 @@
 /*
  * AArch64 exception vectors (VBAR_EL1, 2 KiB aligned, 16 entries of 128 bytes: ARM ARM
- * D1, "Exception vectors"). Every entry saves x0-x30, the old SP, ELR_EL1, SPSR_EL1, ESR_EL1 and FAR_EL1
- * on the EL1 stack as a struct aarch64_trap_frame (trap.h) and calls
+ * D1, "Exception vectors"). Every entry saves x0-x30, the old SP, ELR_EL1, SPSR_EL1,
+ * ESR_EL1 and FAR_EL1 on the EL1 stack as a struct aarch64_trap_frame (trap.h) and calls
  * aarch64_trap(kind, frame), kind the entry's index. When it returns (a page fault
  * resolved, or a probe's fixup), the frame, maybe edited, is restored and eret returns
  * to frame->elr with frame->spsr.
