@@ -199,45 +199,30 @@ static const struct mmk_pt_format sv39_format = {
 	.sync_exec = sync_exec,
 };
 
-/* Sv48 (4.5): one more level above; the same sizes (no 512 GiB pages). */
-static const struct mmk_pt_format sv48_format = {
-	.name = "Sv48",
-	.levels = 4,
-	.level = {
-		{12, 9, 12, 0, 0, 0, "PTE0"},
-		{21, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN, "PTE1"},
-		{30, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN, "PTE2"},
-		{39, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN, "PTE3"},
-	},
-	.size_count = 3,
-	.sizes = {
-		{12, 0, 0, 0, PTE_PPN, 0},
-		{21, 1, 0, 0, PTE_PPN & ~0x7FC00ull, 0},
-		{30, 2, 0, 0, PTE_PPN & ~0xFFFFC00ull, 0},
-	},
-	.entry_bytes = 8,
-	.pa_shift = 2,
-	.va_bits = 48,
-	.valid = PTE_V,
-	.accessed = PTE_A,
-	.dirty = PTE_D,
-	.pa_limit = 1ull << 56,
-	.user_base = 0x1000,
-	.user_end = 0x0000800000000000ull,
-	.kernel_base = 0xFFFF800000000000ull,
-	.kernel_end = 0xFFFFFFFFFFFFF000ull,
-	.shared_kernel_root = true,
-	.flush_threshold = 32,
-	.leaf_bits = leaf_bits,
-	.leaf_flags = leaf_flags,
-	.table_bits = table_bits,
-	.table = table,
-	.frame = frame,
-	.root_init = root_init,
-	.root_fini = root_fini,
-	.invalidate = invalidate,
-	.sync_exec = sync_exec,
-};
+/* Sv48 (4.5): Sv39 with one more level above and a wider user half; the same sizes
+ * (no 512 GiB pages), the same kernel addresses. */
+static struct mmk_pt_format sv48_format;
+
+static const struct mmk_pt_format *sv48_from_sv39(void)
+{
+	sv48_format = sv39_format;
+	sv48_format.name = "Sv48";
+	sv48_format.levels = 4;
+	sv48_format.level[3] = (struct mmk_pt_level){39, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN,
+						     "PTE3"};
+	sv48_format.va_bits = 48;
+	sv48_format.user_end = 0x0000800000000000ull;
+	sv48_format.kernel_base = 0xFFFF800000000000ull;
+	return &sv48_format;
+}
+
+/* Set by the boot ("sv39" on the command line): do not try MODE 9. */
+static bool sv39_only;
+
+void riscv64_mmu_sv39_only(void)
+{
+	sv39_only = true;
+}
 
 static uint64_t satp_mode(const struct mmk_mmu *mmu)
 {
@@ -408,14 +393,14 @@ static int probe_sv48(struct mmk_pmm *pmm, bool *sv48)
 
 int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot)
 {
-	bool sv48;
-	int err = probe_sv48(pmm, &sv48);
+	bool sv48 = false;
+	int err = sv39_only ? 0 : probe_sv48(pmm, &sv48);
 	if (err)
 		return err;
 	unsigned asid_bits = probe_asid_bits();
 	if (asid_bits > MMK_ASID_MAX_BITS)
 		asid_bits = MMK_ASID_MAX_BITS; /* the allocator's limit */
-	mmk_pt_setup(mmu, sv48 ? &sv48_format : &sv39_format, pmm, sv48 ? FEATURE_SV48 : 0);
+	mmk_pt_setup(mmu, sv48 ? sv48_from_sv39() : &sv39_format, pmm, sv48 ? FEATURE_SV48 : 0);
 	mmu->md.table_limit = boot->window_limit;
 	if (asid_bits)
 		MMK_ASSERT(mmk_asid_init(&mmu->asids, asid_bits, flush_all_asids, mmu) == 0);

@@ -21,6 +21,7 @@
 #include "firmware/fdt.h"
 #include "layout.h"
 #include "platform.h"
+#include "pte.h"
 #include "trap.h"
 
 extern char _kernel_start[];
@@ -184,5 +185,7 @@ void riscv64_boot_main(uint64_t hart, uint64_t dtb)
 	mmk_printf("riscv64: hart %llu, device tree at 0x%llx\n", (unsigned long long)hart,
 		   (unsigned long long)dtb);
 	allow_user_access_for_benchmarks();
+	if (cmdline_has(boot.cmdline, "sv39"))
+		riscv64_mmu_sv39_only();
 	kmain(&boot);
 }

@@ -40,4 +40,7 @@
 bool riscv64_mmu_fix_accessed(struct mmk_mmu *mmu, mmk_vaddr_t va, unsigned access, bool user,
 			      bool sum);
 
+/* Makes mmk_mmu_init keep Sv39 even where satp takes Sv48 (a boot option). */
+void riscv64_mmu_sv39_only(void);
+
 #endif
