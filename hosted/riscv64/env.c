@@ -9,6 +9,7 @@
 #include <mmukit/fault.h>
 #include <mmukit/ktest.h>
 #include <mmukit/kvm.h>
+#include <mmukit/pt.h>
 #include <mmukit/services.h>
 
 #include "layout.h"
@@ -84,4 +85,22 @@ int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value)
 			return -MMK_EFAULT;
 	}
 	return -MMK_EFAULT;
+}
+
+/* The reference walk of space's tables (one root holds both halves on RISC-V). */
+bool ktest_env_ref_translate(const struct mmk_mmu_space *space, mmk_vaddr_t va,
+			     struct ktest_ref *out)
+{
+	uint64_t mode = machine.mmu.fmt->levels == 4 ? SATP_MODE_SV48 : SATP_MODE_SV39;
+	struct rvref_translation t;
+	if (!rvref_walk(simrv.ram, SIMRV_RAM_BASE, simrv.ram_size,
+			mode << SATP_MODE_SHIFT | space->root >> 12, va, &t))
+		return false;
+	*out = (struct ktest_ref){t.pa, t.page_size, t.w, t.u};
+	return true;
+}
+
+unsigned ktest_env_freed_table_uses(void)
+{
+	return simrv.freed_table_uses;
 }

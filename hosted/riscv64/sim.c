@@ -120,9 +120,11 @@ bool simrv_translate(uint64_t va, unsigned access, uint64_t *pa)
 	if (e)
 		e->valid = false;
 	e = tlb_victim(va, t.page_size);
+	uint64_t leaf_table = t.tables ? t.table_pa[t.tables - 1]
+				       : (simrv.satp & 0xFFFFFFFFFFFull) << 12;
 	*e = (struct simrv_tlb_entry){true, t.global, simrv_asid(), va & ~(t.page_size - 1),
 				      t.page_size, t.pa & ~(t.page_size - 1), t.r, t.w, t.x, t.u,
-				      t.d};
+				      t.d, leaf_table};
 	*pa = t.pa;
 	return true;
 }
@@ -181,6 +183,26 @@ unsigned simrv_stale_tlb_entries(bool print)
 	return stale;
 }
 
+/* Whether table frame pa went back to the PMM (a table freed while still cached). */
+static bool freed(uint64_t pa)
+{
+	return simrv.pmm && mmk_pmm_owns(simrv.pmm, pa) && mmk_pmm_refcount(simrv.pmm, pa) == 0;
+}
+
+static void drop_leaf(struct simrv_tlb_entry *e)
+{
+	if (e->valid && freed(e->table))
+		simrv.freed_table_uses++;
+	e->valid = false;
+}
+
+static void drop_table_entry(struct simrv_walk_entry *e)
+{
+	if (e->valid && freed(e->table))
+		simrv.freed_table_uses++;
+	e->valid = false;
+}
+
 /* ------------------------------------------------------------ arch/riscv64/cpu.h */
 
 void *riscv64_phys(uint64_t pa)
@@ -216,8 +238,10 @@ void riscv64_write_satp(uint64_t satp)
 void riscv64_sfence_all(void)
 {
 	simrv.fence_all++;
-	memset(simrv.tlb, 0, sizeof(simrv.tlb));
-	memset(simrv.walk, 0, sizeof(simrv.walk));
+	for (unsigned i = 0; i < SIMRV_TLB_ENTRIES; i++)
+		drop_leaf(&simrv.tlb[i]);
+	for (unsigned i = 0; i < SIMRV_WALK_ENTRIES; i++)
+		drop_table_entry(&simrv.walk[i]);
 }
 
 void riscv64_sfence_asid(unsigned asid)
@@ -225,10 +249,10 @@ void riscv64_sfence_asid(unsigned asid)
 	simrv.fence_asid++;
 	for (unsigned i = 0; i < SIMRV_TLB_ENTRIES; i++)
 		if (!simrv.tlb[i].global && simrv.tlb[i].asid == asid)
-			simrv.tlb[i].valid = false;
+			drop_leaf(&simrv.tlb[i]);
 	for (unsigned i = 0; i < SIMRV_WALK_ENTRIES; i++)
 		if (!simrv.walk[i].global && simrv.walk[i].asid == asid)
-			simrv.walk[i].valid = false;
+			drop_table_entry(&simrv.walk[i]);
 }
 
 static bool covers(const struct simrv_tlb_entry *e, uint64_t va)
@@ -241,7 +265,7 @@ void riscv64_sfence_page(uint64_t va)
 	simrv.fence_page++;
 	for (unsigned i = 0; i < SIMRV_TLB_ENTRIES; i++)
 		if (covers(&simrv.tlb[i], va))
-			simrv.tlb[i].valid = false;
+			drop_leaf(&simrv.tlb[i]);
 }
 
 void riscv64_sfence_page_asid(uint64_t va, unsigned asid)
@@ -249,7 +273,7 @@ void riscv64_sfence_page_asid(uint64_t va, unsigned asid)
 	simrv.fence_page_asid++;
 	for (unsigned i = 0; i < SIMRV_TLB_ENTRIES; i++)
 		if (covers(&simrv.tlb[i], va) && !simrv.tlb[i].global && simrv.tlb[i].asid == asid)
-			simrv.tlb[i].valid = false;
+			drop_leaf(&simrv.tlb[i]);
 }
 
 void riscv64_fence_i(void)
@@ -285,6 +309,7 @@ void simrv_machine_prepare(struct simrv_machine *m, uint64_t ram_bytes, struct s
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
 	MMK_ASSERT(mmk_pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
+	simrv.pmm = &m->pmm;
 }
 
 int simrv_machine_start(struct simrv_machine *m, const struct mmk_mmu_boot *boot)

@@ -28,6 +28,7 @@ struct simrv_tlb_entry {
 	unsigned asid;
 	uint64_t vpage, size, pa;
 	bool r, w, x, u, d;
+	uint64_t table; /* the table its leaf entry was read from */
 };
 
 /* A cached table entry: the level-(level) entry for va region base points to table. */
@@ -56,6 +57,8 @@ struct sim_riscv64 {
 	uint64_t satp_writes, fence_all, fence_asid, fence_page, fence_page_asid;
 	uint64_t fence_i;   /* riscv64_fence_i calls */
 	uint64_t ad_faults; /* translations refused for a clear A/D bit (Svade) */
+	const struct mmk_pmm *pmm; /* the machine's, to tell freed table frames */
+	unsigned freed_table_uses; /* entries still cached when their table was freed */
 };
 
 extern struct sim_riscv64 simrv;
@@ -91,7 +94,9 @@ unsigned simrv_asid(void);
 /* A translation of one access (RVREF_*) in S-mode with SUM set (a kernel access through
  * the probes), through the TLB; false: a page fault. */
 bool simrv_translate(uint64_t va, unsigned access, uint64_t *pa);
-/* Usable TLB leaves and cached table entries the tables no longer justify. */
+/* Usable TLB leaves and cached table entries the tables no longer justify. Entries
+ * dropped by a fence after the table they came through went back to the PMM (freed
+ * before its invalidation) are counted in simrv.freed_table_uses. */
 unsigned simrv_stale_tlb_entries(bool print);
 void *simrv_phys(mmk_paddr_t pa);
 /* A walk of the current tables, no TLB (refmmu.h). */
