@@ -305,54 +305,6 @@ void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
 
 /* ------------------------------------------------------------ init */
 
-/* Every RAM range of the boot map in the direct map (firmware, reserved, bad: not). */
-static int map_direct(struct mmk_mmu *mmu, const struct mmk_memmap *map)
-{
-	unsigned flags = MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL;
-	for (unsigned i = 0; i < map->count; i++) {
-		const struct mmk_memrange *r = &map->range[i];
-		if (r->type == MMK_MEM_RESERVED || r->type == MMK_MEM_BAD ||
-		    r->type == MMK_MEM_ACPI_NVS || r->type == MMK_MEM_FIRMWARE ||
-		    r->base >= DIRECT_SIZE)
-			continue;
-		mmk_paddr_t lo = mmk_align_down(r->base, MMK_PAGE_SIZE);
-		mmk_paddr_t end = r->base + r->size < DIRECT_SIZE ? r->base + r->size : DIRECT_SIZE;
-		mmk_paddr_t hi = mmk_align_up(end, MMK_PAGE_SIZE);
-		/* Ranges are disjoint, but two may share a page at their edges. */
-		struct mmk_mmu_mapping m;
-		if (mmk_mmu_query(&mmu->kernel, DIRECT_BASE + lo, &m) == 0)
-			lo += MMK_PAGE_SIZE;
-		if (lo < hi && mmk_mmu_query(&mmu->kernel, DIRECT_BASE + hi - MMK_PAGE_SIZE, &m) == 0)
-			hi -= MMK_PAGE_SIZE;
-		if (lo >= hi)
-			continue;
-		int err = mmk_mmu_map(&mmu->kernel, DIRECT_BASE + lo, lo, hi - lo, flags, 0);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* The kernel image: section by section when the boot says how, else as one RWX range. */
-static int map_image(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot)
-{
-	if (boot->section_count > MMK_MMU_BOOT_SECTIONS)
-		return -MMK_EINVAL;
-	if (boot->section_count == 0)
-		return mmk_mmu_map(&mmu->kernel, boot->kernel_va, boot->kernel_pa,
-				   mmk_align_up(boot->kernel_size, MMK_PAGE_SIZE),
-				   MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
-	for (unsigned i = 0; i < boot->section_count; i++) {
-		const struct mmk_mmu_boot_section *sec = &boot->sections[i];
-		int err = mmk_mmu_map(&mmu->kernel, sec->va, sec->pa,
-				      mmk_align_up(sec->size, MMK_PAGE_SIZE),
-				      sec->flags | MMK_PROT_GLOBAL, 0);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 /* ASIDLEN (4.1.11): ones written to satp.ASID read back only where implemented. */
 static unsigned probe_asid_bits(void)
 {
@@ -407,9 +359,14 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 	err = mmk_pt_root_create(mmu, &mmu->kernel, true);
 	if (err)
 		return err;
-	err = map_direct(mmu, boot->memmap);
+	/* RAM in the direct map; OpenSBI's memory (firmware), reserved and bad ranges not. */
+	struct mmk_pt_window direct = {
+		.va = DIRECT_BASE, .pa_start = 0, .pa_end = DIRECT_SIZE,
+		.skip_types = 1u << MMK_MEM_RESERVED | 1u << MMK_MEM_BAD | 1u << MMK_MEM_ACPI_NVS |
+			      1u << MMK_MEM_FIRMWARE};
+	err = mmk_pt_map_ram(mmu, boot->memmap, &direct);
 	if (!err)
-		err = map_image(mmu, boot);
+		err = mmk_pt_map_image(mmu, boot, false);
 	if (!err)
 		err = mmk_pt_map_fixed(mmu, boot);
 	if (err) {
