@@ -48,8 +48,6 @@
 
 static mmk_pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user)
 {
-	(void)mmu;
-	(void)size;
 	mmk_pte_t e = PTE_V | PTE_R | PTE_A | (flags & MMK_CACHE_MASK);
 	if (flags & MMK_PROT_WRITE)
 		e |= PTE_W | PTE_D;
@@ -64,8 +62,6 @@ static mmk_pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned s
 
 static unsigned leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size)
 {
-	(void)mmu;
-	(void)size;
 	unsigned f = MMK_PROT_READ | (unsigned)(e & RSW_CACHE);
 	if (e & PTE_W)
 		f |= MMK_PROT_WRITE;
@@ -81,22 +77,17 @@ static unsigned leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size
 /* 4.4.1: a pointer has R = W = X = 0; D, A, U are reserved there. */
 static mmk_pte_t table_bits(const struct mmk_mmu *mmu, unsigned level, mmk_vaddr_t va)
 {
-	(void)level;
 	return PTE_V | (va >= mmu->fmt->kernel_base ? PTE_G : 0);
 }
 
 static void *table(const struct mmk_mmu_space *space, unsigned level, mmk_vaddr_t va,
 		   mmk_paddr_t pa)
 {
-	(void)space;
-	(void)level;
-	(void)va;
 	return riscv64_phys(pa);
 }
 
 static void *frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
 {
-	(void)mmu;
 	return riscv64_phys(pa);
 }
 
@@ -113,8 +104,6 @@ static int root_init(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
 
 static void root_fini(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
 {
-	(void)mmu;
-	(void)space;
 }
 
 static bool frees_table(const struct mmk_mmu_batch_page *pages, unsigned n)
@@ -155,9 +144,6 @@ static void invalidate(struct mmk_mmu_space *s, const struct mmk_mmu_batch_page 
 /* Frames about to become executable: stores to them reach instruction fetch. */
 static void sync_exec(struct mmk_mmu *mmu, mmk_paddr_t pa, uint64_t size)
 {
-	(void)mmu;
-	(void)pa;
-	(void)size;
 	riscv64_fence_i();
 }
 
@@ -287,19 +273,16 @@ bool riscv64_mmu_fix_accessed(struct mmk_mmu *mmu, mmk_vaddr_t va, unsigned acce
 
 void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
 {
-	(void)mmu;
 	return riscv64_kernel_pointer(va);
 }
 
 void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
 {
-	(void)mmu;
 	riscv64_zero_page(riscv64_phys(pa));
 }
 
 void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
 {
-	(void)mmu;
 	riscv64_copy_page(riscv64_phys(dst), riscv64_phys(src));
 }
 
