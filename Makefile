@@ -9,6 +9,8 @@
 # flags and linker script. Portable code never tests which architecture it is on.
 
 ARCH ?= x86_64
+# Machines `make test` and `make bench` cover; a machine joins when its kernel and its
+# host suites pass (ARCH=<name> builds any folder under arch/ with an arch.mk).
 ARCHES := i386 x86_64 armv7 aarch64
 BUILD := build
 
@@ -26,11 +28,13 @@ COMMON_CFLAGS := -std=c11 -g $(WARNINGS) -Iinclude -Ilib -I. -MMD -MP
 # (above include/mmukit/mmu.h) links only where the machine has an MMU backend
 # (arch/<arch>/mmu.c), as do its tests (tests/vm/), which then run on the host over
 # that backend's simulator and inside that kernel.
-VM_LAYER_SRCS := core/mmu_spaces.c core/mmu_boot.c core/kvm.c core/kheap.c core/vm.c
+VM_LAYER_SRCS := core/pt.c core/pt_boot.c core/kvm.c core/kheap.c core/vm.c
 PORTABLE_SRCS := $(filter-out $(VM_LAYER_SRCS),$(wildcard core/*.c firmware/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
 VM_TEST_SRCS := $(wildcard tests/vm/test_*.c)
-MMU_ARCHES := $(patsubst arch/%/mmu.c,%,$(wildcard arch/*/mmu.c))
+# The MMU contract suite: host only, over every machine's simulator and reference walk.
+MMU_TEST_SRCS := $(wildcard tests/mmu/test_*.c)
+MMU_ARCHES := $(ARCHES)
 
 # ---------------------------------------------------------------- host build
 HOST_DIR := $(BUILD)/host
@@ -64,7 +68,8 @@ $(HOST_DIR)/tests/%: $(HOST_DIR)/obj/tests/%.o $(HOST_DIR)/obj/hosted/main.o $(H
 define HOST_ARCH_RULES
 HOST_$(1)_OBJS := $$(patsubst %.c,$(HOST_DIR)/obj-$(1)/%.o,arch/$(1)/mmu.c $$(wildcard hosted/$(1)/*.c) $(VM_LAYER_SRCS))
 HOST_$(1)_TESTS := $$(patsubst tests/host-$(1)/%.c,$(HOST_DIR)/tests/$(1)/%,$$(wildcard tests/host-$(1)/test_*.c)) \
-	$$(patsubst tests/vm/%.c,$(HOST_DIR)/tests/$(1)/%,$(VM_TEST_SRCS))
+	$$(patsubst tests/vm/%.c,$(HOST_DIR)/tests/$(1)/%,$(VM_TEST_SRCS)) \
+	$$(patsubst tests/mmu/%.c,$(HOST_DIR)/tests/$(1)/%,$(MMU_TEST_SRCS))
 HOST_TESTS += $$(HOST_$(1)_TESTS)
 
 $(HOST_DIR)/obj-$(1)/%.o: %.c
@@ -73,6 +78,11 @@ $(HOST_DIR)/obj-$(1)/%.o: %.c
 	$$(Q)$$(CC) $$(HOST_CFLAGS) -Iarch/$(1) -Ihosted/$(1) -c $$< -o $$@
 
 $(HOST_DIR)/tests/$(1)/%: $(HOST_DIR)/obj-$(1)/tests/host-$(1)/%.o $$(HOST_$(1)_OBJS) $(HOST_DIR)/obj/hosted/main.o $(HOST_DIR)/libmmukit.a
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(HOST_LDFLAGS) $$^ -o $$@
+
+$(HOST_DIR)/tests/$(1)/%: $(HOST_DIR)/obj-$(1)/tests/mmu/%.o $$(HOST_$(1)_OBJS) $(HOST_DIR)/obj/hosted/main.o $(HOST_DIR)/libmmukit.a
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  LD      $$@")
 	$$(Q)$$(CC) $$(HOST_LDFLAGS) $$^ -o $$@
@@ -139,8 +149,11 @@ run: deps kernel
 kernels:
 	@for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a kernel || exit 1; done
 
+# The kernel runs of the machines in ARCHES: tests/kernel/<arch>.t and <arch>-*.t.
+KERNEL_RUNS := $(foreach a,$(ARCHES),$(wildcard tests/kernel/$(a).t tests/kernel/$(a)-*.t))
+
 test: deps host-tests kernels
-	prove --exec '' $(PROVE_FLAGS) $(HOST_TESTS) $(wildcard tests/kernel/*.t)
+	prove --exec '' $(PROVE_FLAGS) $(HOST_TESTS) $(KERNEL_RUNS)
 
 # Benchmarks: optimised, no sanitizers. Each bench/bench_*.c is one program, linked
 # with the portable code and the peers it compares against (bench/peer_*.c).

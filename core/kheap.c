@@ -58,11 +58,20 @@ void mmk_kheap_init(struct mmk_kheap *heap, struct mmk_kvm *kvm)
 /* ------------------------------------------------------------ page runs */
 
 /* Unmaps the first mapped pages of a run being built, giving their frames back. */
+/* Unmaps [va, va+size) of the kernel space; its frames go back to the PMM. */
+static void unmap_pages(struct mmk_kheap *heap, mmk_vaddr_t va, mmk_vsize_t size)
+{
+	struct mmk_mmu *mmu = heap->kvm->mmu;
+	struct mmk_mmu_batch b;
+	mmk_mmu_batch_begin(&b, &mmu->kernel, mmk_pmm_release_frames, mmu->pmm);
+	MMK_ASSERT(mmk_mmu_unmap(&mmu->kernel, va, size, &b) == 0);
+	mmk_mmu_batch_finish(&b);
+}
+
 static void unmap_partial_run(struct mmk_kheap *heap, mmk_vaddr_t va, unsigned mapped)
 {
 	if (mapped)
-		MMK_ASSERT(mmk_mmu_unmap(&heap->kvm->mmu->kernel, va, (mmk_vsize_t)mapped * MMK_PAGE_SIZE,
-				     true) == 0);
+		unmap_pages(heap, va, (mmk_vsize_t)mapped * MMK_PAGE_SIZE);
 }
 
 /* Maps pages fresh frames at the lowest free place of the window; returns its address or 0. */
@@ -101,7 +110,7 @@ static void release_run(struct mmk_kheap *heap, mmk_vaddr_t va)
 	b->magic = 0;
 	/* Out of the tree while its node is still mapped, then unmapped. */
 	MMK_ASSERT(mmk_vas_free(&heap->kvm->vas, &b->range) == 0);
-	MMK_ASSERT(mmk_mmu_unmap(&heap->kvm->mmu->kernel, va, size, true) == 0);
+	unmap_pages(heap, va, size);
 	heap->stats.pages -= size / MMK_PAGE_SIZE;
 }
 

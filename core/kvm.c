@@ -51,7 +51,11 @@ static void unmap_mapped_runs(struct mmk_kvm_pages *p, bool free_frames)
 		mmk_vaddr_t run = va;
 		while (run < p->range.end && mmk_mmu_query(k, run, &m) == 0)
 			run += MMK_PAGE_SIZE;
-		MMK_ASSERT(mmk_mmu_unmap(k, va, run - va, free_frames) == 0);
+		struct mmk_mmu_batch b;
+		mmk_mmu_batch_begin(&b, k, free_frames ? mmk_pmm_release_frames : NULL,
+				    p->kvm->mmu->pmm);
+		MMK_ASSERT(mmk_mmu_unmap(k, va, run - va, &b) == 0);
+		mmk_mmu_batch_finish(&b);
 		p->mapped -= (run - va) / MMK_PAGE_SIZE;
 		va = run;
 	}

@@ -373,6 +373,12 @@ int mmk_pmm_free_block(struct mmk_pmm *pmm, mmk_paddr_t pa, unsigned order)
 	return 0;
 }
 
+void mmk_pmm_release_frames(void *pmm, mmk_paddr_t pa, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += MMK_PAGE_SIZE)
+		MMK_ASSERT(mmk_pmm_free(pmm, pa + off) == 0);
+}
+
 int mmk_pmm_free(struct mmk_pmm *pmm, mmk_paddr_t pa)
 {
 	return mmk_pmm_free_block(pmm, pa, 0);

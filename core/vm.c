@@ -20,8 +20,9 @@ int mmk_vm_space_create(struct mmk_vm *vm, struct mmk_vm_space *space)
 	int err = mmk_mmu_space_create(vm->mmu, &space->mmu);
 	if (err)
 		return err;
-	mmk_vas_init(&space->regions, mmk_mmu_user_base(), mmk_mmu_user_end());
+	mmk_vas_init(&space->regions, mmk_mmu_user_base(vm->mmu), mmk_mmu_user_end(vm->mmu));
 	space->vm = vm;
+	space->mmu.owner = space;
 	return 0;
 }
 
@@ -142,16 +143,21 @@ static bool next_mapping(struct mmk_vm_space *s, mmk_vaddr_t from, mmk_vaddr_t e
 	return from < end && mmk_mmu_walk(&s->mmu, from, end, take_first, m) == 1;
 }
 
-/* Unmaps whatever is mapped in [start, end); anonymous frames lose their reference. */
+/* Unmaps whatever is mapped in [start, end); anonymous frames lose their reference
+ * once the TLB no longer holds them (one batch for the range). */
 static void unmap_range(struct mmk_vm_space *s, mmk_vaddr_t start, mmk_vaddr_t end, bool free_frames)
 {
+	struct mmk_mmu_batch b;
+	mmk_mmu_batch_begin(&b, &s->mmu, free_frames ? mmk_pmm_release_frames : NULL,
+			    s->vm->mmu->pmm);
 	struct mmk_mmu_mapping m;
 	while (next_mapping(s, start, end, &m)) {
 		mmk_vsize_t size = (mmk_vsize_t)1 << m.page_shift;
 		/* Regions are page-table aligned for large pages, so no split is needed. */
-		MMK_ASSERT(mmk_mmu_unmap(&s->mmu, m.va, size, free_frames) == 0);
+		MMK_ASSERT(mmk_mmu_unmap(&s->mmu, m.va, size, &b) == 0);
 		start = m.va + size;
 	}
+	mmk_mmu_batch_finish(&b);
 }
 
 static void remove_region(struct mmk_vm_space *s, struct mmk_vm_region *r)
@@ -176,7 +182,7 @@ int mmk_vm_space_destroy(struct mmk_vm_space *s)
 	struct mmk_vm_region *r;
 	while ((r = (struct mmk_vm_region *)mmk_vas_first(&s->regions, 0)) != NULL)
 		remove_region(s, r);
-	return mmk_mmu_space_destroy(&s->mmu, false);
+	return mmk_mmu_space_destroy(&s->mmu, NULL, NULL);
 }
 
 /* ------------------------------------------------------------ fork */
@@ -200,7 +206,7 @@ static int share_mapping(struct mmk_vm_space *parent, struct mmk_vm_space *child
 		return err;
 	}
 	if (anon && (r->prot & MMK_PROT_WRITE))
-		MMK_ASSERT(mmk_mmu_protect(&parent->mmu, m->va, size, page_flags(r, false)) == 0);
+		MMK_ASSERT(mmk_mmu_protect(&parent->mmu, m->va, size, page_flags(r, false), NULL) == 0);
 	return 0;
 }
 
@@ -282,7 +288,7 @@ static enum mmk_fault_result fault_cow(struct mmk_vm_space *s, const struct mmk_
 	if (m.page_shift != 12) /* large pages come only from physical regions */
 		return MMK_FAULT_BAD_ACCESS;
 	if (mmk_pmm_refcount(pmm, m.pa) == 1) {
-		MMK_ASSERT(mmk_mmu_protect(&s->mmu, page, MMK_PAGE_SIZE, page_flags(r, true)) == 0);
+		MMK_ASSERT(mmk_mmu_protect(&s->mmu, page, MMK_PAGE_SIZE, page_flags(r, true), NULL) == 0);
 		s->vm->stats.cow_reuses++;
 		return MMK_FAULT_RESOLVED;
 	}
@@ -290,9 +296,12 @@ static enum mmk_fault_result fault_cow(struct mmk_vm_space *s, const struct mmk_
 	if (mmk_pmm_alloc(pmm, &copy))
 		return MMK_FAULT_OOM;
 	mmk_mmu_copy_frame(s->vm->mmu, copy, m.pa);
-	/* The table exists (the page is mapped), so neither call can fail. */
-	MMK_ASSERT(mmk_mmu_unmap(&s->mmu, page, MMK_PAGE_SIZE, true) == 0);
-	MMK_ASSERT(mmk_mmu_map(&s->mmu, page, copy, MMK_PAGE_SIZE, page_flags(r, true), 12) == 0);
+	/* The page is mapped, so replacing its frame needs no table and cannot fail; the
+	 * shared frame loses our reference once the TLB no longer holds it. */
+	struct mmk_mmu_batch b;
+	mmk_mmu_batch_begin(&b, &s->mmu, mmk_pmm_release_frames, pmm);
+	MMK_ASSERT(mmk_mmu_remap(&s->mmu, page, copy, page_flags(r, true), &b) == 0);
+	mmk_mmu_batch_finish(&b);
 	s->vm->stats.cow_copies++;
 	return MMK_FAULT_RESOLVED;
 }
@@ -344,10 +353,10 @@ static void describe_region(struct mmk_vm_space *s, const struct mmk_fault *f)
 void mmk_vm_fault_describe(void *vm, struct mmk_mmu_space *space, const struct mmk_fault *fault)
 {
 	(void)vm;
-	if (!space || space->is_kernel)
+	if (!space || !space->owner)
 		mmk_printf("  in the kernel space\n");
 	else
-		describe_region((struct mmk_vm_space *)(void *)space, fault);
+		describe_region(space->owner, fault);
 }
 
 void mmk_vm_fault_report(struct mmk_vm_space *s, const struct mmk_fault *f, enum mmk_fault_result result)
@@ -361,8 +370,7 @@ enum mmk_fault_result mmk_vm_fault_handler(void *vm, struct mmk_mmu_space *space
 				   const struct mmk_fault *fault)
 {
 	(void)vm;
-	if (!space || space->is_kernel)
-		return MMK_FAULT_BAD_ACCESS;
-	/* struct mmk_vm_space begins with its MMU space. */
-	return mmk_vm_fault((struct mmk_vm_space *)(void *)space, fault);
+	if (!space || !space->owner)
+		return MMK_FAULT_BAD_ACCESS; /* a space no VM owns (the kernel's) */
+	return mmk_vm_fault(space->owner, fault);
 }

@@ -10,7 +10,7 @@ set -u
 arch=${1:?usage: ktest-qemu.sh ARCH [qemu args]}
 shift
 here=$(cd "$(dirname "$0")/.." && pwd)
-image=$here/build/$arch/kernel.img
+image=$here/${BUILD:-build}/$arch/kernel.img
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

@@ -1,5 +1,5 @@
 # ARMv7-A: qemu-system-arm -M virt -cpu cortex-a15, a bare-metal ELF loaded at
-# 0x40100000 and linked at 0x80100000 (seed 003's linear map of RAM), boot stub aside.
+# 0x40100000 and linked at 0x80100000 (the linear map of RAM), boot stub aside.
 # -mno-unaligned-access: the stub runs with the MMU off, where memory is
 # Strongly-ordered and an unaligned access faults (ARM ARM A3.2.1); kept for all code.
 ARCH_CFLAGS := --target=armv7a-none-eabi -mcpu=cortex-a15 -marm -mfloat-abi=soft \

@@ -4,7 +4,7 @@
  * table (ARM ARM B3.5.1, sections only):
  *
  *   the MiB it runs in        identity, to survive the instruction that turns on the MMU
- *   0x80000000-0xBFFFFFFF     the GiB of RAM holding the image (seed 003's linear map),
+ *   0x80000000-0xBFFFFFFF     the GiB of RAM holding the image (the linear map),
  *                             where the rest of the kernel is linked
  *   0xFFF00000                the PL011 UART (1 MiB device section): the console
  *

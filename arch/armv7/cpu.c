@@ -27,6 +27,11 @@ void *armv7_phys(uint64_t pa)
 	return (void *)(uintptr_t)(pa - ram_base() + LINEAR_BASE_VA);
 }
 
+uintptr_t armv7_direct_base(void)
+{
+	return LINEAR_BASE_VA - ram_base();
+}
+
 void *armv7_kernel_pointer(uint32_t va)
 {
 	return (void *)(uintptr_t)va;

@@ -1,7 +1,7 @@
 /*
  * The ARMv7 MMU backend's access to the machine: CP15 operations in the kernel, a
  * simulated CPU in the host tests (hosted/armv7/sim.c). Tables are reached through the
- * linear map of RAM at 0x80000000 (seed 003).
+ * linear map of RAM at 0x80000000.
  */
 #ifndef MMUKIT_ARCH_ARMV7_CPU_H
 #define MMUKIT_ARCH_ARMV7_CPU_H
@@ -9,8 +9,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A pointer to physical address pa (inside the linear map), valid to the end of its page. */
+/* A pointer to physical address pa (inside the linear map). The map shows RAM in order,
+ * so the pointer reaches the following frames too (a 16 KiB root table). */
 void *armv7_phys(uint64_t pa);
+/* What turns a physical address of RAM into its linear-map address (pa + base, modulo
+ * 2^32), for the engine's fast table access; 0 on the host, whose simulator checks
+ * every physical access through armv7_phys instead. */
+uintptr_t armv7_direct_base(void);
 /* A pointer for kernel address va as the CPU translates it now (in a kernel: va). */
 void *armv7_kernel_pointer(uint32_t va);
 

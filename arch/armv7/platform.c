@@ -6,7 +6,7 @@
  * linearly at 0x80000000 (where the kernel is linked), the console at CONSOLE_VA. The
  * memory layout comes from the device tree QEMU places at the start of RAM. The boot
  * reserves the blob and the image (with the early table), and marks RAM outside that
- * GiB unreachable: seed 003's layout remaps at most 1 GiB of RAM linearly at 2-3 GiB.
+ * GiB unreachable: the layout remaps at most 1 GiB of RAM linearly at 2-3 GiB.
  * arch_vm_start then has mmk_mmu_init build the real tables (TTBR1 kernel, TTBR0 per
  * process, identity gone), maps the vector page at 0xFFFF0000 and turns on SCTLR.V.
  */

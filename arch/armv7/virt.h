@@ -8,7 +8,7 @@
  * and below the vectors (boot.S maps it as a section first, mmk_mmu_init as one page). */
 #define CONSOLE_VA 0xFFF00000u
 
-#define LINEAR_BASE_VA 0x80000000u /* seed 003: RAM (up to 1 GiB) linearly at 2 GiB */
+#define LINEAR_BASE_VA 0x80000000u /* RAM (up to 1 GiB) linearly at 2 GiB */
 #define LINEAR_WINDOW 0x40000000u
 #define KVM_BASE 0xC0000000u       /* heap up from here ... */
 #define KVM_TOP 0xFFF00000u        /* ... MMIO down from here */

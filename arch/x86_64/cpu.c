@@ -13,6 +13,11 @@ void *x86_64_phys(uint64_t pa)
 	return (void *)(uintptr_t)(HHDM_BASE + pa);
 }
 
+uintptr_t x86_64_direct_base(void)
+{
+	return (uintptr_t)HHDM_BASE;
+}
+
 void *x86_64_kernel_pointer(uint64_t va)
 {
 	return (void *)(uintptr_t)va;

@@ -12,6 +12,10 @@
 /* A pointer to physical address pa (the HHDM in a kernel), valid to the end of its page. */
 void *x86_64_phys(uint64_t pa);
 
+/* Where the direct map starts (HHDM_BASE in a kernel), for the engine's fast table
+ * access; 0 on the host, whose simulator checks every physical access instead. */
+uintptr_t x86_64_direct_base(void);
+
 /* A pointer for kernel address va as the CPU translates it now (in a kernel: va). */
 void *x86_64_kernel_pointer(uint64_t va);
 

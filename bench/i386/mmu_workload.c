@@ -49,9 +49,9 @@ static int query_phase(struct mmk_mmu_space *s, enum mmu_way way, uint32_t va, u
 static int unmap_phase(struct mmk_mmu_space *s, enum mmu_way way, uint32_t va, unsigned pages)
 {
 	if (way == WAY_BATCHED)
-		return mmk_mmu_unmap(s, va, (mmk_vsize_t)pages * 4096, false);
+		return mmk_mmu_unmap(s, va, (mmk_vsize_t)pages * 4096, NULL);
 	for (unsigned i = 0; i < pages; i++) {
-		int err = way == WAY_PER_PAGE ? mmk_mmu_unmap(s, va + i * 4096u, 4096, false)
+		int err = way == WAY_PER_PAGE ? mmk_mmu_unmap(s, va + i * 4096u, 4096, NULL)
 					      : seed002_unmap_page(va + i * 4096u);
 		if (err)
 			return err;

@@ -37,7 +37,7 @@ KBENCH(pages)
 			mmk_mmu_query(&s, VA + i * MMK_PAGE_SIZE, &m);
 		cost[0][1] = cost[1][1] = per_page(t0);
 		t0 = arch_cycles();
-		mmk_mmu_unmap(&s, VA, PAGES * MMK_PAGE_SIZE, false);
+		mmk_mmu_unmap(&s, VA, PAGES * MMK_PAGE_SIZE, NULL);
 		cost[0][2] = per_page(t0);
 		t0 = arch_cycles();
 		for (unsigned i = 0; i < PAGES; i++)
@@ -45,7 +45,7 @@ KBENCH(pages)
 		cost[1][0] = per_page(t0);
 		t0 = arch_cycles();
 		for (unsigned i = 0; i < PAGES; i++)
-			mmk_mmu_unmap(&s, VA + i * MMK_PAGE_SIZE, MMK_PAGE_SIZE, false);
+			mmk_mmu_unmap(&s, VA + i * MMK_PAGE_SIZE, MMK_PAGE_SIZE, NULL);
 		cost[1][2] = per_page(t0);
 	}
 	mmk_printf("# bench pages per 4 KiB page: map %llu, query %llu, unmap %llu in one call; "
@@ -53,6 +53,6 @@ KBENCH(pages)
 		   (unsigned long long)cost[0][0], (unsigned long long)cost[0][1],
 		   (unsigned long long)cost[0][2], (unsigned long long)cost[1][0],
 		   (unsigned long long)cost[1][2]);
-	mmk_mmu_space_destroy(&s, false);
+	mmk_mmu_space_destroy(&s, NULL, NULL);
 	mmk_pmm_free_block(mmu->pmm, pa, 10);
 }

@@ -38,7 +38,7 @@ int main(void)
 			ms[r] = (double)(bench_now_ns() - t0) / 1e6;
 			tables = m.mmu.stats.tables_allocated - before;
 			/* Kernel tables stay (shared by every space): unmap, keep the memory. */
-			if (mmk_mmu_unmap(&m.mmu.kernel, where, MAP_BYTES, false))
+			if (mmk_mmu_unmap(&m.mmu.kernel, where, MAP_BYTES, NULL))
 				return 1;
 		}
 		printf("  %-10s %12.3f %14llu\n", shifts[i] == 30 ? "1 GiB" : shifts[i] == 21 ? "2 MiB" : "4 KiB",

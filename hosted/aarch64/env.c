@@ -79,3 +79,20 @@ int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value)
 	}
 	return -MMK_EFAULT;
 }
+
+bool ktest_env_ref_translate(const struct mmk_mmu_space *space, mmk_vaddr_t va,
+			     struct ktest_ref *out)
+{
+	struct refa64_translation t;
+	uint64_t ttbr0 = space->is_kernel ? sima64.ttbr0 : space->root;
+	if (sima64_walk_root(ttbr0, va, &t) != REFA64_OK)
+		return false;
+	*out = (struct ktest_ref){t.pa, t.page_size, t.user_read ? t.user_write : t.priv_write,
+				  t.user_read};
+	return true;
+}
+
+unsigned ktest_env_freed_table_uses(void)
+{
+	return sima64.freed_table_uses;
+}

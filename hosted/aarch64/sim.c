@@ -46,6 +46,20 @@ enum refa64_fault sima64_walk(uint64_t va, struct refa64_translation *t)
 	return walk_with(sima64.ttbr0, va, false, t);
 }
 
+enum refa64_fault sima64_walk_root(uint64_t ttbr0, uint64_t va, struct refa64_translation *t)
+{
+	return walk_with(ttbr0, va, false, t);
+}
+
+/* Drops walk-cache entry w; notes when its table is already free (freed too early). */
+static void drop_walk(struct sima64_walk_entry *w)
+{
+	if (w->valid && sima64.pmm && mmk_pmm_owns(sima64.pmm, w->table) &&
+	    mmk_pmm_refcount(sima64.pmm, w->table) == 0)
+		sima64.freed_table_uses++;
+	w->valid = false;
+}
+
 /* Usable now: global, or tagged with the running ASID. */
 static bool usable(bool valid, bool global, unsigned asid)
 {
@@ -256,7 +270,7 @@ static void drop_va(uint64_t va, bool any_asid, unsigned asid, bool last_level)
 	for (unsigned i = 0; i < SIMA64_WALK_ENTRIES && !last_level; i++) {
 		struct sima64_walk_entry *w = &sima64.walk[i];
 		if (w->valid && (any_asid || w->global || w->asid == asid) && w->region == va >> 21)
-			w->valid = false;
+			drop_walk(w);
 	}
 	tlbi_done();
 }
@@ -284,7 +298,7 @@ void aarch64_tlbi_asid(unsigned asid)
 			sima64.tlb[i].valid = false;
 	for (unsigned i = 0; i < SIMA64_WALK_ENTRIES; i++)
 		if (!sima64.walk[i].global && sima64.walk[i].asid == asid)
-			sima64.walk[i].valid = false;
+			drop_walk(&sima64.walk[i]);
 	tlbi_done();
 }
 
@@ -338,6 +352,7 @@ void sima64_machine_prepare(struct sima64_machine *m, uint64_t ram_bytes)
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
 	MMK_ASSERT(mmk_pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
+	sima64.pmm = &m->pmm;
 }
 
 int sima64_machine_start(struct sima64_machine *m, const struct mmk_mmu_boot *boot)

@@ -55,6 +55,8 @@ struct sim_aarch64 {
 	uint64_t tlbi_va, tlbi_vale, tlbi_vaa, tlbi_asid, tlbi_all, ttbr0_writes;
 	uint64_t tlbi_outside;  /* TLBIs issued outside begin/end: missing barriers */
 	uint64_t code_syncs;
+	const struct mmk_pmm *pmm;  /* the machine's, to tell freed table frames */
+	unsigned freed_table_uses;  /* walk-cache entries dropped after their table was freed */
 };
 
 extern struct sim_aarch64 sima64;
@@ -91,6 +93,8 @@ unsigned sima64_asid(void);
 bool sima64_translate(uint64_t va, bool write, uint64_t *pa);
 /* The reference walk with the current registers (no TLB). */
 enum refa64_fault sima64_walk(uint64_t va, struct refa64_translation *t);
+/* The same with ttbr0 as the user root (TTBR1 as it is). */
+enum refa64_fault sima64_walk_root(uint64_t ttbr0, uint64_t va, struct refa64_translation *t);
 /* Cached entries (leaf and walk) that the tables no longer back; print: say which. */
 unsigned sima64_stale_tlb_entries(bool print);
 void *sima64_phys(mmk_paddr_t pa);

@@ -1,6 +1,6 @@
 /*
  * The VM-layer test environment on the host for ARMv7: a simulated ARMv7 (64 MiB at
- * 0x40000000, hosted/armv7/sim.c) with its PMM and MMU, and seed 003's kernel window:
+ * 0x40000000, hosted/armv7/sim.c) with its PMM and MMU, and the kernel's window:
  * the heap up from 0xC0000000, MMIO down from 0xFFF00000.
  */
 #include <string.h>
@@ -79,4 +79,25 @@ int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value)
 			return -MMK_EFAULT;
 	}
 	return -MMK_EFAULT;
+}
+
+/* The reference walk with space's table in TTBR0 (the empty one for the kernel space)
+ * and the kernel's in TTBR1, as the CPU would translate with space active. */
+bool ktest_env_ref_translate(const struct mmk_mmu_space *space, mmk_vaddr_t va,
+			     struct ktest_ref *out)
+{
+	boot();
+	const struct mmk_mmu *mmu = space->mmu;
+	uint32_t ttbr0 = (uint32_t)(space->is_kernel ? mmu->md.idle_root : space->root);
+	struct refarm_translation t;
+	if (va > 0xFFFFFFFFu || !refarm_walk(simarm.ram, SIMARM_RAM_BASE, simarm.ram_size, ttbr0,
+					     (uint32_t)mmu->kernel.root, (uint32_t)va, &t))
+		return false;
+	*out = (struct ktest_ref){t.pa, t.page_size, t.priv_write, t.user_read};
+	return true;
+}
+
+unsigned ktest_env_freed_table_uses(void)
+{
+	return (unsigned)simarm.tables_freed_cached;
 }

@@ -24,12 +24,17 @@ static void permissions(unsigned ap, struct refarm_translation *t)
 	}
 }
 
-bool refarm_walk(const uint8_t *ram, uint64_t ram_base, uint64_t ram_size, uint32_t ttbr0,
-		 uint32_t ttbr1, uint32_t va, struct refarm_translation *out)
+uint32_t refarm_l1(const uint8_t *ram, uint64_t ram_base, uint64_t ram_size, uint32_t ttbr0,
+		   uint32_t ttbr1, uint32_t va)
 {
 	/* TTBCR.N = 1: VA[31] = 0 selects TTBR0 (table base bits 31:13), else TTBR1 (31:14). */
 	uint32_t table = (va & 0x80000000u) ? (ttbr1 & 0xFFFFC000u) : (ttbr0 & 0xFFFFE000u);
-	uint32_t l1 = read32(ram, ram_base, ram_size, table + (va >> 20) * 4);
+	return read32(ram, ram_base, ram_size, table + (va >> 20) * 4);
+}
+
+bool refarm_walk_from(const uint8_t *ram, uint64_t ram_base, uint64_t ram_size, uint32_t l1,
+		      uint32_t va, struct refarm_translation *out)
+{
 	*out = (struct refarm_translation){0};
 	unsigned ap;
 	switch (l1 & 3) {
@@ -64,4 +69,11 @@ bool refarm_walk(const uint8_t *ram, uint64_t ram_base, uint64_t ram_size, uint3
 	}
 	permissions(ap, out);
 	return true;
+}
+
+bool refarm_walk(const uint8_t *ram, uint64_t ram_base, uint64_t ram_size, uint32_t ttbr0,
+		 uint32_t ttbr1, uint32_t va, struct refarm_translation *out)
+{
+	uint32_t l1 = refarm_l1(ram, ram_base, ram_size, ttbr0, ttbr1, va);
+	return refarm_walk_from(ram, ram_base, ram_size, l1, va, out);
 }

@@ -25,4 +25,11 @@ struct refarm_translation {
 bool refarm_walk(const uint8_t *ram, uint64_t ram_base, uint64_t ram_size, uint32_t ttbr0,
 		 uint32_t ttbr1, uint32_t va, struct refarm_translation *out);
 
+/* The walk in two steps: va's first-level descriptor, then the translation from it (a
+ * CPU may take the descriptor from its walk cache instead of memory). */
+uint32_t refarm_l1(const uint8_t *ram, uint64_t ram_base, uint64_t ram_size, uint32_t ttbr0,
+		   uint32_t ttbr1, uint32_t va);
+bool refarm_walk_from(const uint8_t *ram, uint64_t ram_base, uint64_t ram_size, uint32_t l1,
+		      uint32_t va, struct refarm_translation *out);
+
 #endif

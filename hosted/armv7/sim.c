@@ -30,13 +30,66 @@ static struct simarm_tlb_entry *tlb_lookup(uint32_t va)
 	return NULL;
 }
 
+static uint32_t l1_in_memory(uint32_t va)
+{
+	return refarm_l1(simarm.ram, SIMARM_RAM_BASE, simarm.ram_size, simarm.ttbr0, simarm.ttbr1, va);
+}
+
 static bool walk(uint32_t va, struct refarm_translation *t)
 {
 	return refarm_walk(simarm.ram, SIMARM_RAM_BASE, simarm.ram_size, simarm.ttbr0,
 			   simarm.ttbr1, va, t);
 }
 
-/* A privileged access, as the kernel makes it. */
+/* ------------------------------------------------------------ the walk cache */
+
+static struct simarm_walk_entry *walk_lookup(uint32_t va)
+{
+	for (unsigned i = 0; i < SIMARM_WALK_ENTRIES; i++) {
+		struct simarm_walk_entry *w = &simarm.walk[i];
+		if (w->valid && w->asid == simarm.asid && w->section == va >> 20)
+			return w;
+	}
+	return NULL;
+}
+
+/* va's first-level descriptor: cached, or read and cached when it points to a table. */
+static uint32_t walk_l1(uint32_t va)
+{
+	struct simarm_walk_entry *w = walk_lookup(va);
+	if (w)
+		return w->l1;
+	uint32_t l1 = l1_in_memory(va);
+	if ((l1 & 3) == 1)
+		simarm.walk[simarm.walk_victim++ % SIMARM_WALK_ENTRIES] =
+			(struct simarm_walk_entry){true, simarm.asid, va >> 20, l1};
+	return l1;
+}
+
+/* Drops a cached descriptor, noting when its table's frame was already freed. */
+static void walk_drop(struct simarm_walk_entry *w)
+{
+	mmk_paddr_t frame = w->l1 & ~0xFFFu;
+	if (simarm.pmm && mmk_pmm_owns(simarm.pmm, frame) && mmk_pmm_refcount(simarm.pmm, frame) == 0) {
+		simarm.tables_freed_cached++;
+		mmk_printf("    # walk cache: table 0x%llx of va 0x%08x (asid %u) freed before "
+			   "it was invalidated\n", (unsigned long long)frame, w->section << 20, w->asid);
+	}
+	w->valid = false;
+}
+
+/* Drops the cached descriptors of va's section (any ASID when all_asids) or of asid. */
+static void walk_invalidate(uint32_t va, bool by_va, unsigned asid, bool all_asids)
+{
+	for (unsigned i = 0; i < SIMARM_WALK_ENTRIES; i++) {
+		struct simarm_walk_entry *w = &simarm.walk[i];
+		if (w->valid && (!by_va || w->section == va >> 20) && (all_asids || w->asid == asid))
+			walk_drop(w);
+	}
+}
+
+/* ------------------------------------------------------------ translation */
+
 bool simarm_translate(uint32_t va, bool write, uint64_t *pa)
 {
 	struct simarm_tlb_entry *e = tlb_lookup(va);
@@ -47,13 +100,29 @@ bool simarm_translate(uint32_t va, bool write, uint64_t *pa)
 		return true;
 	}
 	struct refarm_translation t;
-	if (!walk(va, &t) || (write && !t.priv_write))
+	bool ok = refarm_walk_from(simarm.ram, SIMARM_RAM_BASE, simarm.ram_size, walk_l1(va), va, &t);
+	if (!ok || (write && !t.priv_write))
 		return false;
 	e = &simarm.tlb[simarm.victim++ % SIMARM_TLB_ENTRIES];
 	*e = (struct simarm_tlb_entry){true, t.global, simarm.asid, va & ~(t.page_size - 1),
 				       t.page_size, t.pa & ~(uint64_t)(t.page_size - 1), t.priv_write};
 	*pa = t.pa;
 	return true;
+}
+
+static unsigned stale_walks(bool print)
+{
+	unsigned stale = 0;
+	for (unsigned i = 0; i < SIMARM_WALK_ENTRIES; i++) {
+		const struct simarm_walk_entry *w = &simarm.walk[i];
+		if (!w->valid || w->asid != simarm.asid || l1_in_memory(w->section << 20) == w->l1)
+			continue;
+		stale++;
+		if (print)
+			mmk_printf("    # stale walk-cache entry: va 0x%08x asid %u -> L1 0x%08x\n",
+				   w->section << 20, w->asid, (unsigned)w->l1);
+	}
+	return stale;
 }
 
 unsigned simarm_stale_tlb_entries(bool print)
@@ -76,7 +145,18 @@ unsigned simarm_stale_tlb_entries(bool print)
 					   e->vpage, e->asid, (unsigned long long)e->pa);
 		}
 	}
-	return stale;
+	return stale + stale_walks(print) + (unsigned)simarm.tables_freed_cached;
+}
+
+unsigned simarm_tlb_entries_for(uint64_t pa, uint64_t size)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < SIMARM_TLB_ENTRIES; i++) {
+		const struct simarm_tlb_entry *e = &simarm.tlb[i];
+		if (e->valid && e->pa < pa + size && pa < e->pa + e->size)
+			n++;
+	}
+	return n;
 }
 
 /* ------------------------------------------------------------ arch/armv7/cpu.h */
@@ -84,6 +164,11 @@ unsigned simarm_stale_tlb_entries(bool print)
 void *armv7_phys(uint64_t pa)
 {
 	return simarm_phys(pa);
+}
+
+uintptr_t armv7_direct_base(void)
+{
+	return 0; /* every table access goes through armv7_phys, which checks it */
 }
 
 void *armv7_kernel_pointer(uint32_t va)
@@ -114,6 +199,7 @@ void armv7_tlbi_va_asid(uint32_t va, unsigned asid)
 		if (e->valid && (e->global || e->asid == asid) && (va & ~(e->size - 1)) == e->vpage)
 			e->valid = false;
 	}
+	walk_invalidate(va, true, asid, false);
 }
 
 void armv7_tlbi_va_all_asids(uint32_t va)
@@ -124,6 +210,7 @@ void armv7_tlbi_va_all_asids(uint32_t va)
 		if (e->valid && (va & ~(e->size - 1)) == e->vpage)
 			e->valid = false;
 	}
+	walk_invalidate(va, true, 0, true);
 }
 
 void armv7_tlbi_asid(unsigned asid)
@@ -132,6 +219,7 @@ void armv7_tlbi_asid(unsigned asid)
 	for (unsigned i = 0; i < SIMARM_TLB_ENTRIES; i++)
 		if (simarm.tlb[i].valid && !simarm.tlb[i].global && simarm.tlb[i].asid == asid)
 			simarm.tlb[i].valid = false;
+	walk_invalidate(0, false, asid, false);
 }
 
 /* The simulated CPU has no caches: code syncs are only counted, for the tests. */
@@ -166,6 +254,7 @@ void armv7_tlbi_all(void)
 	simarm.tlbi_all++;
 	for (unsigned i = 0; i < SIMARM_TLB_ENTRIES; i++)
 		simarm.tlb[i].valid = false;
+	walk_invalidate(0, false, 0, true);
 }
 
 /* ------------------------------------------------------------ the machine */
@@ -185,6 +274,7 @@ void simarm_machine_prepare(struct simarm_machine *m, uint64_t ram_bytes)
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
 	MMK_ASSERT(mmk_pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
+	simarm.pmm = &m->pmm;
 }
 
 int simarm_machine_start(struct simarm_machine *m, const struct mmk_mmu_boot *boot)

@@ -81,3 +81,19 @@ int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value)
 	}
 	return -MMK_EFAULT;
 }
+
+bool ktest_env_ref_translate(const struct mmk_mmu_space *space, mmk_vaddr_t va,
+			     struct ktest_ref *out)
+{
+	struct ref_translation t;
+	if (va >= 0x100000000ull || !ref_walk(sim.ram, sim.ram_size, (uint32_t)space->root, sim.pse,
+					      (uint32_t)va, &t))
+		return false;
+	*out = (struct ktest_ref){t.pa, t.page_size, t.writable, t.user};
+	return true;
+}
+
+unsigned ktest_env_freed_table_uses(void)
+{
+	return sim.freed_table_uses;
+}

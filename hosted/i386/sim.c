@@ -59,10 +59,22 @@ static void set_accessed(uint32_t va, bool write, const struct ref_translation *
 	}
 }
 
+/* The frame of the table holding va's leaf entry: the directory for a 4 MiB page. */
+static uint32_t leaf_table(uint32_t va, uint32_t page_size)
+{
+	uint32_t pd = sim.cr3 & 0xFFFFF000u, pde;
+	if (page_size != 4096)
+		return pd;
+	memcpy(&pde, sim.ram + pd + ((va >> 22) << 2), 4);
+	return pde & 0xFFFFF000u;
+}
+
 bool sim_translate(uint32_t va, bool write, uint64_t *pa)
 {
 	struct sim_tlb_entry *e = tlb_lookup(va);
-	if (e) {
+	if (e && write && e->writable && !e->dirty)
+		e->valid = false; /* the first write walks again to set D (SDM Vol 3A 4.8) */
+	else if (e) {
 		if (write && !e->writable)
 			return false;
 		*pa = e->pa + (va & (e->size - 1));
@@ -77,7 +89,8 @@ bool sim_translate(uint32_t va, bool write, uint64_t *pa)
 	e = tlb_victim(va, t.page_size);
 	*e = (struct sim_tlb_entry){true, va & ~(t.page_size - 1), t.page_size,
 				    t.pa & ~(uint64_t)(t.page_size - 1), t.writable, t.user,
-				    t.global && sim.pge_enabled};
+				    t.global && sim.pge_enabled, write || (t.leaf & 0x40),
+				    leaf_table(va, t.page_size)};
 	*pa = t.pa;
 	return true;
 }
@@ -115,6 +128,20 @@ unsigned sim_stale_tlb_entries(bool print)
 
 /* ------------------------------------------------------------ arch/i386/cpu.h */
 
+static bool freed(uint64_t frame)
+{
+	return sim.pmm && mmk_pmm_owns(sim.pmm, frame) && mmk_pmm_refcount(sim.pmm, frame) == 0;
+}
+
+/* Drops e; notes when a table it depends on is already free (freed too early). */
+static void drop(struct sim_tlb_entry *e)
+{
+	bool window = e->vpage >= 0xFF800000u; /* alternate and recursive windows: tables */
+	if (e->valid && (freed(e->table) || (window && freed(e->pa))))
+		sim.freed_table_uses++;
+	e->valid = false;
+}
+
 void *i386_window(uint32_t va)
 {
 	uint64_t pa;
@@ -134,7 +161,7 @@ void i386_write_cr3(uint32_t pa)
 	sim.cr3_loads++;
 	for (unsigned i = 0; i < SIM_TLB_ENTRIES; i++)
 		if (!sim.tlb[i].global)
-			sim.tlb[i].valid = false;
+			drop(&sim.tlb[i]);
 }
 
 void i386_invlpg(uint32_t va)
@@ -142,14 +169,14 @@ void i386_invlpg(uint32_t va)
 	struct sim_tlb_entry *e;
 	sim.invlpgs++;
 	while ((e = tlb_lookup(va)) != NULL) /* SDM 4.10.4.1: whatever page size covers va */
-		e->valid = false;
+		drop(e);
 }
 
 void i386_flush_tlb_global(void)
 {
 	sim.global_flushes++;
 	for (unsigned i = 0; i < SIM_TLB_ENTRIES; i++)
-		sim.tlb[i].valid = false;
+		drop(&sim.tlb[i]);
 }
 
 bool i386_has_pse(void)
@@ -211,6 +238,7 @@ void sim_machine_prepare(struct sim_machine *m, uint64_t ram_bytes, bool pse, bo
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
 	MMK_ASSERT(mmk_pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
+	sim.pmm = &m->pmm;
 }
 
 /* mmk_mmu_init with boot, its unset fields the defaults (sim.h). */

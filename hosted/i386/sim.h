@@ -26,6 +26,8 @@ struct sim_tlb_entry {
 	uint32_t size;    /* 4 KiB or 4 MiB */
 	uint64_t pa;      /* start of the frame */
 	bool writable, user, global;
+	bool dirty;       /* the leaf's D bit was set when cached (SDM Vol 3A 4.8) */
+	uint32_t table;   /* the frame of the table its leaf entry was read from */
 };
 
 struct sim_i386 {
@@ -36,6 +38,9 @@ struct sim_i386 {
 	struct sim_tlb_entry tlb[SIM_TLB_ENTRIES]; /* sets first, then the large entries */
 	unsigned victim[SIM_TLB_SETS + 1];         /* round-robin replacement per set */
 	uint64_t invlpgs, cr3_loads, global_flushes;
+	const struct mmk_pmm *pmm;   /* the machine's, to tell freed table frames */
+	unsigned freed_table_uses;   /* entries still cached when a table they came
+				      * through, or a table a window page showed, was freed */
 };
 
 extern struct sim_i386 sim;
@@ -71,7 +76,12 @@ void sim_machine_free(struct sim_machine *m);
 /* Translates va as the CPU would (TLB first, then a walk that sets A/D); false on fault. */
 bool sim_translate(uint32_t va, bool write, uint64_t *pa);
 
-/* TLB entries that allow more than the tables do now (stale); prints them when asked. */
+/*
+ * TLB entries that allow more than the tables do now (stale); prints them when asked.
+ * Entries dropped (INVLPG, CR3 load, global flush) after the table they came through,
+ * or the table a recursive or alternate window page showed, was back in the PMM are
+ * counted in sim.freed_table_uses: a table freed before its invalidation.
+ */
 unsigned sim_stale_tlb_entries(bool print);
 
 /* Host pointer to physical address pa of the simulated RAM. */

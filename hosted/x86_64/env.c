@@ -83,3 +83,18 @@ int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value)
 	}
 	return -MMK_EFAULT;
 }
+
+bool ktest_env_ref_translate(const struct mmk_mmu_space *space, mmk_vaddr_t va,
+			     struct ktest_ref *out)
+{
+	struct ref64_translation t;
+	if (!ref64_walk(sim64.ram, sim64.ram_size, space->root, sim64.has_nx, va, &t))
+		return false;
+	*out = (struct ktest_ref){t.pa, t.page_size, t.writable, t.user};
+	return true;
+}
+
+unsigned ktest_env_freed_table_uses(void)
+{
+	return sim64.freed_table_uses;
+}

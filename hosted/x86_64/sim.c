@@ -15,6 +15,11 @@ void *sim64_phys(mmk_paddr_t pa)
 	return sim64.ram + pa;
 }
 
+uintptr_t x86_64_direct_base(void)
+{
+	return 0; /* every table access goes through x86_64_phys, which checks it */
+}
+
 unsigned sim64_pcid(void)
 {
 	return sim64.pcide ? (unsigned)(sim64.cr3 & 0xFFF) : 0;
@@ -49,26 +54,65 @@ static struct sim64_tlb_entry *tlb_victim(uint64_t va, uint64_t size)
 			  sim64.victim[SIM64_TLB_SETS]++ % SIM64_TLB_LARGE];
 }
 
+/* The frame of the table holding va's leaf entry under cr3 (a walk that succeeded). */
+static uint64_t leaf_table(uint64_t va, uint64_t page_size)
+{
+	uint64_t table = sim64.cr3 & 0x000FFFFFFFFFF000ull;
+	unsigned levels = page_size == (1ull << 30) ? 1 : page_size == (1ull << 21) ? 2 : 3;
+	for (unsigned l = 0; l < levels; l++) {
+		unsigned shift = 39 - 9 * l;
+		uint64_t e;
+		memcpy(&e, sim64_phys(table + ((va >> shift) & 511) * 8), 8);
+		table = e & 0x000FFFFFFFFFF000ull;
+	}
+	return table;
+}
+
+/* SDM Vol 3A 4.8: the CPU sets A in the leaf it uses, and D on the first write. */
+static void set_accessed(uint64_t va, uint64_t page_size, bool write)
+{
+	uint64_t table = leaf_table(va, page_size);
+	unsigned shift = page_size == (1ull << 30) ? 30 : page_size == (1ull << 21) ? 21 : 12;
+	uint64_t e;
+	void *p = sim64_phys(table + ((va >> shift) & 511) * 8);
+	memcpy(&e, p, 8);
+	e |= 0x20 | (write ? 0x40 : 0);
+	memcpy(p, &e, 8);
+}
+
 bool sim64_translate(uint64_t va, bool write, uint64_t *pa)
 {
 	struct sim64_tlb_entry *e = tlb_lookup(va);
-	if (e) {
+	if (e && (!write || e->dirty || !e->writable)) {
 		if (write && !e->writable)
 			return false;
 		*pa = e->pa + (va & (e->size - 1));
 		return true;
 	}
+	/* A miss, or the first write through a clean entry: the walk sets A (and D). */
 	struct ref64_translation t;
 	if (!ref64_walk(sim64.ram, sim64.ram_size, sim64.cr3, sim64.has_nx, va, &t))
 		return false;
 	if (write && !t.writable)
 		return false;
-	e = tlb_victim(va, t.page_size);
+	set_accessed(va, t.page_size, write);
+	if (!e)
+		e = tlb_victim(va, t.page_size);
 	*e = (struct sim64_tlb_entry){true, va & ~(t.page_size - 1), t.page_size,
 				      t.pa & ~(t.page_size - 1), t.writable, t.user,
-				      t.global && sim64.pge_enabled, sim64_pcid()};
+				      t.global && sim64.pge_enabled, sim64_pcid(),
+				      leaf_table(va, t.page_size), write};
 	*pa = t.pa;
 	return true;
+}
+
+/* Drops e; notes when the table it came through is already free (freed too early). */
+static void drop(struct sim64_tlb_entry *e)
+{
+	if (e->valid && sim64.pmm && mmk_pmm_owns(sim64.pmm, e->table) &&
+	    mmk_pmm_refcount(sim64.pmm, e->table) == 0)
+		sim64.freed_table_uses++;
+	e->valid = false;
 }
 
 static bool entry_stale(const struct sim64_tlb_entry *e)
@@ -134,7 +178,7 @@ void x86_64_write_cr3(uint64_t cr3)
 	for (unsigned i = 0; i < SIM64_TLB_ENTRIES && !keep; i++) {
 		struct sim64_tlb_entry *e = &sim64.tlb[i];
 		if (!e->global && (!sim64.pcide || e->pcid == sim64_pcid()))
-			e->valid = false;
+			drop(e);
 	}
 }
 
@@ -143,14 +187,14 @@ void x86_64_invlpg(uint64_t va)
 	struct sim64_tlb_entry *e;
 	sim64.invlpgs++;
 	while ((e = tlb_lookup(va)) != NULL)
-		e->valid = false;
+		drop(e);
 }
 
 void x86_64_flush_tlb_global(void)
 {
 	sim64.global_flushes++;
 	for (unsigned i = 0; i < SIM64_TLB_ENTRIES; i++)
-		sim64.tlb[i].valid = false;
+		drop(&sim64.tlb[i]);
 }
 
 bool x86_64_has_1g_pages(void)
@@ -184,7 +228,7 @@ void x86_64_invpcid_context(unsigned pcid)
 	sim64.invpcids++;
 	for (unsigned i = 0; i < SIM64_TLB_ENTRIES; i++)
 		if (!sim64.tlb[i].global && sim64.tlb[i].pcid == pcid)
-			sim64.tlb[i].valid = false;
+			drop(&sim64.tlb[i]);
 }
 
 bool x86_64_has_pcid(void)
@@ -229,6 +273,7 @@ void sim64_machine_prepare(struct sim64_machine *m, uint64_t ram_bytes, bool has
 	m->meta = malloc(meta);
 	MMK_ASSERT(m->meta != NULL);
 	MMK_ASSERT(mmk_pmm_init(&m->pmm, &m->map, m->meta, meta) == 0);
+	sim64.pmm = &m->pmm;
 }
 
 /* mmk_mmu_init with boot, its unset fields the defaults (sim.h). */

@@ -21,6 +21,8 @@ struct sim64_tlb_entry {
 	uint64_t vpage, size, pa;
 	bool writable, user, global;
 	unsigned pcid; /* the PCID it was filled under (PCIDs are not part of the walk) */
+	uint64_t table; /* the frame of the table its leaf entry was read from */
+	bool dirty;     /* the leaf's D was set when it was cached (or by a write since) */
 };
 
 struct sim_x86_64 {
@@ -32,6 +34,8 @@ struct sim_x86_64 {
 	struct sim64_tlb_entry tlb[SIM64_TLB_ENTRIES];
 	unsigned victim[SIM64_TLB_SETS + 1];
 	uint64_t invlpgs, cr3_loads, global_flushes;
+	const struct mmk_pmm *pmm; /* the machine's, to tell freed table frames */
+	unsigned freed_table_uses; /* entries still cached when their table was freed */
 };
 
 extern struct sim_x86_64 sim64;

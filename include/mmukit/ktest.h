@@ -141,6 +141,24 @@ int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value);
  */
 unsigned ktest_env_stale_tlb_entries(void);
 
+/*
+ * Host only, for the MMU contract suite (tests/mmu/, run over every machine's simulator):
+ * what the machine's reference MMU - a walk written from the manual, sharing no code
+ * with the format - says va translates to in space (with the kernel's root where the
+ * machine gives the kernel one of its own), and how many TLB or walk-cache entries were
+ * dropped after the table they came through was already back in the PMM (a table freed
+ * before its batch's invalidation).
+ */
+struct ktest_ref {
+	mmk_paddr_t pa; /* the byte va translates to */
+	uint64_t page_size;
+	bool writable, user;
+};
+struct mmk_mmu_space;
+bool ktest_env_ref_translate(const struct mmk_mmu_space *space, mmk_vaddr_t va,
+			     struct ktest_ref *out);
+unsigned ktest_env_freed_table_uses(void);
+
 /* Memory for bookkeeping structures: mmk_kmalloc/mmk_kfree in a kernel, malloc/free hosted. */
 void *ktest_env_malloc(size_t size);
 int ktest_env_free(void *ptr);

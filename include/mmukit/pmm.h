@@ -100,6 +100,13 @@ int mmk_pmm_alloc_below(struct mmk_pmm *pmm, mmk_paddr_t limit, mmk_paddr_t *pa)
 int mmk_pmm_free(struct mmk_pmm *pmm, mmk_paddr_t pa);
 
 /*
+ * Drops one reference to each single frame of [pa, pa+size), in the shape of an MMU
+ * batch's release callback (include/mmukit/mmu.h): ctx is the struct mmk_pmm. Every frame
+ * must be an allocated single frame (a broken rule panics: the caller's invariant).
+ */
+void mmk_pmm_release_frames(void *pmm, mmk_paddr_t pa, uint64_t size);
+
+/*
  * Drops one reference to the block of 2^order frames at pa, freeing it with the last.
  * Errors: MMK_EALIGN (pa not frame-aligned), MMK_ERANGE (not a frame the PMM owns),
  * MMK_ESTATE (free already, or not the first frame of an allocated block),

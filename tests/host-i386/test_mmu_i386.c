@@ -85,10 +85,10 @@ KTEST(mmu_i386, map_query_unmap_in_a_user_space)
 	for (uint32_t va = UVA - KB4; va <= UVA + 3 * KB4; va += KB4)
 		KEXPECT_TRUE(agrees(&u, va));
 	KEXPECT_EQ(u.table_pages, 1);
-	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA, 3 * KB4, false), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA, 3 * KB4, NULL), 0);
 	KEXPECT_EQ(mmk_mmu_query(&u, UVA, &q), -MMK_ENOENT);
 	KEXPECT_EQ(u.table_pages, 0); /* the emptied table went back */
-	KEXPECT_EQ(mmk_mmu_space_destroy(&u, true), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, mmk_pmm_release_frames, &m.pmm), 0);
 	KEXPECT_EQ(free_frames(), before);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	sim_machine_free(&m);
@@ -113,7 +113,7 @@ KTEST(mmu_i386, large_pages_where_alignment_allows)
 	KEXPECT_EQ(q.page_shift, 12);
 	/* Unmapping part of the large page splits it: the rest stays mapped. */
 	uint64_t before = free_frames();
-	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + MB4 + 8 * KB4, 2 * KB4, false), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + MB4 + 8 * KB4, 2 * KB4, NULL), 0);
 	KEXPECT_EQ(free_frames(), before - 1); /* the table that replaced the 4 MiB entry */
 	KEXPECT_EQ(mmk_mmu_query(&u, UVA + MB4 + 8 * KB4, &q), -MMK_ENOENT);
 	KASSERT_EQ(mmk_mmu_query(&u, UVA + MB4 + 10 * KB4, &q), 0);
@@ -121,7 +121,7 @@ KTEST(mmu_i386, large_pages_where_alignment_allows)
 	KEXPECT_EQ(q.page_shift, 12);
 	/* Protect part of another large page. */
 	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * MB4, 0x2000000, MB4, RW, 22), 0);
-	KEXPECT_EQ(mmk_mmu_protect(&u, UVA + 8 * MB4, KB4, MMK_PROT_READ), 0);
+	KEXPECT_EQ(mmk_mmu_protect(&u, UVA + 8 * MB4, KB4, MMK_PROT_READ, NULL), 0);
 	KASSERT_EQ(mmk_mmu_query(&u, UVA + 8 * MB4, &q), 0);
 	KEXPECT_FALSE(q.flags & MMK_PROT_WRITE);
 	KASSERT_EQ(mmk_mmu_query(&u, UVA + 8 * MB4 + KB4, &q), 0);
@@ -129,7 +129,7 @@ KTEST(mmu_i386, large_pages_where_alignment_allows)
 	for (uint32_t va = UVA; va < UVA + 9 * MB4; va += KB4)
 		if (!agrees(&u, va))
 			KEXPECT_TRUE(agrees(&u, va));
-	KEXPECT_EQ(mmk_mmu_space_destroy(&u, false), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, NULL, NULL), 0);
 	sim_machine_free(&m);
 }
 
@@ -169,17 +169,17 @@ KTEST(mmu_i386, bad_input_is_refused_and_changes_nothing)
 	KEXPECT_EQ(mmk_mmu_map(&u, UVA - KB4, 0x900000, 3 * KB4, RW, 0), -MMK_EEXIST);
 	KEXPECT_EQ(mmk_mmu_map(&m.mmu.kernel, 0xD0000000u, 0x900000, KB4, RW | MMK_PROT_USER, 0),
 		   -MMK_EPERM);
-	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA, 3 * KB4, false), -MMK_ENOENT);
-	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 1, KB4, false), -MMK_EALIGN);
-	KEXPECT_EQ(mmk_mmu_protect(&u, UVA, 3 * KB4, MMK_PROT_READ), -MMK_ENOENT);
-	KEXPECT_EQ(mmk_mmu_protect(&u, UVA, KB4, 0x8000), -MMK_EINVAL);
-	KEXPECT_EQ(mmk_mmu_space_destroy(&m.mmu.kernel, false), -MMK_EINVAL);
-	KEXPECT_EQ(mmk_mmu_space_destroy(m.mmu.active, false), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA, 3 * KB4, NULL), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 1, KB4, NULL), -MMK_EALIGN);
+	KEXPECT_EQ(mmk_mmu_protect(&u, UVA, 3 * KB4, MMK_PROT_READ, NULL), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_mmu_protect(&u, UVA, KB4, 0x8000, NULL), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&m.mmu.kernel, NULL, NULL), -MMK_EINVAL);
+	KEXPECT_EQ(mmk_mmu_space_destroy(m.mmu.active, NULL, NULL), -MMK_EINVAL);
 
 	KEXPECT_EQ(fingerprint(&u), fp);
 	KEXPECT_EQ(free_frames(), frames);
 	KEXPECT_EQ(mmk_pmm_check(&m.pmm), 0);
-	KEXPECT_EQ(mmk_mmu_space_destroy(&u, false), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, NULL, NULL), 0);
 	sim_machine_free(&m);
 }
 
@@ -206,16 +206,16 @@ KTEST(mmu_i386, out_of_memory_at_every_allocation_rolls_back)
 	KEXPECT_EQ(mmk_mmu_map(&u, UVA + 8 * MB4, 0x2000000, MB4, RW, 22), 0);
 	uint64_t fp = fingerprint(&u), frames = free_frames();
 	mmk_pmm_inject_failure(&m.pmm, 1);
-	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 8 * MB4, KB4, false), -MMK_ENOMEM);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 8 * MB4, KB4, NULL), -MMK_ENOMEM);
 	mmk_pmm_inject_failure(&m.pmm, 1);
-	KEXPECT_EQ(mmk_mmu_protect(&u, UVA + 8 * MB4, KB4, MMK_PROT_READ), -MMK_ENOMEM);
+	KEXPECT_EQ(mmk_mmu_protect(&u, UVA + 8 * MB4, KB4, MMK_PROT_READ, NULL), -MMK_ENOMEM);
 	struct mmk_mmu_space other;
 	mmk_pmm_inject_failure(&m.pmm, 1);
 	KEXPECT_EQ(mmk_mmu_space_create(&m.mmu, &other), -MMK_ENOMEM);
 	mmk_pmm_inject_failure(&m.pmm, 0);
 	KEXPECT_EQ(fingerprint(&u), fp);
 	KEXPECT_EQ(free_frames(), frames);
-	KEXPECT_EQ(mmk_mmu_space_destroy(&u, false), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, NULL, NULL), 0);
 	sim_machine_free(&m);
 }
 
@@ -229,22 +229,30 @@ KTEST(mmu_i386, unmap_and_protect_invalidate_what_the_tlb_holds)
 	KASSERT_EQ(mmk_mmu_map(&u, UVA, 0x800000, 64 * KB4, RW | MMK_PROT_USER, 0), 0);
 	for (uint32_t i = 0; i < 64; i++)
 		KEXPECT_TRUE(sim_translate(UVA + i * KB4, true, &pa));
-	KEXPECT_EQ(mmk_mmu_protect(&u, UVA, 4 * KB4, MMK_PROT_READ | MMK_PROT_USER), 0);
+	KEXPECT_EQ(mmk_mmu_protect(&u, UVA, 4 * KB4, MMK_PROT_READ | MMK_PROT_USER, NULL), 0);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	KEXPECT_FALSE(sim_translate(UVA, true, &pa)); /* now read-only */
-	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 8 * KB4, 2 * KB4, false), 0);   /* INVLPG each */
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 8 * KB4, 2 * KB4, NULL), 0);   /* INVLPG each */
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	uint64_t flushes = m.mmu.stats.tlb_full_flushes;
-	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 16 * KB4, 48 * KB4, false), 0);  /* above the threshold */
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 16 * KB4, 48 * KB4, NULL), 0);  /* above the threshold */
 	KEXPECT_EQ(m.mmu.stats.tlb_full_flushes, flushes + 1);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	/* Kernel mappings: global entries survive a CR3 load, so INVLPG must catch them. */
 	KASSERT_EQ(mmk_mmu_map(&m.mmu.kernel, 0xD0000000u, 0x900000, KB4, RW | MMK_PROT_GLOBAL, 0), 0);
 	KEXPECT_TRUE(sim_translate(0xD0000000u, true, &pa));
 	mmk_mmu_activate(&m.mmu.kernel);
-	KEXPECT_EQ(mmk_mmu_unmap(&m.mmu.kernel, 0xD0000000u, KB4, false), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&m.mmu.kernel, 0xD0000000u, KB4, NULL), 0);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
-	KEXPECT_EQ(mmk_mmu_space_destroy(&u, false), 0);
+	/* Past the threshold in the kernel half: the global entries need a global flush. */
+	KASSERT_EQ(mmk_mmu_map(&m.mmu.kernel, 0xD0000000u, 0x900000, 48 * KB4, RW | MMK_PROT_GLOBAL, 0), 0);
+	for (uint32_t i = 0; i < 48; i++)
+		KEXPECT_TRUE(sim_translate(0xD0000000u + i * KB4, true, &pa));
+	uint64_t global = sim.global_flushes;
+	KEXPECT_EQ(mmk_mmu_unmap(&m.mmu.kernel, 0xD0000000u, 48 * KB4, NULL), 0);
+	KEXPECT_EQ(sim.global_flushes, global + 1);
+	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, NULL, NULL), 0);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	sim_machine_free(&m);
 }
@@ -279,20 +287,20 @@ KTEST(mmu_i386, kernel_mappings_made_later_appear_in_every_space)
 	KEXPECT_TRUE(walk(&b, 0xE0000000u, &t) && t.pa == 0x900000);
 	KEXPECT_TRUE(walk(&m.mmu.kernel, 0xE0000000u, &t) && t.pa == 0x900000);
 	/* Kernel tables are kept when empty: shared by every space. */
-	KEXPECT_EQ(mmk_mmu_unmap(&m.mmu.kernel, 0xE0000000u, KB4, false), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&m.mmu.kernel, 0xE0000000u, KB4, NULL), 0);
 	KEXPECT_FALSE(walk(&b, 0xE0000000u, &t));
 	struct mmk_mmu_space c;
 	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &c), 0);
 	KASSERT_EQ(mmk_mmu_map(&m.mmu.kernel, 0xE0001000u, 0x901000, KB4, RW, 0), 0);
 	KEXPECT_TRUE(walk(&c, 0xE0001000u, &t) && t.pa == 0x901000);
 	/* Each directory is at its own kernel address, and is its own recursive slot. */
-	KEXPECT_NE((uintptr_t)a.root_va, (uintptr_t)b.root_va);
-	KEXPECT_TRUE(walk(&m.mmu.kernel, (uint32_t)(uintptr_t)b.root_va, &t) && t.pa == b.root);
+	KEXPECT_NE((uintptr_t)a.md.root_va, (uintptr_t)b.md.root_va);
+	KEXPECT_TRUE(walk(&m.mmu.kernel, (uint32_t)(uintptr_t)b.md.root_va, &t) && t.pa == b.root);
 	KEXPECT_TRUE(walk(&b, 0xFFFFF000u, &t) && t.pa == b.root);
 	mmk_mmu_activate(&m.mmu.kernel);
-	KEXPECT_EQ(mmk_mmu_space_destroy(&a, true), 0);
-	KEXPECT_EQ(mmk_mmu_space_destroy(&b, true), 0);
-	KEXPECT_EQ(mmk_mmu_space_destroy(&c, true), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&a, mmk_pmm_release_frames, &m.pmm), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&b, mmk_pmm_release_frames, &m.pmm), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&c, mmk_pmm_release_frames, &m.pmm), 0);
 	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
 	sim_machine_free(&m);
 }
@@ -344,7 +352,7 @@ KTEST(mmu_i386, walk_visits_mappings_in_order_and_can_stop)
 	KEXPECT_EQ(mmk_mmu_walk(&u, UVA + 3 * KB4, 0xC0000000u, count_visit, &n), 0);
 	KEXPECT_EQ(n, 2); /* the last small page and the large one */
 	mmk_mmu_print_walk(&u, UVA);
-	KEXPECT_EQ(mmk_mmu_space_destroy(&u, false), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, NULL, NULL), 0);
 	sim_machine_free(&m);
 }
 
@@ -423,6 +431,7 @@ KTEST(mmu_i386, a_bad_fixed_mapping_fails_init_and_keeps_nothing)
 			KEXPECT_EQ(sim.cr3, SIM_BOOT_PD);             /* the boot's, still */
 			KEXPECT_EQ(*(uint32_t *)sim_phys(SIM_BOOT_PD + 1022 * 4), 0); /* no alternate */
 			KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+			KEXPECT_EQ(sim.freed_table_uses, 0); /* tables freed after the TLB let go */
 		}
 		/* Every entry good, but one more than there are. */
 		for (unsigned i = 0; i < MMK_MMU_BOOT_FIXED; i++)
@@ -467,7 +476,8 @@ KTEST(mmu_i386, init_out_of_memory_at_every_allocation_keeps_nothing)
 			if (err == 0)
 				break;
 			if (err != -MMK_ENOMEM || free_frames() != frames || sim.cr3 != SIM_BOOT_PD ||
-			    sim_stale_tlb_entries(true) != 0 || mmk_pmm_check(&m.pmm) != 0)
+			    sim_stale_tlb_entries(true) != 0 || mmk_pmm_check(&m.pmm) != 0 ||
+			    sim.freed_table_uses != 0)
 				failures++;
 		}
 		KEXPECT_EQ(failures, 0);
@@ -564,6 +574,8 @@ KTEST(mmu_i386, random_operations_match_a_model)
 			bool ok = model_range(s, first, n, false);
 			if (mmk_pmm_alloc_block(&m.pmm, large ? 10 : 0, &pa) != 0)
 				continue;
+			/* The frames go back one by one (unmapped in parts): single frames. */
+			KASSERT_EQ(mmk_pmm_split_block(&m.pmm, pa, large ? 10 : 0), 0);
 			if (!large) { /* one frame per map, so every frame is its own block */
 				n = 1;
 				ok = model_range(s, first, 1, false);
@@ -573,15 +585,18 @@ KTEST(mmu_i386, random_operations_match_a_model)
 				bad++;
 			if (err) {
 				refused[0]++;
-				mmk_pmm_free_block(&m.pmm, pa, large ? 10 : 0);
+				mmk_pmm_release_frames(&m.pmm, pa, (uint64_t)(large ? 1024 : 1) * KB4);
 				continue;
 			}
 			done[0]++;
 			for (uint32_t i = 0; i < n; i++)
 				model[s][first + i] = (struct model_page){(uint32_t)pa + i * 4096, true};
-		} else if (op < 6) { /* unmap, freeing frames */
+		} else if (op < 6) { /* unmap, the frames back to the PMM with the batch */
 			bool ok = model_range(s, first, n, true);
-			int err = mmk_mmu_unmap(sp, va, (uint64_t)n * KB4, true);
+			struct mmk_mmu_batch b;
+			mmk_mmu_batch_begin(&b, sp, mmk_pmm_release_frames, &m.pmm);
+			int err = mmk_mmu_unmap(sp, va, (uint64_t)n * KB4, &b);
+			mmk_mmu_batch_finish(&b);
 			if (ok != (err == 0))
 				bad++;
 			err ? refused[1]++ : done[1]++;
@@ -592,7 +607,7 @@ KTEST(mmu_i386, random_operations_match_a_model)
 			bool ok = model_range(s, first, n, true);
 			bool w = rnd(2);
 			unsigned fl = MMK_PROT_READ | MMK_PROT_USER | (w ? MMK_PROT_WRITE : 0);
-			int err = mmk_mmu_protect(sp, va, (uint64_t)n * KB4, fl);
+			int err = mmk_mmu_protect(sp, va, (uint64_t)n * KB4, fl, NULL);
 			if (ok != (err == 0))
 				bad++;
 			err ? refused[2]++ : done[2]++;
@@ -622,6 +637,7 @@ KTEST(mmu_i386, random_operations_match_a_model)
 			bad += check_space(s);
 	}
 	KEXPECT_EQ(bad, 0);
+	KEXPECT_EQ(sim.freed_table_uses, 0);
 	ktest_log("maps %u (+%u refused), unmaps %u (+%u), protects %u (+%u), switches %u, "
 		  "TLB-filling touches %u, tables %llu", done[0], refused[0], done[1], refused[1],
 		  done[2], refused[2], switches, touches,
@@ -633,7 +649,7 @@ KTEST(mmu_i386, random_operations_match_a_model)
 		KEXPECT_EQ(check_space(s), 0);
 	mmk_mmu_activate(&m.mmu.kernel);
 	for (int s = 0; s < SPACES; s++)
-		KEXPECT_EQ(mmk_mmu_space_destroy(&spaces[s], true), 0);
+		KEXPECT_EQ(mmk_mmu_space_destroy(&spaces[s], mmk_pmm_release_frames, &m.pmm), 0);
 	KEXPECT_EQ(free_frames(), initial);
 	KEXPECT_EQ(mmk_pmm_check(&m.pmm), 0);
 	sim_machine_free(&m);
@@ -656,14 +672,229 @@ KTEST(mmu_i386, splitting_the_low_memory_window_leaves_pmm_blocks_whole)
 		KEXPECT_EQ(mmk_pmm_free_block(&m.pmm, other[--n], 10), 0);
 	KASSERT_TRUE(pa < 16 * MMK_MIB);
 	mmk_vaddr_t va = 0xC0000000u + (mmk_vaddr_t)pa;
-	KEXPECT_TRUE(mmk_mmu_in_window(&m.mmu, va));
-	KEXPECT_FALSE(mmk_mmu_in_window(&m.mmu, 0xC0000000u + 16 * MMK_MIB));
 	KASSERT_EQ(mmk_mmu_query(&m.mmu.kernel, va, &q), 0);
 	KEXPECT_EQ(q.page_shift, 22);
-	KEXPECT_EQ(mmk_mmu_protect(&m.mmu.kernel, va + KB4, KB4, MMK_PROT_READ | MMK_PROT_GLOBAL), 0);
+	KEXPECT_EQ(mmk_mmu_protect(&m.mmu.kernel, va + KB4, KB4, MMK_PROT_READ | MMK_PROT_GLOBAL, NULL), 0);
 	KASSERT_EQ(mmk_mmu_query(&m.mmu.kernel, va, &q), 0);
 	KEXPECT_EQ(q.page_shift, 12); /* split */
 	KEXPECT_EQ(mmk_pmm_free_block(&m.pmm, pa, 10), 0); /* still the caller's block */
 	KEXPECT_EQ(mmk_pmm_check(&m.pmm), 0);
+	sim_machine_free(&m);
+}
+
+/* ------------------------------------------------------------ tables and frames given back */
+
+KTEST(mmu_i386, a_freed_table_leaves_no_window_page_and_goes_after_the_flush)
+{
+	struct mmk_mmu_space u;
+	uint64_t pa;
+	const uint32_t first = UVA + MB4 - 32 * KB4; /* 64 pages over two tables */
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &u), 0);
+	for (int active = 1; active >= 0; active--) {
+		/* Active: the tables are seen through the recursive window; else the alternate. */
+		mmk_mmu_activate(active ? &u : &m.mmu.kernel);
+		uint32_t window = (active ? 0xFFC00000u : 0xFF800000u) + (UVA >> 22) * 4096;
+		KASSERT_EQ(mmk_mmu_map(&u, UVA, 0x800000, KB4, RW | MMK_PROT_USER, 0), 0);
+		KEXPECT_TRUE(sim_translate(window, false, &pa)); /* the table's window page */
+		KEXPECT_TRUE(!active || sim_translate(UVA, true, &pa));
+		uint64_t frames = free_frames();
+		KEXPECT_EQ(mmk_mmu_unmap(&u, UVA, KB4, NULL), 0);
+		KEXPECT_EQ(free_frames(), frames + 1);          /* the emptied table */
+		KEXPECT_EQ(sim.freed_table_uses, 0);            /* freed after the TLB let go */
+		KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+		/* Past the threshold: two tables freed after one full flush. */
+		KASSERT_EQ(mmk_mmu_map(&u, first, 0x800000, 64 * KB4, RW | MMK_PROT_USER, 0), 0);
+		KEXPECT_TRUE(sim_translate(window, false, &pa));
+		KEXPECT_TRUE(sim_translate(window + 4096, false, &pa));
+		for (uint32_t i = 0; active && i < 64; i += 8)
+			KEXPECT_TRUE(sim_translate(first + i * KB4, true, &pa));
+		frames = free_frames();
+		KEXPECT_EQ(mmk_mmu_unmap(&u, first, 64 * KB4, NULL), 0);
+		KEXPECT_EQ(free_frames(), frames + 2);
+		KEXPECT_EQ(sim.freed_table_uses, 0);
+		KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	}
+	KEXPECT_EQ(u.table_pages, 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, NULL, NULL), 0);
+	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	sim_machine_free(&m);
+}
+
+/* What a batch's release callback saw, for frames [base, base + 4 MiB). */
+struct released {
+	struct mmk_pmm *pmm;
+	mmk_paddr_t base;
+	unsigned calls, outside, stale;
+	uint8_t count[1024]; /* releases per frame */
+};
+
+/* A batch release: counts each frame and checks the TLB no longer maps them, then
+ * gives them back to the PMM one by one. */
+static void release_and_count(void *ctx, mmk_paddr_t pa, uint64_t size)
+{
+	struct released *r = ctx;
+	r->calls++;
+	r->stale += sim_stale_tlb_entries(true);
+	for (uint64_t off = 0; off < size; off += KB4) {
+		if (pa + off < r->base || pa + off >= r->base + MB4)
+			r->outside++;
+		else
+			r->count[(pa + off - r->base) / KB4]++;
+	}
+	mmk_pmm_release_frames(r->pmm, pa, size);
+}
+
+/* Frames of r released once, from first to last (inclusive); the others never. */
+static unsigned wrong_counts(const struct released *r, unsigned first, unsigned last)
+{
+	unsigned wrong = 0;
+	for (unsigned i = 0; i < 1024; i++)
+		wrong += r->count[i] != (i >= first && i <= last ? 1 : 0);
+	return wrong;
+}
+
+/* Regression: a whole 4 MiB page over a PMM block that had been split was given back as
+ * one block, which it no longer was: a panic. Frames are the caller's now. */
+KTEST(mmu_i386, a_large_page_over_a_split_block_goes_back_frame_by_frame)
+{
+	static struct released part, whole;
+	struct mmk_mmu_space u;
+	struct mmk_mmu_batch b;
+	mmk_paddr_t a, c;
+	uint64_t pa;
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	uint64_t initial = free_frames();
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &u), 0);
+	mmk_mmu_activate(&u);
+	KASSERT_EQ(mmk_pmm_alloc_block(&m.pmm, 10, &a), 0);
+	KASSERT_EQ(mmk_pmm_alloc_block(&m.pmm, 10, &c), 0);
+	KASSERT_EQ(mmk_pmm_split_block(&m.pmm, a, 10), 0);
+	KASSERT_EQ(mmk_pmm_split_block(&m.pmm, c, 10), 0);
+	KASSERT_EQ(mmk_mmu_map(&u, UVA, a, MB4, RW | MMK_PROT_USER, 22), 0);
+	KASSERT_EQ(mmk_mmu_map(&u, UVA + MB4, c, MB4, RW | MMK_PROT_USER, 22), 0);
+	for (uint32_t off = 0; off < 2 * MB4; off += MB4 / 4)
+		KEXPECT_TRUE(sim_translate(UVA + off + 2 * KB4, true, &pa)); /* 4 MiB TLB entries */
+	part = (struct released){.pmm = &m.pmm, .base = a};
+	whole = (struct released){.pmm = &m.pmm, .base = c};
+
+	/* In part: the page is split, two of its frames go, after the flush. */
+	mmk_mmu_batch_begin(&b, &u, release_and_count, &part);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 2 * KB4, 2 * KB4, &b), 0);
+	KEXPECT_EQ(part.calls, 0); /* nothing until the batch is finished */
+	mmk_mmu_batch_finish(&b);
+	KEXPECT_EQ(part.calls, 1); /* neighbouring frames in one call */
+	KEXPECT_EQ(wrong_counts(&part, 2, 3), 0);
+	/* Then the rest of it, in two pieces under one batch. */
+	mmk_mmu_batch_begin(&b, &u, release_and_count, &part);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA, 2 * KB4, &b), 0);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + 4 * KB4, MB4 - 4 * KB4, &b), 0);
+	mmk_mmu_batch_finish(&b);
+	KEXPECT_EQ(wrong_counts(&part, 0, 1023), 0);
+	/* In whole: the old panic. */
+	mmk_mmu_batch_begin(&b, &u, release_and_count, &whole);
+	KEXPECT_EQ(mmk_mmu_unmap(&u, UVA + MB4, MB4, &b), 0);
+	mmk_mmu_batch_finish(&b);
+	KEXPECT_EQ(whole.calls, 1);
+	KEXPECT_EQ(wrong_counts(&whole, 0, 1023), 0);
+	KEXPECT_EQ(part.outside + whole.outside, 0);
+	KEXPECT_EQ(part.stale + whole.stale, 0); /* released only once the TLB had let go */
+	KEXPECT_EQ(u.table_pages, 0);            /* the split's table went back too */
+	mmk_mmu_activate(&m.mmu.kernel);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, NULL, NULL), 0);
+	KEXPECT_EQ(free_frames(), initial);      /* every frame back */
+	KEXPECT_EQ(mmk_pmm_check(&m.pmm), 0);
+	sim_machine_free(&m);
+}
+
+static int note_flags(void *ctx, const struct mmk_mmu_mapping *mp)
+{
+	*(unsigned *)ctx = mp->flags;
+	return 0;
+}
+
+/* The accessed and dirty bits the CPU sets (SDM Vol 3A 4.8), read and cleared. */
+KTEST(mmu_i386, accessed_and_dirty_bits_are_read_and_cleared_and_remap_releases_the_old_frame)
+{
+	static struct released old;
+	struct mmk_mmu_space u;
+	struct mmk_mmu_batch b;
+	mmk_paddr_t f1, f2;
+	unsigned flags = 0;
+	uint64_t pa;
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &u), 0);
+	mmk_mmu_activate(&u);
+	KASSERT_EQ(mmk_pmm_alloc(&m.pmm, &f1), 0);
+	KASSERT_EQ(mmk_pmm_alloc(&m.pmm, &f2), 0);
+	KASSERT_EQ(mmk_mmu_map(&u, UVA, f1, KB4, RW | MMK_PROT_USER, 0), 0);
+	KEXPECT_EQ(mmk_mmu_clear_accessed(&u, UVA, KB4, 0, note_flags, &flags, NULL), 0);
+	KEXPECT_EQ(flags & (MMK_MAP_ACCESSED | MMK_MAP_DIRTY), 0);
+	KEXPECT_TRUE(sim_translate(UVA, false, &pa));
+	KEXPECT_EQ(mmk_mmu_clear_accessed(&u, UVA, KB4, 0, note_flags, &flags, NULL), 0);
+	KEXPECT_EQ(flags & (MMK_MAP_ACCESSED | MMK_MAP_DIRTY), MMK_MAP_ACCESSED);
+	KEXPECT_TRUE(sim_translate(UVA, true, &pa));
+	KEXPECT_EQ(mmk_mmu_clear_accessed(&u, UVA, KB4, MMK_MAP_ACCESSED | MMK_MAP_DIRTY,
+					  note_flags, &flags, NULL), 0);
+	KEXPECT_EQ(flags & (MMK_MAP_ACCESSED | MMK_MAP_DIRTY), MMK_MAP_ACCESSED | MMK_MAP_DIRTY);
+	struct mmk_mmu_mapping q;
+	KASSERT_EQ(mmk_mmu_query(&u, UVA, &q), 0);
+	KEXPECT_EQ(q.flags & (MMK_MAP_ACCESSED | MMK_MAP_DIRTY), 0);
+	/* The cleared entry left the TLB: the next write sets both bits again. */
+	KEXPECT_TRUE(sim_translate(UVA, true, &pa));
+	KASSERT_EQ(mmk_mmu_query(&u, UVA, &q), 0);
+	KEXPECT_EQ(q.flags & (MMK_MAP_ACCESSED | MMK_MAP_DIRTY), MMK_MAP_ACCESSED | MMK_MAP_DIRTY);
+	/* A copy-on-write step: the page gets f2, f1 goes back once the TLB lets go. */
+	old = (struct released){.pmm = &m.pmm, .base = f1};
+	mmk_mmu_batch_begin(&b, &u, release_and_count, &old);
+	KEXPECT_EQ(mmk_mmu_remap(&u, UVA, f2, RW | MMK_PROT_USER, &b), 0);
+	KEXPECT_EQ(old.calls, 0);
+	mmk_mmu_batch_finish(&b);
+	KEXPECT_EQ(wrong_counts(&old, 0, 0), 0);
+	KEXPECT_EQ(old.stale, 0);
+	KEXPECT_TRUE(sim_translate(UVA, true, &pa) && pa == f2);
+	mmk_mmu_activate(&m.mmu.kernel);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, mmk_pmm_release_frames, &m.pmm), 0);
+	KEXPECT_EQ(mmk_pmm_refcount(&m.pmm, f2), 0);
+	sim_machine_free(&m);
+}
+
+KTEST(mmu_i386, directory_slots_run_out_with_enospc_and_are_used_again)
+{
+	static struct mmk_mmu_space many[1022];
+	KASSERT_EQ(sim_machine_boot(&m, RAM, true, true), 0);
+	uint64_t frames = free_frames();
+	unsigned n = 0;
+	while (n < 1022 && mmk_mmu_space_create(&m.mmu, &many[n]) == 0)
+		n++;
+	KEXPECT_EQ(n, 1021); /* slot 0 is the kernel's, the last two are scratch pages */
+	KEXPECT_EQ(mmk_mmu_space_create(&m.mmu, &many[1021]), -MMK_ENOSPC);
+	KEXPECT_EQ(free_frames(), frames - n); /* the refused one kept nothing */
+	void *slot = many[500].md.root_va;
+	KEXPECT_EQ(mmk_mmu_space_destroy(&many[500], NULL, NULL), 0);
+	KASSERT_EQ(mmk_mmu_space_create(&m.mmu, &many[500]), 0);
+	KEXPECT_TRUE(many[500].md.root_va == slot);
+	KEXPECT_TRUE(mmk_mmu_root_pointer(&many[500]) == sim_phys(many[500].root));
+	KASSERT_EQ(mmk_mmu_map(&many[500], UVA, 0x800000, KB4, RW, 0), 0);
+	KEXPECT_TRUE(agrees(&many[500], UVA));
+	for (unsigned i = 0; i < n; i++)
+		KEXPECT_EQ(mmk_mmu_space_destroy(&many[i], NULL, NULL), 0);
+	KEXPECT_EQ(free_frames(), frames);
+	KEXPECT_EQ(sim_stale_tlb_entries(true), 0);
+	sim_machine_free(&m);
+}
+
+KTEST(mmu_i386, init_needs_the_low_memory_window_limit)
+{
+	struct mmk_mmu_boot boot = {.kernel_pa = SIM_KERNEL_PA, .kernel_va = 0xC0000000u + SIM_KERNEL_PA,
+				    .kernel_size = MMK_MIB, .phys_to_virt = sim_phys};
+	sim_machine_prepare(&m, RAM, true, true);
+	uint64_t frames = free_frames();
+	boot.memmap = &m.map;
+	KEXPECT_EQ(mmk_mmu_init(&m.mmu, &m.pmm, &boot), -MMK_EINVAL); /* window_limit 0 */
+	KEXPECT_EQ(free_frames(), frames);
+	KEXPECT_EQ(sim.cr3, SIM_BOOT_PD);
+	boot.window_limit = 2 * MMK_MIB;
+	KEXPECT_EQ(mmk_mmu_init(&m.mmu, &m.pmm, &boot), 0);
 	sim_machine_free(&m);
 }

@@ -1,5 +1,5 @@
 /*
- * The ARMv7 backend under QEMU, with the real (emulated) MMU: seed 003's layout as the
+ * The ARMv7 backend under QEMU, with the real (emulated) MMU: the kernel's layout as the
  * CPU sees it (TTBR0/TTBR1 split, RAM at 2 GiB, no identity map, the console and the
  * high vectors), the image's protections, data and prefetch aborts decoded and
  * resolved, a user space switched to with its ASID, and MMIO mapped down from
@@ -59,6 +59,16 @@ static uint32_t read_contextidr(void)
 	return v;
 }
 
+/* Unmaps [va, va+size) of the kernel space; its frames (single PMM frames) go back. */
+static int unmap_and_free(mmk_vaddr_t va, mmk_vsize_t size)
+{
+	struct mmk_mmu_batch b;
+	mmk_mmu_batch_begin(&b, &mmu()->kernel, mmk_pmm_release_frames, ktest_env_pmm());
+	int err = mmk_mmu_unmap(&mmu()->kernel, va, size, &b);
+	mmk_mmu_batch_finish(&b);
+	return err;
+}
+
 static unsigned flags_at(mmk_vaddr_t va)
 {
 	struct mmk_mmu_mapping m;
@@ -73,7 +83,7 @@ KTEST(vm_armv7, ttbr1_holds_the_kernel_and_ttbr0_the_active_space)
 {
 	KEXPECT_EQ(read_ttbcr() & 7u, 1); /* N = 1: TTBR0 below 2 GiB */
 	KEXPECT_EQ(read_ttbr1() & ~0x3FFFu, mmu()->kernel.root);
-	KEXPECT_EQ(read_ttbr0() & ~0x1FFFu, mmu()->idle_root); /* the kernel space is active */
+	KEXPECT_EQ(read_ttbr0() & ~0x1FFFu, mmu()->md.idle_root); /* the kernel space is active */
 	KEXPECT_EQ(read_contextidr() & 0xFFu, 0);
 }
 
@@ -91,7 +101,7 @@ KTEST(vm_armv7, ram_is_linear_at_2_gib_and_the_identity_map_is_gone)
 	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA, pa, MMK_PAGE_SIZE, RW, 0), 0);
 	linear[3] = 0x5EED;
 	KEXPECT_EQ(((volatile uint32_t *)TEST_VA)[3], 0x5EED);
-	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(unmap_and_free(TEST_VA, MMK_PAGE_SIZE), 0);
 	/* The stub ran at its physical address; nothing translates there now. */
 	uint32_t v;
 	KEXPECT_EQ(ktest_env_access((uintptr_t)_start, false, &v), -MMK_EFAULT);
@@ -160,7 +170,7 @@ static enum mmk_fault_result record_and_fix(void *ctx, struct mmk_mmu_space *spa
 		return mmk_mmu_map(&space->mmu->kernel, page, frame, MMK_PAGE_SIZE, RW, 0)
 			       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
 	}
-	return mmk_mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, seen->grant)
+	return mmk_mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, seen->grant, NULL)
 		       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
 }
 
@@ -191,7 +201,7 @@ KTEST(vm_armv7, a_translation_fault_is_decoded_and_resolved)
 	KEXPECT_FALSE(seen.last.user);
 	unsigned fs = status_of(&seen.last);
 	KEXPECT_TRUE(fs == 0x05 || fs == 0x07); /* translation, section or page */
-	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x20000, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(unmap_and_free(TEST_VA + 0x20000, MMK_PAGE_SIZE), 0);
 	KEXPECT_EQ(ktest_env_pmm()->free_frames, free_before);
 }
 
@@ -214,7 +224,7 @@ KTEST(vm_armv7, a_write_to_a_read_only_page_is_a_permission_fault)
 	KEXPECT_EQ(seen.last.access, MMK_ACCESS_WRITE); /* DFSR.WnR set */
 	KEXPECT_TRUE(seen.last.present);
 	KEXPECT_EQ(status_of(&seen.last), 0x0F); /* permission fault, page */
-	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x30000, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(unmap_and_free(TEST_VA + 0x30000, MMK_PAGE_SIZE), 0);
 }
 
 KTEST(vm_armv7, fetching_from_a_never_execute_page_is_a_prefetch_abort)
@@ -242,7 +252,7 @@ KTEST(vm_armv7, fetching_from_a_never_execute_page_is_a_prefetch_abort)
 	KEXPECT_EQ(seen.last.access, MMK_ACCESS_EXEC);
 	KEXPECT_TRUE(seen.last.present);
 	KEXPECT_EQ(status_of(&seen.last), 0x0F); /* IFSR: permission fault, page */
-	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, code, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(unmap_and_free(code, MMK_PAGE_SIZE), 0);
 }
 
 /* ------------------------------------------------------------ spaces, MMIO */
@@ -269,7 +279,7 @@ KTEST(vm_armv7, a_user_space_is_switched_to_with_its_asid)
 	KEXPECT_NE(u.asid, 0);
 	KEXPECT_EQ(asid, u.asid);
 	KEXPECT_EQ(read_contextidr() & 0xFFu, 0);
-	KEXPECT_EQ(mmk_mmu_space_destroy(&u, true), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, mmk_pmm_release_frames, pmm), 0);
 	KEXPECT_EQ(pmm->free_frames, free_before);
 }
 

@@ -22,6 +22,16 @@ static struct mmk_mmu *mmu(void)
 	return kernel_mmu();
 }
 
+/* Unmaps kernel pages; their frames (single PMM frames) go back with the batch. */
+static int unmap_freeing(struct mmk_mmu_space *space, mmk_vaddr_t va, mmk_vsize_t size)
+{
+	struct mmk_mmu_batch b;
+	mmk_mmu_batch_begin(&b, space, mmk_pmm_release_frames, ktest_env_pmm());
+	int err = mmk_mmu_unmap(space, va, size, &b);
+	mmk_mmu_batch_finish(&b);
+	return err;
+}
+
 /* Takes a frame at or above 4 MiB (seed 000: memory beyond the boot's 4 MiB). */
 static int frame_above_4mib(mmk_paddr_t *out)
 {
@@ -60,7 +70,7 @@ KTEST(vm_i386, a_frame_above_4mib_mapped_and_used)
 	KASSERT_EQ(mmk_mmu_query(&mmu()->kernel, TEST_VA + 0x123, &q), 0);
 	KEXPECT_EQ(q.pa, pa);
 	KEXPECT_EQ(q.page_shift, 12);
-	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(unmap_freeing(&mmu()->kernel, TEST_VA, MMK_PAGE_SIZE), 0);
 	KEXPECT_EQ(mmk_mmu_query(&mmu()->kernel, TEST_VA, &q), -MMK_ENOENT);
 	/* Everything came back but a first kernel table there, which is kept. */
 	KEXPECT_EQ(pmm->free_frames, free_before - (had_table ? 0 : 1));
@@ -76,7 +86,7 @@ static const volatile uint32_t *physical_copy(mmk_paddr_t pa)
 
 static void drop_physical_copy(void)
 {
-	mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x10000, MMK_PAGE_SIZE, false);
+	mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x10000, MMK_PAGE_SIZE, NULL);
 }
 
 KTEST(vm_i386, the_directory_through_0xfffff000_matches_the_frame)
@@ -109,7 +119,7 @@ KTEST(vm_i386, a_table_through_0xffc00000_matches_the_frame)
 		differ += (table[i] & ~AD_BITS) != (copy[i] & ~AD_BITS);
 	drop_physical_copy();
 	KEXPECT_EQ(differ, 0);
-	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x5000, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(unmap_freeing(&mmu()->kernel, TEST_VA + 0x5000, MMK_PAGE_SIZE), 0);
 }
 
 /* ------------------------------------------------------------ faults */
@@ -134,7 +144,7 @@ static enum mmk_fault_result record_and_fix(void *ctx, struct mmk_mmu_space *spa
 		return mmk_mmu_map(&space->mmu->kernel, page, seen->frame, MMK_PAGE_SIZE, RW, 0)
 			       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
 	}
-	return mmk_mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, RW) ? MMK_FAULT_BAD_ACCESS
+	return mmk_mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, RW, NULL) ? MMK_FAULT_BAD_ACCESS
 									  : MMK_FAULT_RESOLVED;
 }
 
@@ -156,7 +166,7 @@ KTEST(vm_i386, a_not_present_fault_is_decoded_and_resolved)
 	KEXPECT_FALSE(seen.last.present);
 	KEXPECT_FALSE(seen.last.user);
 	KEXPECT_EQ(seen.last.arch_code, 0x2); /* error code: write, supervisor, not present */
-	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x20000, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(unmap_freeing(&mmu()->kernel, TEST_VA + 0x20000, MMK_PAGE_SIZE), 0);
 	KEXPECT_EQ(ktest_env_pmm()->free_frames, free_before);
 }
 
@@ -179,7 +189,7 @@ KTEST(vm_i386, a_write_to_a_read_only_page_is_decoded_and_resolved)
 	KEXPECT_EQ(seen.last.access, MMK_ACCESS_WRITE);
 	KEXPECT_TRUE(seen.last.present);
 	KEXPECT_EQ(seen.last.arch_code, 0x3); /* write, supervisor, protection */
-	KEXPECT_EQ(mmk_mmu_unmap(&mmu()->kernel, TEST_VA + 0x30000, MMK_PAGE_SIZE, true), 0);
+	KEXPECT_EQ(unmap_freeing(&mmu()->kernel, TEST_VA + 0x30000, MMK_PAGE_SIZE), 0);
 }
 
 KTEST(vm_i386, a_user_space_is_switched_to_and_back)
@@ -202,7 +212,7 @@ KTEST(vm_i386, a_user_space_is_switched_to_and_back)
 	mmk_mmu_activate(previous);
 	KEXPECT_EQ(value, 77);
 	KEXPECT_EQ(self, u.root);
-	KEXPECT_EQ(mmk_mmu_space_destroy(&u, true), 0);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&u, mmk_pmm_release_frames, pmm), 0);
 	KEXPECT_EQ(pmm->free_frames, free_before);
 }
 
@@ -218,7 +228,7 @@ static unsigned map_touch_unmap(mmk_vaddr_t va, unsigned round)
 		errors++;
 	else
 		((volatile uint32_t *)va)[round] = round;
-	if (mmk_mmu_unmap(&mmu()->kernel, va, 8 * MMK_PAGE_SIZE, false))
+	if (mmk_mmu_unmap(&mmu()->kernel, va, 8 * MMK_PAGE_SIZE, NULL))
 		errors++;
 	if (mmk_pmm_free_block(pmm, pa, 3))
 		errors++;

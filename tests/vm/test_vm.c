@@ -178,11 +178,11 @@ KTEST(vm, regions_refuse_bad_requests)
 	va = UVA + P;
 	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, 0, URW), -MMK_EINVAL);
 	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, P, 0), -MMK_EINVAL);
-	va = mmk_mmu_user_end();
+	va = mmk_mmu_user_end(ktest_env_mmu());
 	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, P, URW), -MMK_ERANGE);
 	va = 0;
 	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, 2 * P, URW), 0); /* anywhere: the lowest free place */
-	KEXPECT_EQ(va, mmk_mmu_user_base());
+	KEXPECT_EQ(va, mmk_mmu_user_base(ktest_env_mmu()));
 	KEXPECT_EQ(mmk_vm_unmap(&a, UVA + 77 * P), -MMK_ENOENT);
 	KEXPECT_EQ(mmk_vm_unmap(&a, va + P), 0);
 	KEXPECT_TRUE(mmk_vm_region_at(&a, va) == NULL);
