@@ -514,16 +514,9 @@ static void set_entry(struct mmk_mmu_space *s, const struct slot *at, uint64_t v
 static void zero_table(const struct mmk_pt_format *f, void *t, unsigned level)
 {
 	uint64_t *w = t, *end = w + (1u << f->level[level].table_log2) / 8;
-	for (; w < end; w += 8) { /* tables are 1 KiB or more */
-		w[0] = 0;
-		w[1] = 0;
-		w[2] = 0;
-		w[3] = 0;
-		w[4] = 0;
-		w[5] = 0;
-		w[6] = 0;
-		w[7] = 0;
-	}
+	for (; w < end; w += 16) /* tables are 1 KiB or more */
+		for (unsigned k = 0; k < 16; k++)
+			w[k] = 0;
 }
 
 /*
@@ -704,13 +697,21 @@ static int forced_size(const struct mmk_mmu *mmu, unsigned page_shift)
 static void fill(const struct mmk_pt_format *f, void *t, unsigned index, unsigned n,
 		 unsigned reps, mmk_pte_t e, mmk_pte_t step)
 {
-	if (f->entry_bytes == 8 && reps == 1) { /* by four: the hot loop of a large map */
+	if (n == 1 && reps == 1) { /* one page: a fault, a page-by-page map */
+		store(f, t, index, e);
+		return;
+	}
+	if (f->entry_bytes == 8 && reps == 1) { /* by eight: the hot loop of a large map */
 		uint64_t *p = (uint64_t *)t + index, *end = p + n;
-		for (; end - p >= 4; p += 4, e += 4 * step) {
+		for (; end - p >= 8; p += 8, e += 8 * step) {
 			p[0] = e;
 			p[1] = e + step;
 			p[2] = e + 2 * step;
 			p[3] = e + 3 * step;
+			p[4] = e + 4 * step;
+			p[5] = e + 5 * step;
+			p[6] = e + 6 * step;
+			p[7] = e + 7 * step;
 		}
 		for (; p < end; p++, e += step)
 			*p = e;
@@ -961,7 +962,7 @@ static int check_mapped(const struct mmk_mmu_space *s, uint64_t va, uint64_t siz
 			unsigned i = slot.index + 1;
 			for (; next < stop; next += MMK_PAGE_SIZE, i++) {
 				mmk_pte_t e = load(f, slot.table, i);
-				if (!valid(f, e) || leaf_size(f, 0, e) != 0)
+				if (!small_leaf(f, e))
 					break;
 			}
 		}
@@ -1119,7 +1120,7 @@ static void change_range(struct mmk_mmu_space *s, uint64_t va, uint64_t size, st
 			unsigned i = slot.index + 1;
 			for (uint64_t next = at + bytes; next < stop; next += bytes, i++, n++) {
 				mmk_pte_t e = load(f, slot.table, i);
-				if (!valid(f, e) || leaf_size(f, 0, e) != 0)
+				if (!small_leaf(f, e))
 					break;
 			}
 		}

@@ -16,6 +16,11 @@ void *aarch64_phys(uint64_t pa)
 	return (void *)(uintptr_t)(DIRECT_MAP + pa);
 }
 
+uintptr_t aarch64_direct_base(void)
+{
+	return (uintptr_t)DIRECT_MAP;
+}
+
 void *aarch64_kernel_pointer(uint64_t va)
 {
 	return (void *)(uintptr_t)va;

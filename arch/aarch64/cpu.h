@@ -11,6 +11,9 @@
 
 /* A pointer to physical address pa (the direct map in a kernel), valid to its page's end. */
 void *aarch64_phys(uint64_t pa);
+/* Where the direct map starts, for the engine's fast table access; 0 on the host,
+ * whose simulator checks every physical access instead. */
+uintptr_t aarch64_direct_base(void);
 /* A pointer for kernel address va as the CPU translates it now (in a kernel: va). */
 void *aarch64_kernel_pointer(uint64_t va);
 

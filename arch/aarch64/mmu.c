@@ -217,6 +217,7 @@ static const struct mmk_pt_format aarch64_format = {
 	.kernel_base = DIRECT_MAP_VA,
 	.kernel_end = 0xFFFFFFFFFFFFF000ull, /* the last page stays unmapped */
 	.break_before_make = true,
+	.stable_tables = true,
 	.flush_threshold = 32,
 	.leaf_bits = leaf_bits,
 	.leaf_flags = leaf_flags,
@@ -350,6 +351,7 @@ static void switch_tables(struct mmk_mmu *mmu)
 int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot)
 {
 	mmk_pt_setup(mmu, &aarch64_format, pmm, 0);
+	mmu->direct_base = aarch64_direct_base();
 	mmu->md.table_limit = boot->window_limit;
 	unsigned bits = hardware_asid_bits();
 	MMK_ASSERT(mmk_asid_init(&mmu->asids, bits < ASID_ALLOCATOR_MAX ? bits : ASID_ALLOCATOR_MAX,

@@ -237,6 +237,7 @@ static const struct mmk_pt_format armv7_format = {
 	.shared_kernel_root = false,
 	.user_root_order = 1,
 	.kernel_root_order = 2,
+	.stable_tables = true,
 	.flush_threshold = 32,
 	.leaf_bits = leaf_bits,
 	.leaf_flags = leaf_flags,
