@@ -2,46 +2,38 @@
 #include <mmukit/fault.h>
 #include <mmukit/services.h>
 
-static mmk_fault_handler_fn handler;
-static void *handler_ctx;
-static mmk_fault_reporter_fn reporter;
-static void *reporter_ctx;
-
-void mmk_fault_set_reporter(mmk_fault_reporter_fn fn, void *ctx, mmk_fault_reporter_fn *old_fn,
-			void **old_ctx)
+/* The space a fault at addr belongs to: the kernel's for a kernel-half address. */
+static struct mmk_mmu_space *space_of(struct mmk_mmu_space *space, mmk_vaddr_t addr)
 {
-	if (old_fn)
-		*old_fn = reporter;
-	if (old_ctx)
-		*old_ctx = reporter_ctx;
-	reporter = fn;
-	reporter_ctx = ctx;
+	if (space && !space->is_kernel && addr >= mmk_mmu_kernel_base(space->mmu))
+		return &space->mmu->kernel;
+	return space;
 }
 
-void mmk_fault_report_fatal(struct mmk_mmu_space *space, const struct mmk_fault *fault,
-			enum mmk_fault_result result)
+void mmk_fault_set_owner(struct mmk_mmu_space *space, const struct mmk_fault_ops *ops, void *owner)
 {
-	mmk_fault_report(space, fault, result);
-	if (reporter)
-		reporter(reporter_ctx, space, fault);
-}
-
-void mmk_fault_set_handler(mmk_fault_handler_fn fn, void *ctx, mmk_fault_handler_fn *old_fn,
-		       void **old_ctx)
-{
-	if (old_fn)
-		*old_fn = handler;
-	if (old_ctx)
-		*old_ctx = handler_ctx;
-	handler = fn;
-	handler_ctx = ctx;
+	space->fault_ops = ops;
+	space->owner = ops ? owner : NULL;
 }
 
 enum mmk_fault_result mmk_fault_dispatch(struct mmk_mmu_space *space, const struct mmk_fault *fault)
 {
-	if (!handler)
+	space = space_of(space, fault->addr);
+	if (!space || !space->fault_ops || !space->fault_ops->resolve)
 		return MMK_FAULT_BAD_ACCESS;
-	return handler(handler_ctx, space, fault);
+	return space->fault_ops->resolve(space->owner, space, fault);
+}
+
+void mmk_fault_report_fatal(struct mmk_mmu_space *space, const struct mmk_fault *fault,
+			    enum mmk_fault_result result)
+{
+	mmk_fault_report(space, fault, result);
+	space = space_of(space, fault->addr);
+	if (space && space->fault_ops && space->fault_ops->describe)
+		space->fault_ops->describe(space->owner, space, fault);
+	else
+		mmk_printf("  in a space nobody handles faults in%s\n",
+			   space && space->is_kernel ? " (the kernel space)" : "");
 }
 
 const char *mmk_fault_access_name(unsigned access)

@@ -15,6 +15,24 @@ void mmk_vm_init(struct mmk_vm *vm, struct mmk_mmu *mmu, void *(*alloc)(size_t s
 	*vm = (struct mmk_vm){.mmu = mmu, .alloc = alloc, .release = release};
 }
 
+/* The VM as the owner of its spaces' faults (include/mmukit/fault.h). */
+static enum mmk_fault_result resolve(void *owner, struct mmk_mmu_space *space,
+				     const struct mmk_fault *fault)
+{
+	(void)space;
+	return mmk_vm_fault(owner, fault);
+}
+
+static void describe_region(struct mmk_vm_space *s, const struct mmk_fault *f);
+
+static void describe(void *owner, struct mmk_mmu_space *space, const struct mmk_fault *fault)
+{
+	(void)space;
+	describe_region(owner, fault);
+}
+
+static const struct mmk_fault_ops vm_fault_ops = {resolve, describe};
+
 int mmk_vm_space_create(struct mmk_vm *vm, struct mmk_vm_space *space)
 {
 	int err = mmk_mmu_space_create(vm->mmu, &space->mmu);
@@ -22,7 +40,7 @@ int mmk_vm_space_create(struct mmk_vm *vm, struct mmk_vm_space *space)
 		return err;
 	mmk_vas_init(&space->regions, mmk_mmu_user_base(vm->mmu), mmk_mmu_user_end(vm->mmu));
 	space->vm = vm;
-	space->mmu.owner = space;
+	mmk_fault_set_owner(&space->mmu, &vm_fault_ops, space);
 	return 0;
 }
 
@@ -350,27 +368,9 @@ static void describe_region(struct mmk_vm_space *s, const struct mmk_fault *f)
 			   r->prot);
 }
 
-void mmk_vm_fault_describe(void *vm, struct mmk_mmu_space *space, const struct mmk_fault *fault)
-{
-	(void)vm;
-	if (!space || !space->owner)
-		mmk_printf("  in the kernel space\n");
-	else
-		describe_region(space->owner, fault);
-}
-
 void mmk_vm_fault_report(struct mmk_vm_space *s, const struct mmk_fault *f, enum mmk_fault_result result)
 {
 	mmk_fault_report(&s->mmu, f, result);
 	describe_region(s, f);
 	mmk_mmu_print_walk(&s->mmu, f->addr);
-}
-
-enum mmk_fault_result mmk_vm_fault_handler(void *vm, struct mmk_mmu_space *space,
-				   const struct mmk_fault *fault)
-{
-	(void)vm;
-	if (!space || !space->owner)
-		return MMK_FAULT_BAD_ACCESS; /* a space no VM owns (the kernel's) */
-	return mmk_vm_fault(space->owner, fault);
 }

@@ -28,8 +28,6 @@ int kernel_vm_start(struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot, mmk_va
 	mmk_kheap_init(&the_heap, &the_kvm);
 	mmk_kheap_set_default(&the_heap);
 	mmk_vm_init(&the_vm, &the_mmu, mmk_kmalloc, mmk_kfree);
-	mmk_fault_set_handler(mmk_vm_fault_handler, &the_vm, NULL, NULL);
-	mmk_fault_set_reporter(mmk_vm_fault_describe, &the_vm, NULL, NULL);
 	vm_started = true;
 	return 0;
 }

@@ -1,10 +1,13 @@
 /*
  * Page faults, portable: every architecture decodes its fault (x86 CR2 and error code,
- * ARM DFAR/DFSR or IFAR/IFSR) into a struct mmk_fault and hands it to mmk_fault_dispatch.
- * The VM layer installs the handler that decides (demand zero, copy-on-write, fatal);
- * tests install their own for a while. With no handler, or when the handler cannot
- * resolve it, the fault is fatal: mmk_fault_report prints the address, the decoded access
- * and the table walk, and the architecture stops the kernel with a failing status.
+ * ARM DFAR/DFSR or IFAR/IFSR, RISC-V scause/stval) into a struct mmk_fault and hands it
+ * to mmk_fault_dispatch with the space the CPU was in. The fault goes to whoever owns
+ * the space that address belongs to (a kernel-half address: the kernel space): the VM
+ * owns the spaces it created, a kernel may own its kernel space, tests borrow one for a
+ * while. There is no global handler: a space nobody owns gets MMK_FAULT_BAD_ACCESS, and a
+ * fault in it never reads past its struct. A fault that cannot be resolved is fatal:
+ * mmk_fault_report_fatal prints the address, the decoded access, what the owner knows
+ * (the VM: the region), and the architecture prints the table walk.
  */
 #ifndef MMUKIT_FAULT_H
 #define MMUKIT_FAULT_H
@@ -31,14 +34,22 @@ enum mmk_fault_result {
 	MMK_FAULT_OOM,        /* could not get memory to resolve it: fatal */
 };
 
-typedef enum mmk_fault_result (*mmk_fault_handler_fn)(void *ctx, struct mmk_mmu_space *space,
-					      const struct mmk_fault *fault);
+/* What an owner of a space does with its faults. */
+struct mmk_fault_ops {
+	/* Decides a fault in space (owner: as given to mmk_fault_set_owner). */
+	enum mmk_fault_result (*resolve)(void *owner, struct mmk_mmu_space *space,
+					 const struct mmk_fault *fault);
+	/* Says where a fatal fault fell (its region...) for the report; may be NULL. */
+	void (*describe)(void *owner, struct mmk_mmu_space *space, const struct mmk_fault *fault);
+};
 
-/* Installs the fault handler; returns the previous one through *old_fn / *old_ctx. */
-void mmk_fault_set_handler(mmk_fault_handler_fn fn, void *ctx, mmk_fault_handler_fn *old_fn,
-		       void **old_ctx);
+/* Makes owner (with ops; NULL ops: nobody) handle the faults of space. */
+void mmk_fault_set_owner(struct mmk_mmu_space *space, const struct mmk_fault_ops *ops, void *owner);
 
-/* Decides what a fault in space means. Without a handler: MMK_FAULT_BAD_ACCESS. */
+/*
+ * Decides what a fault means: space is the one the CPU translated with; a kernel-half
+ * address is the kernel space's. Its owner's resolve decides; nobody: BAD_ACCESS.
+ */
 enum mmk_fault_result mmk_fault_dispatch(struct mmk_mmu_space *space, const struct mmk_fault *fault);
 
 /*
@@ -48,19 +59,9 @@ enum mmk_fault_result mmk_fault_dispatch(struct mmk_mmu_space *space, const stru
 void mmk_fault_report(const struct mmk_mmu_space *space, const struct mmk_fault *fault,
 		  enum mmk_fault_result result);
 
-typedef void (*mmk_fault_reporter_fn)(void *ctx, struct mmk_mmu_space *space,
-				  const struct mmk_fault *fault);
-
-/*
- * Installs what describes a fatal fault further (the VM: its region), NULL for
- * nothing; the previous one comes back through *old_fn / *old_ctx when not NULL.
- */
-void mmk_fault_set_reporter(mmk_fault_reporter_fn fn, void *ctx, mmk_fault_reporter_fn *old_fn,
-			void **old_ctx);
-
 /*
  * The architecture's trap code calls this for a fault it is about to die of:
- * mmk_fault_report, then the installed reporter. It then prints the walk itself.
+ * mmk_fault_report, then the owner's describe. It then prints the walk itself.
  */
 void mmk_fault_report_fatal(struct mmk_mmu_space *space, const struct mmk_fault *fault,
 			enum mmk_fault_result result);

@@ -48,6 +48,7 @@
 struct mmk_pmm;
 struct mmk_memmap;
 struct mmk_pt_format;
+struct mmk_fault_ops;
 
 /* Portable protection: what an access may do. READ is implied by WRITE and EXEC. */
 #define MMK_PROT_READ 0x01u
@@ -89,8 +90,8 @@ struct mmk_mmu_space {
 	bool tlb_stale;           /* edited while inactive: drop its tagged entries on activation */
 	uint64_t table_pages;     /* table pages owned by this space (the kernel space: the
 				   * shared kernel tables) */
-	void *owner;              /* who the space belongs to (the VM sets it to its struct
-				   * mmk_vm_space); faults are sent there, NULL: nobody */
+	const struct mmk_fault_ops *fault_ops; /* who resolves its faults, and owner is */
+	void *owner;              /* theirs (include/mmukit/fault.h); NULL: nobody */
 	struct mmk_mmu_space *next; /* every space of the machine, kernel space first */
 	struct {                  /* the backend's own; not an interface */
 		void *root_va;    /* i386: the directory's address in the PD slots window */

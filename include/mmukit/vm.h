@@ -54,7 +54,7 @@ struct mmk_vm {
 };
 
 struct mmk_vm_space {
-	struct mmk_mmu_space mmu; /* first: the fault path gets from the MMU space to this */
+	struct mmk_mmu_space mmu; /* its faults come to the VM: the VM owns it (fault.h) */
 	struct mmk_vas regions;
 	struct mmk_vm *vm;
 };
@@ -62,7 +62,10 @@ struct mmk_vm_space {
 void mmk_vm_init(struct mmk_vm *vm, struct mmk_mmu *mmu, void *(*alloc)(size_t size),
 	     int (*release)(void *ptr));
 
-/* An empty user space. Errors: MMK_ENOMEM, MMK_ENOSPC (the backend's space limit). */
+/*
+ * An empty user space, whose faults the VM resolves (mmk_fault_dispatch sends them to
+ * mmk_vm_fault). Errors: MMK_ENOMEM, MMK_ENOSPC (the machine's space limit: i386).
+ */
 int mmk_vm_space_create(struct mmk_vm *vm, struct mmk_vm_space *space);
 
 /*
@@ -108,21 +111,8 @@ int mmk_vm_fork(struct mmk_vm_space *parent, struct mmk_vm_space *child);
  */
 enum mmk_fault_result mmk_vm_fault(struct mmk_vm_space *space, const struct mmk_fault *fault);
 
-/*
- * The region part of a fatal fault's report (install with mmk_fault_set_reporter): which
- * region of the user space the address is in, or none, or its guard page.
- */
-void mmk_vm_fault_describe(void *vm, struct mmk_mmu_space *space, const struct mmk_fault *fault);
-
 /* Prints why a fault was fatal: the fault, the region (or none), and the walk. */
 void mmk_vm_fault_report(struct mmk_vm_space *space, const struct mmk_fault *fault,
 		     enum mmk_fault_result result);
-
-/*
- * The fault handler to install with mmk_fault_set_handler(mmk_vm_fault_handler, vm, ...):
- * resolves faults of user spaces through mmk_vm_fault; a kernel-space fault is fatal.
- */
-enum mmk_fault_result mmk_vm_fault_handler(void *vm, struct mmk_mmu_space *space,
-				   const struct mmk_fault *fault);
 
 #endif

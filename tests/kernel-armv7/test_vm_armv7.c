@@ -174,6 +174,8 @@ static enum mmk_fault_result record_and_fix(void *ctx, struct mmk_mmu_space *spa
 		       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
 }
 
+static const struct mmk_fault_ops record_and_fix_ops = {record_and_fix, NULL};
+
 /* DFSR/IFSR status (B4.1.52): FS[4] is bit 10. */
 static unsigned status_of(const struct mmk_fault *f)
 {
@@ -183,15 +185,16 @@ static unsigned status_of(const struct mmk_fault *f)
 KTEST(vm_armv7, a_translation_fault_is_decoded_and_resolved)
 {
 	struct seen_fault seen = {0};
-	mmk_fault_handler_fn old;
-	void *old_ctx;
+	struct mmk_mmu_space *borrowed = &mmu()->kernel;
+	const struct mmk_fault_ops *old = borrowed->fault_ops;
+	void *old_ctx = borrowed->owner;
 	uint64_t free_before = ktest_env_pmm()->free_frames;
-	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x20010);
 	uint32_t first = *p; /* faults: nothing mapped there */
 	*p = 0x1234;         /* mapped writable by the handler: no fault */
 	uint32_t back = *p;
-	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_owner(borrowed, old, old_ctx);
 	KEXPECT_EQ(first, 0);
 	KEXPECT_EQ(back, 0x1234);
 	KEXPECT_EQ(seen.count, 1);
@@ -208,16 +211,17 @@ KTEST(vm_armv7, a_translation_fault_is_decoded_and_resolved)
 KTEST(vm_armv7, a_write_to_a_read_only_page_is_a_permission_fault)
 {
 	struct seen_fault seen = {.grant = RW};
-	mmk_fault_handler_fn old;
-	void *old_ctx;
+	struct mmk_mmu_space *borrowed = &mmu()->kernel;
+	const struct mmk_fault_ops *old = borrowed->fault_ops;
+	void *old_ctx = borrowed->owner;
 	mmk_paddr_t pa;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
 	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA + 0x30000, pa, MMK_PAGE_SIZE, MMK_PROT_READ, 0), 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x30008);
 	uint32_t before = *p; /* reading is fine */
-	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
 	*p = before + 1; /* APX: read-only for the kernel too */
-	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_owner(borrowed, old, old_ctx);
 	KEXPECT_EQ(*p, before + 1);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x30008);
@@ -230,8 +234,9 @@ KTEST(vm_armv7, a_write_to_a_read_only_page_is_a_permission_fault)
 KTEST(vm_armv7, fetching_from_a_never_execute_page_is_a_prefetch_abort)
 {
 	struct seen_fault seen = {.grant = MMK_PROT_READ | MMK_PROT_EXEC};
-	mmk_fault_handler_fn old;
-	void *old_ctx;
+	struct mmk_mmu_space *borrowed = &mmu()->kernel;
+	const struct mmk_fault_ops *old = borrowed->fault_ops;
+	void *old_ctx = borrowed->owner;
 	mmk_paddr_t pa;
 	mmk_vaddr_t code = TEST_VA + 0x40000;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
@@ -241,10 +246,10 @@ KTEST(vm_armv7, fetching_from_a_never_execute_page_is_a_prefetch_abort)
 	insn[1] = 0xE12FFF1Eu; /* bx lr */
 	/* No cache maintenance here: mmk_mmu_protect cleans the frame to the point of
 	 * unification and invalidates the instruction cache before it grants execute. */
-	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
 	int (*fn)(void) = (int (*)(void))code;
 	int r = fn(); /* XN: aborts; the handler makes the page executable (and read-only) */
-	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_owner(borrowed, old, old_ctx);
 	KEXPECT_EQ(r, 42);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, code); /* IFAR */

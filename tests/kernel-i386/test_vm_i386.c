@@ -148,17 +148,20 @@ static enum mmk_fault_result record_and_fix(void *ctx, struct mmk_mmu_space *spa
 									  : MMK_FAULT_RESOLVED;
 }
 
+static const struct mmk_fault_ops record_and_fix_ops = {record_and_fix, NULL};
+
 KTEST(vm_i386, a_not_present_fault_is_decoded_and_resolved)
 {
 	struct seen_fault seen = {0};
-	mmk_fault_handler_fn old;
-	void *old_ctx;
+	struct mmk_mmu_space *borrowed = &mmu()->kernel;
+	const struct mmk_fault_ops *old = borrowed->fault_ops;
+	void *old_ctx = borrowed->owner;
 	uint64_t free_before = ktest_env_pmm()->free_frames;
-	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x20010);
 	*p = 0x1234; /* faults: nothing mapped there */
 	uint32_t back = *p;
-	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_owner(borrowed, old, old_ctx);
 	KEXPECT_EQ(back, 0x1234);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x20010); /* CR2 */
@@ -173,16 +176,17 @@ KTEST(vm_i386, a_not_present_fault_is_decoded_and_resolved)
 KTEST(vm_i386, a_write_to_a_read_only_page_is_decoded_and_resolved)
 {
 	struct seen_fault seen = {0};
-	mmk_fault_handler_fn old;
-	void *old_ctx;
+	struct mmk_mmu_space *borrowed = &mmu()->kernel;
+	const struct mmk_fault_ops *old = borrowed->fault_ops;
+	void *old_ctx = borrowed->owner;
 	mmk_paddr_t pa;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
 	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA + 0x30000, pa, MMK_PAGE_SIZE, MMK_PROT_READ, 0), 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x30008);
 	uint32_t before = *p; /* reading is fine */
-	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
 	*p = before + 1; /* CR0.WP: the kernel cannot write a read-only page either */
-	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_owner(borrowed, old, old_ctx);
 	KEXPECT_EQ(*p, before + 1);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x30008);

@@ -161,18 +161,21 @@ static enum mmk_fault_result record_and_fix(void *ctx, struct mmk_mmu_space *spa
 		       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
 }
 
+static const struct mmk_fault_ops record_and_fix_ops = {record_and_fix, NULL};
+
 KTEST(vm_riscv64, a_load_page_fault_is_decoded_and_resolved)
 {
 	struct seen_fault seen = {0};
-	mmk_fault_handler_fn old;
-	void *old_ctx;
+	struct mmk_mmu_space *borrowed = &mmu()->kernel;
+	const struct mmk_fault_ops *old = borrowed->fault_ops;
+	void *old_ctx = borrowed->owner;
 	uint64_t free_before = ktest_env_pmm()->free_frames;
-	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x20010);
 	uint32_t first = *p; /* faults: nothing mapped there */
 	*p = 0x1234;         /* mapped writable by the handler: no fault */
 	uint32_t back = *p;
-	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_owner(borrowed, old, old_ctx);
 	KEXPECT_EQ(first, 0u);
 	KEXPECT_EQ(back, 0x1234u);
 	KEXPECT_EQ(seen.count, 1u);
@@ -188,17 +191,18 @@ KTEST(vm_riscv64, a_load_page_fault_is_decoded_and_resolved)
 KTEST(vm_riscv64, a_store_to_a_read_only_page_is_a_store_page_fault)
 {
 	struct seen_fault seen = {.grant = RW};
-	mmk_fault_handler_fn old;
-	void *old_ctx;
+	struct mmk_mmu_space *borrowed = &mmu()->kernel;
+	const struct mmk_fault_ops *old = borrowed->fault_ops;
+	void *old_ctx = borrowed->owner;
 	mmk_paddr_t pa;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
 	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA + 0x30000, pa, MMK_PAGE_SIZE,
 			       MMK_PROT_READ, 0), 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x30008);
 	uint32_t before = *p;
-	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
 	*p = before + 1;
-	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_owner(borrowed, old, old_ctx);
 	KEXPECT_EQ(*p, before + 1);
 	KEXPECT_EQ(seen.count, 1u);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x30008);
@@ -211,8 +215,9 @@ KTEST(vm_riscv64, a_store_to_a_read_only_page_is_a_store_page_fault)
 KTEST(vm_riscv64, fetching_from_a_page_without_x_is_an_instruction_page_fault)
 {
 	struct seen_fault seen = {.grant = MMK_PROT_READ | MMK_PROT_EXEC};
-	mmk_fault_handler_fn old;
-	void *old_ctx;
+	struct mmk_mmu_space *borrowed = &mmu()->kernel;
+	const struct mmk_fault_ops *old = borrowed->fault_ops;
+	void *old_ctx = borrowed->owner;
 	mmk_paddr_t pa;
 	mmk_vaddr_t code = TEST_VA + 0x40000;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
@@ -221,10 +226,10 @@ KTEST(vm_riscv64, fetching_from_a_page_without_x_is_an_instruction_page_fault)
 	insn[0] = 0x02A00513u; /* addi a0, zero, 42 */
 	insn[1] = 0x00008067u; /* jalr zero, 0(ra): ret */
 	/* No FENCE.I here: mmk_mmu_protect issues it before it grants execute. */
-	mmk_fault_set_handler(record_and_fix, &seen, &old, &old_ctx);
+	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
 	int (*fn)(void) = (int (*)(void))code;
 	int r = fn(); /* X clear: faults; the handler makes the page executable */
-	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_owner(borrowed, old, old_ctx);
 	KEXPECT_EQ(r, 42);
 	KEXPECT_EQ(seen.count, 1u);
 	KEXPECT_EQ(seen.last.addr, code);

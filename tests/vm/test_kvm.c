@@ -157,6 +157,8 @@ static enum mmk_fault_result refuse_all(void *ctx, struct mmk_mmu_space *space, 
 	return MMK_FAULT_BAD_ACCESS;
 }
 
+static const struct mmk_fault_ops refuse_all_ops = {refuse_all, NULL};
+
 KTEST(kvm, kernel_stack_has_an_unmapped_guard_below)
 {
 	struct mmk_kvm *kvm = ktest_env_kvm();
@@ -173,11 +175,12 @@ KTEST(kvm, kernel_stack_has_an_unmapped_guard_below)
 	uint32_t v = 0xABCD;
 	KEXPECT_EQ(ktest_env_access(top - 4, true, &v), 0); /* the top of the stack */
 	struct mmk_fault seen = {0};
-	mmk_fault_handler_fn old;
-	void *old_ctx;
-	mmk_fault_set_handler(refuse_all, &seen, &old, &old_ctx);
+	struct mmk_mmu_space *borrowed = &ktest_env_mmu()->kernel;
+	const struct mmk_fault_ops *old = borrowed->fault_ops;
+	void *old_ctx = borrowed->owner;
+	mmk_fault_set_owner(borrowed, &refuse_all_ops, &seen);
 	int err = ktest_env_access(top - 4 * P - 4, true, &v); /* one word below: the guard */
-	mmk_fault_set_handler(old, old_ctx, NULL, NULL);
+	mmk_fault_set_owner(borrowed, old, old_ctx);
 	KEXPECT_EQ(err, -MMK_EFAULT);
 	KEXPECT_EQ(seen.addr, top - 4 * P - 4);
 	KEXPECT_FALSE(seen.present);

@@ -15,15 +15,12 @@
 
 static struct mmk_kheap heap;
 static struct mmk_vm vm;
-static mmk_fault_handler_fn old_handler;
-static void *old_ctx;
 static struct mmk_mmu_space *previous;
 
 static void begin(void)
 {
 	mmk_kheap_init(&heap, ktest_env_kvm());
 	mmk_vm_init(&vm, ktest_env_mmu(), ktest_env_malloc, ktest_env_free);
-	mmk_fault_set_handler(mmk_vm_fault_handler, &vm, &old_handler, &old_ctx);
 	previous = ktest_env_mmu()->active;
 	/* The kernel heap keeps a slab page for region structures once it has one: make it
 	 * exist now, so frame counts compare what the VM itself holds. */
@@ -33,7 +30,6 @@ static void begin(void)
 static void end(void)
 {
 	mmk_mmu_activate(previous);
-	mmk_fault_set_handler(old_handler, old_ctx, NULL, NULL);
 }
 
 static uint32_t read32(mmk_vaddr_t va, int *err)
@@ -426,7 +422,10 @@ KTEST(vm, user_and_kernel_faults_are_told_apart)
 	f = (struct mmk_fault){.addr = user, .access = MMK_ACCESS_READ, .reserved_bit = true};
 	KEXPECT_EQ(mmk_vm_fault(&a, &f), MMK_FAULT_BAD_ACCESS);  /* corrupt tables are never fixed up */
 	mmk_vm_fault_report(&a, &f, MMK_FAULT_BAD_ACCESS);
-	KEXPECT_EQ(mmk_vm_fault_handler(&vm, &ktest_env_mmu()->kernel, &f), MMK_FAULT_BAD_ACCESS);
+	/* A kernel-half address goes to the kernel space, which nobody here owns. */
+	f.addr = mmk_mmu_kernel_base(ktest_env_mmu());
+	KEXPECT_EQ(mmk_fault_dispatch(&a.mmu, &f), MMK_FAULT_BAD_ACCESS);
+	KEXPECT_EQ(mmk_fault_dispatch(&ktest_env_mmu()->kernel, &f), MMK_FAULT_BAD_ACCESS);
 	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	end();
 }
@@ -488,27 +487,42 @@ static void record_report(void *ctx, struct mmk_mmu_space *space, const struct m
 	r->addr = f->addr;
 }
 
-KTEST(vm, fatal_faults_are_reported_with_the_installed_reporter)
+static enum mmk_fault_result refuse(void *ctx, struct mmk_mmu_space *space,
+				    const struct mmk_fault *f)
+{
+	(void)ctx;
+	(void)space;
+	(void)f;
+	return MMK_FAULT_BAD_ACCESS;
+}
+
+KTEST(vm, fatal_faults_are_reported_by_the_owner_of_the_space)
 {
 	struct mmk_vm_space a;
 	struct reported seen = {0};
 	begin();
 	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
+	KEXPECT_TRUE(a.mmu.owner == &a); /* the VM owns the spaces it makes */
 	mmk_vaddr_t stack = UVA + 8 * P;
 	KASSERT_EQ(mmk_vm_map_stack(&a, &stack, P, P, URW), 0);
 	struct mmk_fault f = {.addr = stack - 8, .access = MMK_ACCESS_WRITE};
-	KEXPECT_EQ(mmk_vm_fault(&a, &f), MMK_FAULT_BAD_ACCESS);
-	mmk_fault_reporter_fn prev_reporter;
-	void *prev_ctx;
-	mmk_fault_set_reporter(record_report, &seen, &prev_reporter, &prev_ctx);
+	KEXPECT_EQ(mmk_fault_dispatch(&a.mmu, &f), MMK_FAULT_BAD_ACCESS); /* the guard page */
+	mmk_fault_report_fatal(&a.mmu, &f, MMK_FAULT_BAD_ACCESS);         /* says its region */
+	/* Another owner, borrowed for a while: its describe is called, then the VM's again. */
+	const struct mmk_fault_ops *vm_ops = a.mmu.fault_ops;
+	static const struct mmk_fault_ops recording = {refuse, record_report};
+	mmk_fault_set_owner(&a.mmu, &recording, &seen);
 	mmk_fault_report_fatal(&a.mmu, &f, MMK_FAULT_BAD_ACCESS);
-	mmk_fault_set_reporter(mmk_vm_fault_describe, &vm, NULL, NULL); /* what a kernel installs */
-	mmk_fault_report_fatal(&a.mmu, &f, MMK_FAULT_BAD_ACCESS);
-	mmk_fault_report_fatal(&ktest_env_mmu()->kernel, &f, MMK_FAULT_BAD_ACCESS);
-	mmk_fault_set_reporter(prev_reporter, prev_ctx, NULL, NULL);
+	mmk_fault_set_owner(&a.mmu, vm_ops, &a);
+	mmk_fault_report_fatal(&ktest_env_mmu()->kernel, &f, MMK_FAULT_BAD_ACCESS); /* nobody's */
 	KEXPECT_EQ(seen.calls, 1);
 	KEXPECT_TRUE(seen.space == &a.mmu);
 	KEXPECT_EQ(seen.addr, stack - 8);
+	/* A space nobody owns: never read past its struct, just fatal. */
+	struct mmk_mmu_space bare;
+	KASSERT_EQ(mmk_mmu_space_create(ktest_env_mmu(), &bare), 0);
+	KEXPECT_EQ(mmk_fault_dispatch(&bare, &f), MMK_FAULT_BAD_ACCESS);
+	KEXPECT_EQ(mmk_mmu_space_destroy(&bare, NULL, NULL), 0);
 	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	end();
 }
