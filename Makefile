@@ -11,7 +11,7 @@
 ARCH ?= x86_64
 # Machines `make test` and `make bench` cover; a machine joins when its kernel and its
 # host suites pass (ARCH=<name> builds any folder under arch/ with an arch.mk).
-ARCHES := i386 x86_64 armv7 aarch64
+ARCHES := i386 x86_64 armv7 aarch64 riscv64
 BUILD := build
 
 CC := clang

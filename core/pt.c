@@ -511,12 +511,18 @@ static void set_entry(struct mmk_mmu_space *s, const struct slot *at, uint64_t v
 		store(s->mmu->fmt, at->table, at->index, e);
 }
 
-static void zero_table(const struct mmk_pt_format *f, void *t, unsigned level)
+/* Zeroes bytes (a multiple of 128: tables are 1 KiB or more) from t. */
+static void zero_bytes(void *t, size_t bytes)
 {
-	uint64_t *w = t, *end = w + (1u << f->level[level].table_log2) / 8;
-	for (; w < end; w += 16) /* tables are 1 KiB or more */
+	uint64_t *w = t, *end = w + bytes / 8;
+	for (; w < end; w += 16)
 		for (unsigned k = 0; k < 16; k++)
 			w[k] = 0;
+}
+
+static void zero_table(const struct mmk_pt_format *f, void *t, unsigned level)
+{
+	zero_bytes(t, (size_t)1 << f->level[level].table_log2);
 }
 
 /*
@@ -1619,6 +1625,26 @@ void mmk_pt_setup(struct mmk_mmu *mmu, const struct mmk_pt_format *format, struc
 			mmu->page_shifts |= 1u << format->sizes[i].shift;
 }
 
+/*
+ * A new root, the way most formats want it: zeroed, and where every space shares the
+ * kernel's root entries, those copied from the kernel's root (later ones are written
+ * into every root by set_root_entry).
+ */
+static int root_fill(struct mmk_mmu *mmu, struct mmk_mmu_space *space, unsigned order)
+{
+	const struct mmk_pt_format *f = mmu->fmt;
+	for (unsigned k = 0; k < (1u << order); k++)
+		zero_bytes(frame_of(mmu, space->root + (mmk_paddr_t)k * MMK_PAGE_SIZE), MMK_PAGE_SIZE);
+	if (space->is_kernel || !f->shared_kernel_root)
+		return 0;
+	unsigned top = root_level(f);
+	void *root = table_of(space, top, f->user_base, space->root);
+	const void *kernel = table_of(&mmu->kernel, top, f->kernel_base, mmu->kernel.root);
+	for (unsigned i = index_of(f, top, f->kernel_base); i < (1u << f->level[top].bits); i++)
+		store(f, root, i, load(f, kernel, i));
+	return 0;
+}
+
 int mmk_pt_root_create(struct mmk_mmu *mmu, struct mmk_mmu_space *space, bool kernel)
 {
 	const struct mmk_pt_format *f = mmu->fmt;
@@ -1628,7 +1654,7 @@ int mmk_pt_root_create(struct mmk_mmu *mmu, struct mmk_mmu_space *space, bool ke
 	if (err)
 		return err;
 	*space = (struct mmk_mmu_space){.mmu = mmu, .root = pa, .is_kernel = kernel};
-	err = f->root_init(mmu, space);
+	err = f->root_init ? f->root_init(mmu, space) : root_fill(mmu, space, order);
 	if (err) {
 		MMK_ASSERT(mmk_pmm_free_block(mmu->pmm, pa, order) == 0);
 		*space = (struct mmk_mmu_space){0};
@@ -1692,7 +1718,8 @@ int mmk_mmu_space_destroy(struct mmk_mmu_space *space,
 		  f->user_base, f->user_end, &b);
 	mmk_mmu_batch_finish(&b);
 	MMK_ASSERT(space->table_pages == 0);
-	f->root_fini(mmu, space);
+	if (f->root_fini)
+		f->root_fini(mmu, space);
 	space_list_remove(mmu, space);
 	MMK_ASSERT(mmk_pmm_free_block(mmu->pmm, space->root, f->user_root_order) == 0);
 	space->mmu = NULL;
@@ -1710,7 +1737,8 @@ void mmk_pt_kernel_teardown(struct mmk_mmu *mmu)
 		  root_base(k), f->kernel_base, f->kernel_end, &b);
 	b.all = true; /* never active, but its tables may be cached through windows (i386) */
 	batch_flush(&b);
-	f->root_fini(mmu, k);
+	if (f->root_fini)
+		f->root_fini(mmu, k);
 	space_list_remove(mmu, k);
 	MMK_ASSERT(mmk_pmm_free_block(mmu->pmm, k->root, f->kernel_root_order) == 0);
 	k->mmu = NULL;

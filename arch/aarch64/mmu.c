@@ -134,22 +134,6 @@ static void *frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
 	return aarch64_phys(pa);
 }
 
-/* ------------------------------------------------------------ spaces, TLB */
-
-/* Kernel and user roots are separate tables (TTBR1, TTBR0): a new one starts empty. */
-static int root_init(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
-{
-	(void)mmu;
-	aarch64_zero_page(aarch64_phys(space->root));
-	return 0;
-}
-
-static void root_fini(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
-{
-	(void)mmu;
-	(void)space;
-}
-
 /* The ASID a user space's entries can be cached under, or 0: none (never activated,
  * or tagged in a generation the allocator has flushed since). */
 static unsigned cached_asid(const struct mmk_mmu_space *s)
@@ -224,8 +208,6 @@ static const struct mmk_pt_format aarch64_format = {
 	.table_bits = table_bits,
 	.table = table,
 	.frame = frame,
-	.root_init = root_init,
-	.root_fini = root_fini,
 	.invalidate = invalidate,
 	.publish = publish,
 	.sync_exec = sync_exec,
@@ -275,58 +257,6 @@ void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
 
 /* ------------------------------------------------------------ init */
 
-static bool is_ram(const struct mmk_memrange *r)
-{
-	return r->type != MMK_MEM_RESERVED && r->type != MMK_MEM_BAD && r->type != MMK_MEM_ACPI_NVS;
-}
-
-/* RAM into the direct map: touching ranges (the map is sorted) joined into one run, so
- * each run gets the largest blocks its alignment allows. */
-static int map_direct(struct mmk_mmu *mmu, const struct mmk_memmap *map)
-{
-	unsigned flags = MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL;
-	for (unsigned i = 0; i < map->count;) {
-		if (!is_ram(&map->range[i])) {
-			i++;
-			continue;
-		}
-		mmk_paddr_t lo = mmk_align_down(map->range[i].base, MMK_PAGE_SIZE);
-		mmk_paddr_t hi = mmk_align_up(map->range[i].base + map->range[i].size, MMK_PAGE_SIZE);
-		for (i++; i < map->count && is_ram(&map->range[i]) && map->range[i].base <= hi; i++)
-			hi = mmk_align_up(map->range[i].base + map->range[i].size, MMK_PAGE_SIZE);
-		struct mmk_mmu_mapping m; /* a run may share its first page with the last one */
-		if (mmk_mmu_query(&mmu->kernel, DIRECT_MAP_VA + lo, &m) == 0)
-			lo += MMK_PAGE_SIZE;
-		if (lo >= hi)
-			continue;
-		int err = mmk_mmu_map(&mmu->kernel, DIRECT_MAP_VA + lo, lo, hi - lo, flags, 0);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* The kernel image: section by section when the boot says how, else as one RWX range. */
-static int map_image(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot)
-{
-	if (boot->section_count > MMK_MMU_BOOT_SECTIONS)
-		return -MMK_EINVAL;
-	if (boot->section_count == 0)
-		return mmk_mmu_map(&mmu->kernel, boot->kernel_va, boot->kernel_pa,
-				   mmk_align_up(boot->kernel_size, MMK_PAGE_SIZE),
-				   MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC | MMK_PROT_GLOBAL, 0);
-	for (unsigned i = 0; i < boot->section_count; i++) {
-		const struct mmk_mmu_boot_section *sec = &boot->sections[i];
-		int err = mmk_mmu_map(&mmu->kernel, sec->va, sec->pa,
-				      mmk_align_up(sec->size, MMK_PAGE_SIZE),
-				      sec->flags | MMK_PROT_GLOBAL, 0);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* ID_AA64MMFR0_EL1.ASIDBits (bits 7:4): 0b0010 16 bits, else 8 (D13.2). */
 static unsigned hardware_asid_bits(void)
 {
 	return ((aarch64_read_mmfr0() >> 4) & 0xF) == 2 ? 16 : 8;
@@ -365,9 +295,13 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 	mmu->md.idle_root = idle;
 	err = mmk_pt_root_create(mmu, &mmu->kernel, true);
 	if (!err) {
-		err = map_direct(mmu, boot->memmap);
+		/* The direct map: every range the firmware does not keep for itself. */
+		struct mmk_pt_window direct = {DIRECT_MAP_VA, 0, 1ull << 47,
+					       1u << MMK_MEM_RESERVED | 1u << MMK_MEM_BAD |
+						       1u << MMK_MEM_ACPI_NVS};
+		err = mmk_pt_map_ram(mmu, boot->memmap, &direct);
 		if (!err)
-			err = map_image(mmu, boot);
+			err = mmk_pt_map_image(mmu, boot, false);
 		if (!err)
 			err = mmk_pt_map_fixed(mmu, boot);
 		if (err)

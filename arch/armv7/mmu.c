@@ -156,20 +156,6 @@ static void zero_pages(mmk_paddr_t pa, unsigned pages)
 		armv7_zero_page(armv7_phys(pa + (mmk_paddr_t)i * MMK_PAGE_SIZE));
 }
 
-/* 16 KiB, 16 KiB aligned for TTBR1; 8 KiB, 8 KiB aligned for TTBR0 with N = 1 (B4.1.154). */
-static int root_init(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
-{
-	(void)mmu;
-	zero_pages(space->root, space->is_kernel ? 4 : 2);
-	return 0;
-}
-
-static void root_fini(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
-{
-	(void)mmu;
-	(void)space;
-}
-
 /*
  * The TLB side of a batch (TLB maintenance operations, ARM ARM B4.2.2, table B4-9). An
  * inactive space's entries are all tagged with its ASID (or it never had one, and the
@@ -244,8 +230,6 @@ static const struct mmk_pt_format armv7_format = {
 	.table_bits = table_bits,
 	.table = table,
 	.frame = frame,
-	.root_init = root_init,
-	.root_fini = root_fini,
 	.invalidate = invalidate,
 	.publish = publish,
 	.sync_exec = sync_exec,
@@ -292,57 +276,6 @@ void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
 
 /* ------------------------------------------------------------ init */
 
-/*
- * RAM linearly at 0x80000000: up to 1 GiB from ram_base, read/write and never
- * executable; the image gets its own rights after (protect_image).
- */
-static int map_linear(struct mmk_mmu *mmu, const struct mmk_memmap *map, mmk_paddr_t ram_base)
-{
-	for (unsigned i = 0; i < map->count; i++) {
-		const struct mmk_memrange *r = &map->range[i];
-		if (r->type == MMK_MEM_RESERVED || r->type == MMK_MEM_BAD ||
-		    r->type == MMK_MEM_UNREACHABLE || r->base < ram_base)
-			continue;
-		mmk_paddr_t lo = mmk_align_down(r->base, MMK_PAGE_SIZE);
-		mmk_paddr_t hi = mmk_align_up(r->base + r->size, MMK_PAGE_SIZE);
-		if (hi > ram_base + LINEAR_MAX)
-			hi = ram_base + LINEAR_MAX;
-		struct mmk_mmu_mapping m;
-		if (lo < hi && mmk_mmu_query(&mmu->kernel, LINEAR_BASE + (lo - ram_base), &m) == 0)
-			lo += MMK_PAGE_SIZE; /* a page shared with the previous range */
-		if (lo >= hi)
-			continue;
-		int err = mmk_mmu_map(&mmu->kernel, LINEAR_BASE + (mmk_vaddr_t)(lo - ram_base), lo,
-				      hi - lo, MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_GLOBAL, 0);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/*
- * The image inside the linear map: section by section when the boot gives them (text
- * RX, rodata R, data RW), else all of it RWX. The sections around it are split.
- */
-static int protect_image(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot)
-{
-	if (boot->section_count > MMK_MMU_BOOT_SECTIONS)
-		return -MMK_EINVAL;
-	mmk_vaddr_t lo = mmk_align_down(boot->kernel_va, MMK_PAGE_SIZE);
-	struct mmk_mmu_boot_section whole = {
-		lo, 0, mmk_align_up(boot->kernel_va + boot->kernel_size, MMK_PAGE_SIZE) - lo,
-		MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC};
-	const struct mmk_mmu_boot_section *sec = boot->section_count ? boot->sections : &whole;
-	unsigned n = boot->section_count ? boot->section_count : boot->kernel_size != 0;
-	for (unsigned i = 0; i < n; i++) {
-		int err = mmk_mmu_protect(&mmu->kernel, sec[i].va, sec[i].size,
-					  sec[i].flags | MMK_PROT_GLOBAL, NULL);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot)
 {
 	mmk_pt_setup(mmu, &armv7_format, pmm, 0);
@@ -357,9 +290,15 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 		return err;
 	}
 	zero_pages(mmu->md.idle_root, 2);
-	err = map_linear(mmu, boot->memmap, boot->kernel_pa & ~(mmk_paddr_t)(LINEAR_MAX - 1));
+	/* RAM linearly at 0x80000000: up to 1 GiB from the image's GiB, read-write and never
+	 * executable; then the image gets its own rights inside it. */
+	mmk_paddr_t ram_base = boot->kernel_pa & ~(mmk_paddr_t)(LINEAR_MAX - 1);
+	struct mmk_pt_window linear = {LINEAR_BASE, ram_base, ram_base + LINEAR_MAX,
+				       1u << MMK_MEM_RESERVED | 1u << MMK_MEM_BAD |
+					       1u << MMK_MEM_UNREACHABLE};
+	err = mmk_pt_map_ram(mmu, boot->memmap, &linear);
 	if (!err)
-		err = protect_image(mmu, boot);
+		err = mmk_pt_map_image(mmu, boot, true);
 	if (!err)
 		err = mmk_pt_map_fixed(mmu, boot);
 	if (err) { /* give back every frame the half-built kernel space took */

@@ -114,23 +114,6 @@ static void *frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
 	return x86_64_phys(pa);
 }
 
-/* ------------------------------------------------------------ spaces, TLB */
-
-static int root_init(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
-{
-	uint64_t *pml4 = x86_64_phys(space->root);
-	const uint64_t *kernel = space->is_kernel ? NULL : x86_64_phys(mmu->kernel.root);
-	for (unsigned i = 0; i < ENTRIES; i++)
-		pml4[i] = kernel && i >= ENTRIES / 2 ? kernel[i] : 0;
-	return 0;
-}
-
-static void root_fini(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
-{
-	(void)mmu;
-	(void)space;
-}
-
 /* Its PCID's entries go now (INVPCID) or at its next CR3 load. */
 static void drop_tagged(struct mmk_mmu *mmu, struct mmk_mmu_space *s)
 {
@@ -196,8 +179,6 @@ static const struct mmk_pt_format x86_64_format = {
 	.table_bits = table_bits,
 	.table = table,
 	.frame = frame,
-	.root_init = root_init,
-	.root_fini = root_fini,
 	.invalidate = invalidate,
 };
 

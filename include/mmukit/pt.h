@@ -97,10 +97,11 @@ struct mmk_pt_format {
 	 * one before it is linked in (i386: a scratch page). */
 	void *(*frame)(struct mmk_mmu *mmu, mmk_paddr_t pa);
 
-	/* A space's root, just allocated: fill it (kernel entries copied where the kernel
-	 * root is shared, a recursive slot...). May refuse with an error (MMK_ENOSPC). */
+	/* Optional: a space's root, just allocated, filled by the format (a recursive slot,
+	 * a slot of its own...); may refuse with an error (MMK_ENOSPC). NULL: the engine
+	 * zeroes it and, where the kernel root is shared, copies the kernel's entries. */
 	int (*root_init)(struct mmk_mmu *mmu, struct mmk_mmu_space *space);
-	/* A space's root about to be freed (nothing mapped in its user half any more). */
+	/* Optional: a space's root about to be freed (nothing mapped in its user half). */
 	void (*root_fini)(struct mmk_mmu *mmu, struct mmk_mmu_space *space);
 
 	/*
