@@ -91,3 +91,16 @@ int mmk_pt_map_fixed(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot)
 	}
 	return 0;
 }
+
+int mmk_pt_map_boot(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot,
+		    const struct mmk_pt_window *window, bool image_in_window)
+{
+	int err = mmk_pt_map_ram(mmu, boot->memmap, window);
+	if (!err)
+		err = mmk_pt_map_image(mmu, boot, image_in_window);
+	if (!err)
+		err = mmk_pt_map_fixed(mmu, boot);
+	if (err)
+		mmk_pt_kernel_teardown(mmu);
+	return err;
+}

@@ -299,13 +299,7 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 		struct mmk_pt_window direct = {DIRECT_MAP_VA, 0, 1ull << 47,
 					       1u << MMK_MEM_RESERVED | 1u << MMK_MEM_BAD |
 						       1u << MMK_MEM_ACPI_NVS};
-		err = mmk_pt_map_ram(mmu, boot->memmap, &direct);
-		if (!err)
-			err = mmk_pt_map_image(mmu, boot, false);
-		if (!err)
-			err = mmk_pt_map_fixed(mmu, boot);
-		if (err)
-			mmk_pt_kernel_teardown(mmu);
+		err = mmk_pt_map_boot(mmu, boot, &direct, false);
 	}
 	if (err) {
 		MMK_ASSERT(mmk_pmm_free(pmm, idle) == 0);

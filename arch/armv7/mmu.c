@@ -296,13 +296,8 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 	struct mmk_pt_window linear = {LINEAR_BASE, ram_base, ram_base + LINEAR_MAX,
 				       1u << MMK_MEM_RESERVED | 1u << MMK_MEM_BAD |
 					       1u << MMK_MEM_UNREACHABLE};
-	err = mmk_pt_map_ram(mmu, boot->memmap, &linear);
-	if (!err)
-		err = mmk_pt_map_image(mmu, boot, true);
-	if (!err)
-		err = mmk_pt_map_fixed(mmu, boot);
-	if (err) { /* give back every frame the half-built kernel space took */
-		mmk_pt_kernel_teardown(mmu);
+	err = mmk_pt_map_boot(mmu, boot, &linear, true);
+	if (err) { /* the kernel space is gone; so goes the idle root */
 		MMK_ASSERT(mmk_pmm_free_block(pmm, mmu->md.idle_root, 1) == 0);
 		return err;
 	}

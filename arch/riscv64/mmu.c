@@ -347,15 +347,9 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 		.va = DIRECT_BASE, .pa_start = 0, .pa_end = DIRECT_SIZE,
 		.skip_types = 1u << MMK_MEM_RESERVED | 1u << MMK_MEM_BAD | 1u << MMK_MEM_ACPI_NVS |
 			      1u << MMK_MEM_FIRMWARE};
-	err = mmk_pt_map_ram(mmu, boot->memmap, &direct);
-	if (!err)
-		err = mmk_pt_map_image(mmu, boot, false);
-	if (!err)
-		err = mmk_pt_map_fixed(mmu, boot);
-	if (err) {
-		mmk_pt_kernel_teardown(mmu);
+	err = mmk_pt_map_boot(mmu, boot, &direct, false);
+	if (err)
 		return err;
-	}
 	mmk_mmu_activate(&mmu->kernel);
 	mmu->md.table_limit = 0;
 	return 0;

@@ -269,15 +269,9 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 	/* The HHDM: every range the firmware does not keep for itself. */
 	struct mmk_pt_window hhdm = {HHDM_BASE, 0, 1ull << 46,
 				     1u << MMK_MEM_RESERVED | 1u << MMK_MEM_BAD | 1u << MMK_MEM_ACPI_NVS};
-	err = mmk_pt_map_ram(mmu, boot->memmap, &hhdm);
-	if (!err)
-		err = mmk_pt_map_image(mmu, boot, false);
-	if (!err)
-		err = mmk_pt_map_fixed(mmu, boot);
-	if (err) {
-		mmk_pt_kernel_teardown(mmu);
+	err = mmk_pt_map_boot(mmu, boot, &hhdm, false);
+	if (err)
 		return err;
-	}
 	mmk_mmu_activate(&mmu->kernel);
 	mmu->md.table_limit = 0; /* the new HHDM reaches every frame */
 	return 0;

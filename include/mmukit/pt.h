@@ -157,6 +157,11 @@ int mmk_pt_map_ram(struct mmk_mmu *mmu, const struct mmk_memmap *map,
  * (too many sections) or the first mmk_mmu_map / mmk_mmu_protect error. */
 int mmk_pt_map_image(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot, bool in_place);
 
+/* All three above, in that order, for a kernel space just created; on error the kernel
+ * space is torn down (mmk_pt_kernel_teardown) and the error returned. */
+int mmk_pt_map_boot(struct mmk_mmu *mmu, const struct mmk_mmu_boot *boot,
+		    const struct mmk_pt_window *window, bool image_in_window);
+
 /* Makes boot->fixed in the kernel space, each as mmk_mmu_map with page_shift 0.
  * Returns 0, MMK_EINVAL (more than MMK_MMU_BOOT_FIXED) or the first mmk_mmu_map error;
  * the caller unwinds what its mmu_init built. */
