@@ -9,6 +9,11 @@ void *riscv64_phys(uint64_t pa)
 	return (void *)(uintptr_t)(DIRECT_BASE + pa);
 }
 
+uintptr_t riscv64_direct_base(void)
+{
+	return (uintptr_t)DIRECT_BASE;
+}
+
 void *riscv64_kernel_pointer(uint64_t va)
 {
 	return (void *)(uintptr_t)va;

@@ -11,6 +11,9 @@
 
 /* A pointer to physical address pa (the direct map in a kernel), valid to its page end. */
 void *riscv64_phys(uint64_t pa);
+/* Where the direct map puts physical address 0 for the engine (0 on the host, where
+ * every table access goes through riscv64_phys, which checks it). */
+uintptr_t riscv64_direct_base(void);
 /* A pointer for kernel address va as the hart translates it now (in a kernel: va). */
 void *riscv64_kernel_pointer(uint64_t va);
 

@@ -93,19 +93,6 @@ static void *frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
 
 /* ------------------------------------------------------------ spaces, TLB */
 
-static int root_init(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
-{
-	uint64_t *root = riscv64_phys(space->root);
-	const uint64_t *kernel = space->is_kernel ? NULL : riscv64_phys(mmu->kernel.root);
-	for (unsigned i = 0; i < ENTRIES; i++)
-		root[i] = kernel && i >= ENTRIES / 2 ? kernel[i] : 0;
-	return 0;
-}
-
-static void root_fini(struct mmk_mmu *mmu, struct mmk_mmu_space *space)
-{
-}
-
 static bool frees_table(const struct mmk_mmu_batch_page *pages, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -172,15 +159,14 @@ static const struct mmk_pt_format sv39_format = {
 	.user_end = 0x0000004000000000ull,
 	.kernel_base = 0xFFFFFFC000000000ull,
 	.kernel_end = 0xFFFFFFFFFFFFF000ull, /* the last page stays unmapped */
-	.shared_kernel_root = true,
+	.shared_kernel_root = true, /* the engine's default root: kernel entries copied */
+	.stable_tables = true,
 	.flush_threshold = 32,
 	.leaf_bits = leaf_bits,
 	.leaf_flags = leaf_flags,
 	.table_bits = table_bits,
 	.table = table,
 	.frame = frame,
-	.root_init = root_init,
-	.root_fini = root_fini,
 	.invalidate = invalidate,
 	.sync_exec = sync_exec,
 };
@@ -337,6 +323,7 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 		asid_bits = MMK_ASID_MAX_BITS; /* the allocator's limit */
 	mmk_pt_setup(mmu, sv48 ? sv48_from_sv39() : &sv39_format, pmm, sv48 ? FEATURE_SV48 : 0);
 	mmu->md.table_limit = boot->window_limit;
+	mmu->direct_base = riscv64_direct_base();
 	if (asid_bits)
 		MMK_ASSERT(mmk_asid_init(&mmu->asids, asid_bits, flush_all_asids, mmu) == 0);
 	err = mmk_pt_root_create(mmu, &mmu->kernel, true);
