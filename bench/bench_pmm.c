@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * PMM benchmark: mmukit's buddy allocator beside a linear-scan bitmap allocator (the
  * design the seeds describe: bench/peer_bitmap_pmm.c), same 1 GiB of simulated RAM,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * VAS benchmark: allocate+free of one range with 100,000 ranges live, mmukit's
  * augmented AVL tree against a first-fit sorted list, same workload in one run.

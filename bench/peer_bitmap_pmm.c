@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The benchmark's peer: a linear-scan bitmap frame allocator (see the header). */
 #include <mmukit/errno.h>
 

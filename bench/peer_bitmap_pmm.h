@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The peer the PMM is measured against: a plain bitmap frame allocator, one bit per
  * frame, scanning linearly from the start (the design seed 000 describes). Written for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* First-fit over a sorted linked list (see the header). */
 #include <mmukit/errno.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The peer for the VAS benchmark: a sorted doubly linked list of ranges with first-fit
  * allocation (walk from the start to the first gap that fits) - the usual simple

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Timing helpers for the host benchmarks. */
 #ifndef MMUKIT_BENCH_UTIL_TIME_H
 #define MMUKIT_BENCH_UTIL_TIME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ASIDs / PCIDs with generation roll-over (include/mmukit/asid.h). */
 #include <mmukit/asid.h>
 #include <mmukit/errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include <mmukit/errno.h>
 
 const char *mmk_strerror(int error)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The portable page-fault entry (include/mmukit/fault.h). */
 #include <mmukit/fault.h>
 #include <mmukit/services.h>

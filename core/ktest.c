@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ktest runner: walks the ktest_cases section, groups consecutive cases by suite and
  * prints KTAP version 1 with nested subtests, the plan always first.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The kernel's heap-up / MMIO-down window (include/mmukit/kvm.h). */
 #include <mmukit/errno.h>
 #include <mmukit/kvm.h>

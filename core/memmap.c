@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The portable physical memory map: sorted, disjoint, merged ranges.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The physical memory manager: a binary buddy allocator (see include/mmukit/pmm.h).
  *

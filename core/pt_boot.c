@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What every machine's mmk_mmu_init maps the same way, written once over mmk_mmu_map and
  * mmk_mmu_protect: a direct window onto RAM from the boot memory map, the kernel image

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Reading firmware structures byte by byte: they may be unaligned (multiboot's 64-bit
  * fields sit at offset 4), big-endian (the device tree) and handed to us from anywhere,

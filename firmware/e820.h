@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* E820 memory types (ACPI spec 6.5, 15.1 "Address Range Types"), shared by multiboot and PVH. */
 #ifndef MMUKIT_FIRMWARE_E820_H
 #define MMUKIT_FIRMWARE_E820_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Flattened device tree parsing (Devicetree Specification v0.4, chapter 5): the memory
  * layout and the command line, both read by the same structure-block walker.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A small flattened device tree (FDT / DTB) reader: enough to learn the memory layout
  * and the kernel command line.

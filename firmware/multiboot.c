@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot 1 memory information to the portable memory map (spec 3.3). */
 #include <mmukit/errno.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Multiboot 1: what a multiboot loader (QEMU -kernel, GRUB) hands an i386 kernel.
  * Multiboot Specification version 0.6.96, section 3.3 "Boot information format".

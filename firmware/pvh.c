@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PVH start info memory map to the portable memory map. */
 #include <mmukit/errno.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The PVH boot ABI: what QEMU (or Xen) hands a kernel entered through its
  * MMK_XEN_ELFNOTE_PHYS32_ENTRY note - 32-bit protected mode, paging off, ebx = physical

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The host's ktest environment: a simulated boot memory map shaped like QEMU's pc
  * machine with 128 MiB, with the reservations a kernel boot adds, and a PMM over it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host-only helpers for tests: catching an expected panic. */
 #ifndef MMUKIT_HOSTED_H
 #define MMUKIT_HOSTED_H

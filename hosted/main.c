@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Entry point of each host test binary: runs the suites linked into it (argv[1] filters). */
 #include <mmukit/ktest.h>
 

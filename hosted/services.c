@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The hosted build's services (include/mmukit/services.h) over the C library, and the
  * ktest environment for host test binaries: a simulated boot memory map shaped like

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The in-kernel benchmark runner (include/mmukit/kbench.h). */
 #include <mmukit/kbench.h>
 #include <mmukit/services.h>

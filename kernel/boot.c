@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Helpers every boot uses to build its boot_info (kernel/platform.h). */
 #include <mmukit/services.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The services portable code needs (include/mmukit/services.h), over the serial console. */
 #include <mmukit/services.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * 64-bit division for the 32-bit kernels, which have no compiler-rt here: i386's
  * __udivdi3 family and ARM's __aeabi_uldivmod call this. Shift-and-subtract, one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 64-bit division without compiler-rt (lib/divide.c). */
 #ifndef MMUKIT_LIB_DIVIDE_H
 #define MMUKIT_LIB_DIVIDE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A small vprintf for the kernel: %d %i %u %x %X %p %s %c %% with the h/l/ll/z length
  * modifiers, a field width, '-' (left-justify) and '0' (zero pad). Output goes through a

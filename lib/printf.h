@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Kernel formatting: the engine behind mmk_printf in the demo kernel. */
 #ifndef MMUKIT_LIB_PRINTF_H
 #define MMUKIT_LIB_PRINTF_H

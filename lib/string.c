@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The few C library functions the freestanding kernel needs (clang may also emit calls
  * to memset/memcpy for aggregates). Word-sized loops: byte string instructions are very

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The freestanding kernel's string functions (lib/string.c). */
 #ifndef MMUKIT_LIB_STRING_H
 #define MMUKIT_LIB_STRING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests for the ASID / PCID allocator (core/asid.c). */
 #include <mmukit/asid.h>
 #include <mmukit/errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Tests for the device tree parser (firmware/fdt.c): memory layout and /chosen/bootargs,
  * on blobs built here by a tiny writer: header, reservation block, structure block,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Tests of the test API itself: that a failing check is counted as a failure (so a
  * broken assertion turns a run red) and a passing one is not.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests for the portable physical memory map (core/memmap.c). */
 #include <mmukit/errno.h>
 #include <mmukit/ktest.h>

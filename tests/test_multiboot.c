@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests for the multiboot 1 memory-map parser (firmware/multiboot.c) on crafted data. */
 #include <mmukit/errno.h>
 #include <mmukit/ktest.h>

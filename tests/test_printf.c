@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests for the kernel's printf engine (lib/printf.c), compiled on the host too. */
 #include <mmukit/ktest.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests for the PVH start-info memory-map parser (firmware/pvh.c) on crafted data. */
 #include <mmukit/errno.h>
 #include <mmukit/ktest.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests for the used-virtual-range set (core/vas.c). */
 #include <mmukit/errno.h>
 #include <mmukit/ktest.h>

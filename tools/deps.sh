@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs what the build and the tests need and is missing; quick when all is there.
 # Debian 12, as root (or through sudo), non-interactive.
 set -eu

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Prints the in-kernel benchmark figures every backend shares side by side, one column
 # per machine, from the "# bench ...:" lines of each kernel's `bench` run.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs the in-kernel test suites of one architecture under QEMU as a TAP producer for
 # prove: boot log lines become "# " comments, the kernel's KTAP passes through, and any
 # ending other than a reported success gives a failing exit status, so a crash, a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Boots a demo kernel under QEMU (TCG) and reports how it ended.
 #
 #   tools/qemu.sh ARCH IMAGE [extra QEMU arguments...]

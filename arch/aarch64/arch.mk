@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # AArch64: qemu-system-aarch64 -M virt -cpu cortex-a57 (or max), a bare-metal ELF loaded
 # at 0x40200000 (above the device tree QEMU puts at the start of RAM) and linked at
 # 0xFFFFFFFF80200000, boot stub aside. -mgeneral-regs-only: no FP/SIMD in the kernel

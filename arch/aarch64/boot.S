@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * AArch64 entry. QEMU starts the ELF at _start (its physical address) at EL1 (EL2 with
  * virtualization=on: dropped to EL1 here) with the MMU and caches off. The stub, linked

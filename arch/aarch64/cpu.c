@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arch/aarch64/cpu.h in the kernel: the direct map of RAM at DIRECT_MAP and the system
  * instructions, each with the barriers the ARM ARM (DDI 0487) asks for: TLB maintenance

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The AArch64 MMU backend's access to the machine: system instructions in the kernel
  * (arch/aarch64/cpu.c), a simulated CPU in the host tests (hosted/aarch64/sim.c).

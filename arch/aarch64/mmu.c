@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The AArch64 page-table format: VMSAv8-64 stage 1, EL1&0, 4 KiB granule, 48-bit
  * virtual addresses, four lookup levels (ARM ARM D8.2), for the engine (core/pt.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * AArch64 exceptions. Data and instruction aborts are decoded - the syndrome's exception
  * class and fault status (translation, permission, access flag...), FAR_EL1, read or

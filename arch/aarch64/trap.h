@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The AArch64 trap frame, as arch/aarch64/vectors.S saves it on the EL1 stack. */
 #ifndef MMUKIT_ARCH_AARCH64_TRAP_H
 #define MMUKIT_ARCH_AARCH64_TRAP_H

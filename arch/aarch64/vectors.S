@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * AArch64 exception vectors (VBAR_EL1, 2 KiB aligned, 16 entries of 128 bytes: ARM ARM
  * D1, "Exception vectors"). Every entry saves x0-x30, the old SP, ELR_EL1, SPSR_EL1,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Where things are on QEMU's virt machine, and where the AArch64 kernel puts them in its
  * address space. Included from C and from boot.S (plain numbers only).

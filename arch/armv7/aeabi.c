@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Run-time helpers the ARM EABI lets clang call (Run-time ABI for the Arm Architecture,
  * 4.3.4 memory functions); no compiler-rt for the target is installed here.

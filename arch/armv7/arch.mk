@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # ARMv7-A: qemu-system-arm -M virt -cpu cortex-a15, a bare-metal ELF loaded at
 # 0x40100000 and linked at 0x80100000 (the linear map of RAM), boot stub aside.
 # -mno-unaligned-access: the stub runs with the MMU off, where memory is

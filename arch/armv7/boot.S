@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ARMv7 entry. QEMU starts the ELF at _start (its physical address) in SVC mode with
  * the MMU and caches off. The stub, linked where it runs, builds an early first-level

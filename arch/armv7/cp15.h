@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ARMv7 system control (CP15) register bits the kernel sets, shared by the entry code
  * (assembly: no C here) and arch/armv7/cpu.c. ARM ARM (ARM DDI 0406C) sections given.

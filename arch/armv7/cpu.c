@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * arch/armv7/cpu.h in the kernel: the linear map of RAM at 0x80000000 and the CP15
  * operations, each with the barriers the ARM ARM (DDI 0406C) asks for. Single core:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ARMv7 MMU backend's access to the machine: CP15 operations in the kernel, a
  * simulated CPU in the host tests (hosted/armv7/sim.c). Tables are reached through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * 64-bit division entry points of the ARM run-time ABI (RTABI 4.2): n in r0:r1, d in
  * r2:r3; the quotient comes back in r0:r1 and the remainder in r2:r3, which a C

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ARMv7 page-table format: VMSAv7 short descriptors (ARM ARM B3.5) for the engine
  * (core/pt.c). Bit layouts: arch/armv7/pte.h.

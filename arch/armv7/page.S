@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Whole-page zero and copy for arch/armv7/cpu.h, 32 bytes per instruction with
  * STM/LDM of eight registers (ARM ARM A8.8.199 STM, A8.8.58 LDM): a C loop of word

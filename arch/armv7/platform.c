@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ARMv7 platform (QEMU virt): from the boot stub to kmain, and the switch to mmukit's
  * tables.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Memory probes with a fixup (as arch/i386/probe.S): if the marked instruction aborts
  * and the fault cannot be resolved, the trap handler resumes at the fixup, which

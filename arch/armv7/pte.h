@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ARMv7 short-descriptor translation tables (VMSAv7): every bit the backend uses.
  * ARM ARM (ARM DDI 0406C) B3.5.1, figures B3-4 (first level) and B3-5 (second level);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ARMv7 exceptions. Data and prefetch aborts are decoded - fault status (DFSR/IFSR:
  * translation, permission, alignment...), the address (DFAR/IFAR), read or write, the

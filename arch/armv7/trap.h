@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The ARMv7 trap frame, as arch/armv7/vectors.S pushes it on the SVC stack. */
 #ifndef MMUKIT_ARCH_ARMV7_TRAP_H
 #define MMUKIT_ARCH_ARMV7_TRAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ARMv7 exception vectors (ARM ARM B1.8.1, table B1-3) on a page of their own: first at
  * VBAR (their address in the image), then at 0xFFFF0000 (SCTLR.V) once mmk_mmu_init has

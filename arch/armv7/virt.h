@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Where things are on QEMU's virt machine, and where the ARMv7 kernel shows them. */
 #ifndef MMUKIT_ARCH_ARMV7_VIRT_H
 #define MMUKIT_ARCH_ARMV7_VIRT_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # i386: multiboot 1 ELF32 loaded by QEMU -kernel, linked in the higher half.
 ARCH_CFLAGS := --target=i686-elf -march=i686 -mno-sse -mno-mmx -mno-80387 -Iarch/x86
 ARCH_SRCS := arch/i386/boot.S arch/i386/vectors.S arch/i386/trap.c arch/i386/platform.c \

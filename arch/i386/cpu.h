@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The i386 MMU backend's access to the machine. In the kernel these are instructions
  * (arch/i386/cpu.c); in the host tests a simulated CPU with a TLB and simulated RAM

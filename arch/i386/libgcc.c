@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The 64-bit division helpers clang calls on i386 (no compiler-rt for the target here). */
 #include <stdint.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The i386 page-table format: 32-bit two-level paging (Intel SDM Vol 3A 4.3) for the
  * engine (core/pt.c). Bit layouts: arch/i386/pte.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * i386 platform: from the multiboot hand-over to kmain.
  *

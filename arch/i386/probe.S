@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Memory probes with a fixup, for tests that must survive a fatal page fault (like a
  * kernel's exception table): if the marked instruction faults and the fault cannot be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * i386 32-bit paging: every bit the backend uses, in one place.
  * Intel SDM Vol 3A 4.3 "32-bit paging", tables 4-4 (PDE of a 4 MiB page), 4-5 (PDE of

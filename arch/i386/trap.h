@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* i386 exception frame, as arch/i386/vectors.S builds it (pushal, then vector, error code). */
 #ifndef MMUKIT_ARCH_I386_TRAP_H
 #define MMUKIT_ARCH_I386_TRAP_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # riscv64: QEMU virt, S-mode under OpenSBI (-bios default); the image is loaded at
 # 0x80200000 and linked in the top 2 GiB (0xFFFFFFFF80200000). -mno-relax: no linker
 # relaxation (no gp-relative access: gp is never set up); -msmall-data-limit=0: no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * riscv64 entry from OpenSBI (fw_dynamic): S-mode, MMU off, a0 = hart id, a1 = the
  * device tree's physical address (RISC-V SBI spec, "Boot protocol" / Linux riscv boot).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The riscv64 MMU backend's machine access on a real (emulated) hart (cpu.h). */
 #include <mmukit/kbench.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The riscv64 MMU backend's access to the machine: CSR and fence instructions in the
  * kernel (arch/riscv64/cpu.c), a simulated hart in the host tests (hosted/riscv64/sim.c).

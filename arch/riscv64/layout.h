@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The riscv64 kernel's address layout (QEMU virt), shared by the boot, the platform and
  * the MMU backend. The kernel half is the same under Sv39 and Sv48: everything lives in

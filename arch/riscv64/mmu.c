@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The riscv64 page-table formats, Sv39 and Sv48 (RISC-V priv 4.4, 4.5), for the engine
  * (core/pt.c). One PTE layout at every level (pte.h); mmk_mmu_init picks Sv48 when satp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * riscv64 platform (QEMU virt under OpenSBI): from the boot stub to kmain, and the
  * switch to mmukit's tables.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Sv39 / Sv48 page-table entries (RISC-V priv 4.4.1 figure 4.18, 4.5.1): one 64-bit
  * format at every level. The PPN sits at bits 53:10 (an entry holds pa >> 2); a leaf

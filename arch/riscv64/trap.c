@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * riscv64 traps (RISC-V priv 4.1.8 scause, table 4.2; 4.1.9 stval). Page faults
  * (instruction 12, load 13, store/AMO 15) are decoded into the portable struct

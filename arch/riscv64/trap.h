@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The riscv64 trap frame, as arch/riscv64/vectors.S saves it on the stack. */
 #ifndef MMUKIT_ARCH_RISCV64_TRAP_H
 #define MMUKIT_ARCH_RISCV64_TRAP_H

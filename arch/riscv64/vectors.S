@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The riscv64 trap entry (stvec, direct mode; RISC-V priv 4.1.2): every exception and
  * interrupt taken in S-mode comes here. It saves the interrupted state on the current

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* x86 port I/O, shared by the i386 and x86_64 boots. */
 #ifndef MMUKIT_ARCH_X86_IO_H
 #define MMUKIT_ARCH_X86_IO_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # x86_64: an ELF64 kernel in the top 2 GiB, entered by QEMU -kernel through its PVH note.
 ARCH_CFLAGS := --target=x86_64-unknown-none-elf -mno-red-zone -mno-sse -mno-mmx -mno-80387 \
 	-mcmodel=kernel -Iarch/x86

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The x86_64 MMU backend's machine access on real (emulated) hardware. */
 #include <mmukit/kbench.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The x86_64 MMU backend's access to the machine: instructions in the kernel
  * (arch/x86_64/cpu.c), a simulated CPU in the host tests (hosted/x86_64/sim.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The x86_64 page-table format: 4-level paging (Intel SDM Vol 3A 4.5) for the engine
  * (core/pt.c). Bit layouts: arch/x86_64/pte.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Memory probes with a fixup (see arch/i386/probe.S): if the marked instruction faults
  * and the fault cannot be resolved, the trap handler resumes at the fixup, which

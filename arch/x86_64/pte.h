@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * x86_64 4-level paging: every bit the backend uses. Intel SDM Vol 3A 4.5 "4-level
  * paging", tables 4-15 (PML4E), 4-16/4-17 (PDPTE of a 1 GiB page / of a directory),

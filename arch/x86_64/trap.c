@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * x86_64 exceptions: an IDT whose 32 exception gates lead to x86_64_trap, which for now
  * reports the exception and stops the kernel with a failing status (the page-fault

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* x86_64 exception frame, as arch/x86_64/vectors.S builds it. */
 #ifndef MMUKIT_ARCH_X86_64_TRAP_H
 #define MMUKIT_ARCH_X86_64_TRAP_H

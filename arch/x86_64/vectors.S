@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * x86_64 exception entry: one stub per CPU exception vector 0-31. The CPU pushes an
  * error code for vectors 8, 10-14, 17, 21, 29 and 30 (SDM Vol 3A 6.13); the others

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Kernel heap benchmark on the host: mmk_kmalloc+mmk_kfree pairs of 16..1024-byte and 8 KiB
  * objects with 1000 objects live, mmukit's heap on the simulated i386 beside the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * i386 MMU benchmark on the host: the real backend on the simulated i386, mapping,
  * querying and unmapping 4096 pages (16 MiB) in the active user space three ways.

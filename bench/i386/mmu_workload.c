@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The shared i386 MMU workload (see the header). */
 #include <mmukit/errno.h>
 #include <mmukit/pmm.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The i386 MMU workload shared by the host benchmark (simulated machine, ns) and the
  * kernel benchmark (QEMU, rdtsc: instructions under -icount shift=0): N pages mapped,

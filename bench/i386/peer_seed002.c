@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Seed 002's way of mapping pages, for comparison (see the header). */
 #include <mmukit/errno.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The peer for the i386 MMU benchmarks: page mapping done the way seed 002 does it -
  * one page per call through the recursive window of the active directory, a table

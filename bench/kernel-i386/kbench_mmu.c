@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * i386 MMU benchmarks in the kernel, on QEMU's MMU:
  *   mmu_ways       map/query/unmap per 4 KiB page, three ways (rdtsc: instructions

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Kernel heap in the kernel: instructions (-icount) per mmk_kfree+mmk_kmalloc pair, 1000 live. */
 #include <mmukit/kbench.h>
 #include <mmukit/kheap.h>

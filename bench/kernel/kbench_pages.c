@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Map, query and unmap of 4 KiB pages in a user space, in one call and page by page:
  * instructions per page under -icount shift=0, the same code on every machine with a

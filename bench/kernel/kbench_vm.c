@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Page-fault costs in the kernel, through the real trap path: instructions (under
  * -icount shift=0) per demand-zero fault and per copy-on-write fault (copying, and

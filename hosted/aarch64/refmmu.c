@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The reference VMSAv8-64 stage 1 walk (ARM ARM D8.2, D8.3, D8.4). */
 #include <stddef.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A reference VMSAv8-64 MMU for the host tests - stage 1, EL1&0 regime, 4 KiB granule,
  * 48-bit virtual addresses (T0SZ = T1SZ = 16), four lookup levels - written from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The simulated AArch64 (see sim.h) and arch/aarch64/cpu.h over it. */
 #include <stdlib.h>
 #include <string.h>

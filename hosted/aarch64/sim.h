@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A simulated AArch64 (QEMU virt's layout: RAM at 0x40000000) for the host tests: RAM,
  * TTBR0_EL1 (with the ASID in bits 63:48), TTBR1_EL1, TCR_EL1, the ID registers the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The VM-layer test environment on the host for ARMv7: a simulated ARMv7 (64 MiB at
  * 0x40000000, hosted/armv7/sim.c) with its PMM and MMU, and the kernel's window:

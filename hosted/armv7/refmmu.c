@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The reference VMSAv7 short-descriptor walk (ARM ARM B3.5.1, B3.7.1). */
 #include <mmukit/services.h>
 

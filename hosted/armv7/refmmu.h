@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A reference VMSAv7 MMU (short descriptors, TTBCR.N = 1) for the host tests, written
  * from the ARM ARM (B3.5 translation tables, B3.7 access permissions) separately from

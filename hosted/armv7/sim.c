@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The simulated ARMv7 (see sim.h) and arch/armv7/cpu.h over it. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A simulated ARMv7 (QEMU virt's layout: RAM at 0x40000000) for the host tests: RAM,
  * TTBR0/TTBR1 with TTBCR.N = 1, CONTEXTIDR.ASID, a TLB whose entries are tagged with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The VM-layer test environment on the host for i386: a simulated i386 booted like the
  * kernel (64 MiB, hosted/i386/sim.c), its PMM and MMU, and the kernel window laid out

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The reference i386 page walk (SDM Vol 3A 4.3, tables 4-4 to 4-6). */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A reference i386 MMU for the host tests, written from the Intel SDM (Vol 3A 4.3,
  * "32-bit paging") independently of arch/i386/mmu.c: it shares no code or header with

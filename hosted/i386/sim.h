@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A simulated i386 for the host tests: RAM, CR3/CR4 and a TLB. It implements the
  * machine access of arch/i386/cpu.h, so the real backend runs on it. The TLB caches a

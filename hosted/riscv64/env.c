@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The VM-layer test environment on the host for riscv64: a simulated hart (64 MiB of
  * RAM, Sv48, 16-bit ASIDs, and no hardware A/D update, so the software half of the A/D

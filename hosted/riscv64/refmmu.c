@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The reference RISC-V page walk (RISC-V privileged spec 4.3.2, 4.4, 4.5). */
 #include <mmukit/services.h>
 

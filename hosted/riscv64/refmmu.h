@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A reference RISC-V MMU for the host tests, written from the RISC-V privileged spec
  * (4.3.2 "Virtual Address Translation Process", 4.4 Sv39, 4.5 Sv48, PTE layout 4.4.1,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The simulated RISC-V hart (see sim.h) and arch/riscv64/cpu.h over it. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A simulated RISC-V hart (QEMU virt's layout: RAM at 0x80000000) for the host tests:
  * RAM, satp (MODE Sv39, and Sv48 when the hart has it; ASIDLEN of the test's choosing),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The VM-layer test environment on the host for x86_64: a simulated x86_64 (64 MiB,
  * 1 GiB pages and NX, hosted/x86_64/sim.c) with its PMM and MMU, and a kernel window

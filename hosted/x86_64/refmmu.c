@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The reference x86_64 page walk (SDM Vol 3A 4.5). */
 #include <mmukit/services.h>
 

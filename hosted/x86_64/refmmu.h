@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A reference x86_64 MMU for the host tests, written from the Intel SDM (Vol 3A 4.5,
  * "4-level paging", tables 4-14 to 4-20) separately from arch/x86_64/mmu.c: it shares

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A simulated x86_64 for the host tests: RAM, CR3/CR4, EFER.NXE and a TLB (filled on
  * every translation, dropped only by INVLPG, CR3 loads and global flushes, as the

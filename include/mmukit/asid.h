@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Address-space identifiers with generation roll-over: ARMv7 ASIDs (8 bits) and x86
  * PCIDs (12 bits) tag TLB entries so a switch need not flush them. Used by the x86_64

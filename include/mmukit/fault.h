@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Page faults, portable: every architecture decodes its fault (x86 CR2 and error code,
  * ARM DFAR/DFSR or IFAR/IFSR, RISC-V scause/stval) into a struct mmk_fault and hands it

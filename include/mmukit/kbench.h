@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * In-kernel benchmarks: registered like tests, run only when the kernel is booted with
  * "bench" on its command line (make bench), never by make test. Each prints

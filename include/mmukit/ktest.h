@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ktest: a small KUnit-shaped test API. The same test files build into the host test
  * binaries (hosted/) and into the demo kernel (kernel/), and print KTAP version 1:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The portable physical memory map: what the firmware reported (multiboot, PVH, device
  * tree), plus what the boot reserved on top of it (kernel image, boot structures, PMM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The physical memory manager: owns every usable frame of the boot memory map.
  *

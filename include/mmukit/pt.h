@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pt.h - the page-table engine's view of a machine: a description of one page-table
  * format, and the few hooks a machine must write itself.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The services the portable code needs from whoever embeds it: printing, panic and
  * assertions. The demo kernel implements them over its serial console (kernel/), the

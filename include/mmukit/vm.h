@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The VM: user address spaces made of regions, and the decisions a page fault needs.
  *

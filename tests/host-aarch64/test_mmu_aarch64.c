@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The AArch64 MMU backend (arch/aarch64/mmu.c) on a simulated AArch64
  * (hosted/aarch64/sim.c), checked against the reference VMSAv8-64 walk

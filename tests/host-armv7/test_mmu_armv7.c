@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ARMv7 MMU backend (arch/armv7/mmu.c) on a simulated ARMv7 (hosted/armv7/sim.c),
  * checked against the reference VMSAv7 walk (hosted/armv7/refmmu.c) and the simulated

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The i386 MMU backend (arch/i386/mmu.c) on a simulated i386 (hosted/i386/sim.c).
  * Every result is checked against the reference walk (hosted/i386/refmmu.c), which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The riscv64 MMU backend (arch/riscv64/mmu.c) on a simulated hart
  * (hosted/riscv64/sim.c), checked against the reference Sv39/Sv48 walk

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The x86_64 MMU backend (arch/x86_64/mmu.c) on a simulated x86_64
  * (hosted/x86_64/sim.c), checked against the reference 4-level walk

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The AArch64 backend under QEMU, with the real (emulated) MMU: the kernel's layout as
  * the CPU sees it (TTBR1 kernel / TTBR0 empty under the kernel space, the direct map of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ARMv7 backend under QEMU, with the real (emulated) MMU: the kernel's layout as the
  * CPU sees it (TTBR0/TTBR1 split, RAM at 2 GiB, no identity map, the console and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The i386 backend under QEMU, with the real (emulated) MMU: memory above 4 MiB used
  * through a new mapping, the recursive window read as the CPU resolves it, and page

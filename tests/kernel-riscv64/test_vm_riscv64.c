@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The riscv64 backend under QEMU, on the real (emulated) hart: satp as the backend set
  * it (MODE, ASID, root), the direct map and no identity map, the image's protections,

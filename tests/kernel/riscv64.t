@@ -1,3 +1,4 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # riscv64 kernel suites on the default RAM size (MEM or 128M).
 exec "$(dirname "$0")/../../tools/ktest-qemu.sh" riscv64

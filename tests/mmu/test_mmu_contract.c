@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The contract of include/mmukit/mmu.h, written once and run over every machine's
  * simulator (host only): every page size, splits, bad input changing nothing, out of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Tests for the kernel heap (core/kheap.c), on private heaps in the environment's
  * kernel window. Memory is reached through mmk_mmu_kernel_pointer, which is the pointer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Tests for the kernel's heap-up / MMIO-down window and the allocated-pages handle
  * (core/kvm.c). VM layer: runs over each machine's backend, on the host simulator

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Tests for address spaces, regions and fault decisions (core/vm.c). Accesses go
  * through ktest_env_access: real loads and stores with a fixup in the kernel, the
