@@ -28,7 +28,8 @@ COMMON_CFLAGS := -std=c11 -g $(WARNINGS) -Iinclude -Ilib -I. -MMD -MP
 # (above include/mmukit/mmu.h) links only where the machine has an MMU backend
 # (arch/<arch>/mmu.c), as do its tests (tests/vm/), which then run on the host over
 # that backend's simulator and inside that kernel.
-VM_LAYER_SRCS := core/pt.c core/pt_boot.c core/fault.c core/kvm.c core/kheap.c core/vm.c
+VM_LAYER_SRCS := core/pt.c core/pt_boot.c core/fault.c core/kvm.c core/kheap.c core/vm.c \
+	core/uaccess.c
 PORTABLE_SRCS := $(filter-out $(VM_LAYER_SRCS),$(wildcard core/*.c firmware/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
 VM_TEST_SRCS := $(wildcard tests/vm/test_*.c)

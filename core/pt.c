@@ -783,6 +783,8 @@ static bool map_in_one_table(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_
 int mmk_mmu_map(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsize_t size,
 		unsigned flags, unsigned page_shift)
 {
+	if (!s->mmu)
+		return -MMK_EINVAL; /* never created, or destroyed */
 	struct mmk_mmu *mmu = s->mmu;
 	const struct mmk_pt_format *f = mmu->fmt;
 	int err = check_flags(s, &flags);
@@ -1284,6 +1286,8 @@ static int with_batch(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size,
 int mmk_mmu_unmap(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size,
 		  struct mmk_mmu_batch *batch)
 {
+	if (!s->mmu)
+		return -MMK_EINVAL; /* never created, or destroyed */
 	int err = check_batch(s, batch);
 	if (err)
 		return err;
@@ -1293,6 +1297,8 @@ int mmk_mmu_unmap(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size,
 int mmk_mmu_protect(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size, unsigned flags,
 		    struct mmk_mmu_batch *batch)
 {
+	if (!s->mmu)
+		return -MMK_EINVAL; /* never created, or destroyed */
 	int err = check_batch(s, batch);
 	if (!err)
 		err = check_flags(s, &flags);
@@ -1305,6 +1311,8 @@ int mmk_mmu_protect(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size, u
 int mmk_mmu_remap(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, unsigned flags,
 		  struct mmk_mmu_batch *batch)
 {
+	if (!s->mmu)
+		return -MMK_EINVAL; /* never created, or destroyed */
 	struct mmk_mmu *mmu = s->mmu;
 	const struct mmk_pt_format *f = mmu->fmt;
 	int err = check_batch(s, batch);
@@ -1358,6 +1366,8 @@ int mmk_mmu_remap(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, unsig
 
 int mmk_mmu_query(const struct mmk_mmu_space *s, mmk_vaddr_t va, struct mmk_mmu_mapping *out)
 {
+	if (!s->mmu)
+		return -MMK_EINVAL; /* never created, or destroyed */
 	const struct mmk_pt_format *f = s->mmu->fmt;
 	if (!s->is_kernel && va >= f->kernel_base && va < f->kernel_end)
 		s = &s->mmu->kernel; /* what the CPU translates there in every space */
@@ -1422,6 +1432,8 @@ static uint64_t root_base(const struct mmk_mmu_space *s)
 int mmk_mmu_walk(const struct mmk_mmu_space *s, mmk_vaddr_t start, mmk_vaddr_t end,
 		 int (*visit)(void *ctx, const struct mmk_mmu_mapping *m), void *ctx)
 {
+	if (!s->mmu)
+		return -MMK_EINVAL; /* never created, or destroyed */
 	const struct mmk_pt_format *f = s->mmu->fmt;
 	uint64_t lo = start > half_lo(s) ? start : half_lo(s);
 	uint64_t hi = end < half_hi(s) ? end : half_hi(s);
@@ -1454,7 +1466,10 @@ static void clear_leaves(struct mmk_mmu_space *s, const struct slot *at, mmk_vad
 		unsigned i = at->index + k * reps;
 		mmk_pte_t e = load(f, at->table, i);
 		struct mmk_mmu_mapping m = mapping_of(mmu, va + k * bytes, e, size);
-		if (e & bits) {
+		if ((e & bits) && f->sizes[size].level == root_level(f)) {
+			set_root_entry(s, at->table, i, va + k * bytes, e & ~bits); /* every root's copy */
+			batch_page(b, va + k * bytes, f->sizes[size].level, false);
+		} else if (e & bits) {
 			for (unsigned c = 0; c < reps; c++)
 				store(f, at->table, i + c, load(f, at->table, i + c) & ~bits);
 			batch_page(b, va + k * bytes, f->sizes[size].level, false);
@@ -1469,6 +1484,8 @@ int mmk_mmu_clear_accessed(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t 
 			   int (*visit)(void *ctx, const struct mmk_mmu_mapping *m), void *ctx,
 			   struct mmk_mmu_batch *batch)
 {
+	if (!s->mmu)
+		return -MMK_EINVAL; /* never created, or destroyed */
 	const struct mmk_pt_format *f = s->mmu->fmt;
 	int err = check_batch(s, batch);
 	if (!err)
@@ -1509,6 +1526,8 @@ int mmk_mmu_clear_accessed(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t 
 unsigned mmk_mmu_walk_steps(const struct mmk_mmu_space *s, mmk_vaddr_t va,
 			    struct mmk_mmu_walk_step *steps, unsigned max)
 {
+	if (!s->mmu)
+		return 0;
 	const struct mmk_pt_format *f = s->mmu->fmt;
 	if (va < half_lo(s) || va >= half_hi(s))
 		return 0;
@@ -1742,6 +1761,11 @@ void mmk_pt_kernel_teardown(struct mmk_mmu *mmu)
 	space_list_remove(mmu, k);
 	MMK_ASSERT(mmk_pmm_free_block(mmu->pmm, k->root, f->kernel_root_order) == 0);
 	k->mmu = NULL;
+}
+
+void *mmk_mmu_frame_pointer(struct mmk_mmu *mmu, mmk_paddr_t pa)
+{
+	return frame_of(mmu, pa);
 }
 
 void *mmk_mmu_root_pointer(const struct mmk_mmu_space *space)

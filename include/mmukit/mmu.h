@@ -27,6 +27,8 @@
  *   => Addresses and sizes must be aligned to the page size used (MMK_EALIGN).
  *   => A range must not wrap and must lie in the space's half: user spaces take only
  *      user addresses, the kernel space only kernel ones (MMK_ERANGE).
+ *   => A space never created (zeroed) or destroyed already is refused: MMK_EINVAL from
+ *      map, unmap, protect, remap, clear_accessed, query and walk (walk_steps: 0 levels).
  *   => Every call validates the whole range before changing anything, and reserves the
  *      table pages it will need first; so a call returns an error with nothing changed,
  *      or succeeds completely. No call stops part-way.
@@ -317,8 +319,9 @@ int mmk_mmu_clear_accessed(struct mmk_mmu_space *space, mmk_vaddr_t va, mmk_vsiz
 
 /*
  * Looks up the mapping containing va (any alignment).
- * Returns 0 and fills *out (out->va, out->pa are the page's start), or MMK_ENOENT
- * (nothing mapped, or va in no half: non-canonical, or user in the kernel space). A
+ * Returns 0 and fills *out (out->va, out->pa are the page's start), MMK_ENOENT
+ * (nothing mapped, or va in no half: non-canonical, or user in the kernel space), or
+ * MMK_EINVAL (a space destroyed or never created). A
  * kernel address in a user space is answered from the kernel space, which the CPU uses
  * there too. Invalidates nothing.
  */
@@ -364,6 +367,13 @@ void mmk_mmu_print_walk(const struct mmk_mmu_space *space, mmk_vaddr_t va);
  * unchanged on both. => va is mapped.
  */
 void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va);
+
+/*
+ * A kernel pointer to frame pa (to the end of its page), valid until the next call on
+ * this machine's MMU: the direct map where the machine has one, a scratch page on i386.
+ * => pa is RAM. Invalidates only the backend's own window page.
+ */
+void *mmk_mmu_frame_pointer(struct mmk_mmu *mmu, mmk_paddr_t pa);
 
 /*
  * Fills frame pa with zeros / copies frame src to frame dst (pmap(9)'s
