@@ -2,7 +2,7 @@
 /*
  * i386 MMU benchmark on the host: the real backend on the simulated i386, mapping,
  * querying and unmapping 4096 pages (16 MiB) in the active user space three ways.
- * ns per page, median of several runs, ratios to the seed 002 way. The simulator's
+ * ns per page, median of several runs, ratios to the naive way. The simulator's
  * TLB flush is cheap next to hardware's refill cost; see the in-kernel figures too.
  */
 #include <stdio.h>
@@ -40,7 +40,7 @@ int main(void)
 	printf("\ni386 MMU (host, simulated i386): ns per 4 KiB page, %d pages, median of %d runs\n",
 	       PAGES, RUNS);
 	printf("%-7s %18s %22s %14s %16s\n", "op", mmu_way_names[0], mmu_way_names[1],
-	       mmu_way_names[2], "seed002/one-call");
+	       mmu_way_names[2], "naive/one-call");
 	for (int op = 0; op < OP_COUNT; op++)
 		printf("%-7s %18.1f %22.1f %14.1f %15.2fx\n", mmu_op_names[op], ns[0][op],
 		       ns[1][op], ns[2][op], ns[2][op] / ns[0][op]);

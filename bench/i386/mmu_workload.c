@@ -4,12 +4,12 @@
 #include <mmukit/pmm.h>
 
 #include "mmu_workload.h"
-#include "peer_seed002.h"
+#include "peer_naive.h"
 
 #define RW_USER (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER)
 
 const char *const mmu_way_names[WAY_COUNT] = {"mmukit, one call", "mmukit, page by page",
-					      "seed 002 way"};
+					      "naive way"};
 const char *const mmu_op_names[OP_COUNT] = {"map", "query", "unmap"};
 
 static int map_phase(struct mmk_mmu_space *s, enum mmu_way way, uint32_t va, uint32_t pa,
@@ -21,7 +21,7 @@ static int map_phase(struct mmk_mmu_space *s, enum mmu_way way, uint32_t va, uin
 		uint32_t off = i * 4096u;
 		int err = way == WAY_PER_PAGE
 				  ? mmk_mmu_map(s, va + off, pa + off, 4096, RW_USER, 12)
-				  : seed002_map_page(s->mmu->pmm, va + off, pa + off, 0x6);
+				  : naive_map_page(s->mmu->pmm, va + off, pa + off, 0x6);
 		if (err)
 			return err;
 	}
@@ -35,8 +35,8 @@ static int query_phase(struct mmk_mmu_space *s, enum mmu_way way, uint32_t va, u
 		uint32_t off = i * 4096u;
 		struct mmk_mmu_mapping m;
 		uint64_t got;
-		if (way == WAY_SEED002) {
-			int64_t t = seed002_translate(va + off);
+		if (way == WAY_NAIVE) {
+			int64_t t = naive_translate(va + off);
 			got = t < 0 ? 0 : (uint64_t)t;
 		} else {
 			got = mmk_mmu_query(s, va + off, &m) ? 0 : m.pa;
@@ -53,7 +53,7 @@ static int unmap_phase(struct mmk_mmu_space *s, enum mmu_way way, uint32_t va, u
 		return mmk_mmu_unmap(s, va, (mmk_vsize_t)pages * 4096, NULL);
 	for (unsigned i = 0; i < pages; i++) {
 		int err = way == WAY_PER_PAGE ? mmk_mmu_unmap(s, va + i * 4096u, 4096, NULL)
-					      : seed002_unmap_page(va + i * 4096u);
+					      : naive_unmap_page(va + i * 4096u);
 		if (err)
 			return err;
 	}

@@ -3,14 +3,14 @@
  * The i386 MMU workload shared by the host benchmark (simulated machine, ns) and the
  * kernel benchmark (QEMU, rdtsc: instructions under -icount shift=0): N pages mapped,
  * queried and unmapped in the active user space, by mmukit in one call, by mmukit a
- * page per call, and by the seed 002 peer.
+ * page per call, and by the naive peer.
  */
 #ifndef MMUKIT_BENCH_I386_MMU_WORKLOAD_H
 #define MMUKIT_BENCH_I386_MMU_WORKLOAD_H
 
 #include <mmukit/mmu.h>
 
-enum mmu_way { WAY_BATCHED, WAY_PER_PAGE, WAY_SEED002, WAY_COUNT };
+enum mmu_way { WAY_BATCHED, WAY_PER_PAGE, WAY_NAIVE, WAY_COUNT };
 enum mmu_op { OP_MAP, OP_QUERY, OP_UNMAP, OP_COUNT };
 
 extern const char *const mmu_way_names[WAY_COUNT];

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Seed 002's way of mapping pages, for comparison (see the header). */
+/* The naive way of mapping pages, for comparison (see the header). */
 #include <mmukit/errno.h>
 
 #include "cpu.h"
-#include "peer_seed002.h"
+#include "peer_naive.h"
 
 #define PD ((uint32_t)0xFFFFF000u)
 #define TABLES ((uint32_t)0xFFC00000u)
 
-int seed002_map_page(struct mmk_pmm *pmm, uint32_t va, uint32_t pa, uint32_t pte_flags)
+int naive_map_page(struct mmk_pmm *pmm, uint32_t va, uint32_t pa, uint32_t pte_flags)
 {
 	uint32_t *pd = i386_window(PD);
 	unsigned pdi = va >> 22;
@@ -27,7 +27,7 @@ int seed002_map_page(struct mmk_pmm *pmm, uint32_t va, uint32_t pa, uint32_t pte
 	return 0;
 }
 
-int seed002_unmap_page(uint32_t va)
+int naive_unmap_page(uint32_t va)
 {
 	uint32_t *pd = i386_window(PD);
 	if (!(pd[va >> 22] & 1))
@@ -38,7 +38,7 @@ int seed002_unmap_page(uint32_t va)
 	return 0;
 }
 
-int64_t seed002_translate(uint32_t va)
+int64_t naive_translate(uint32_t va)
 {
 	uint32_t *pd = i386_window(PD);
 	if (!(pd[va >> 22] & 1))

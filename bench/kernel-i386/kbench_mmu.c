@@ -48,9 +48,9 @@ KBENCH(mmu_ways)
 		for (int way = 0; way < WAY_COUNT; way++)
 			mmk_printf(" %s %llu;", mmu_way_names[way],
 				   (unsigned long long)(cost[way][op] / PAGES));
-		mmk_printf(" seed002/one-call %llu.%02llux\n",
-			   (unsigned long long)(cost[WAY_SEED002][op] / cost[WAY_BATCHED][op]),
-			   (unsigned long long)(cost[WAY_SEED002][op] * 100 / cost[WAY_BATCHED][op] % 100));
+		mmk_printf(" naive/one-call %llu.%02llux\n",
+			   (unsigned long long)(cost[WAY_NAIVE][op] / cost[WAY_BATCHED][op]),
+			   (unsigned long long)(cost[WAY_NAIVE][op] * 100 / cost[WAY_BATCHED][op] % 100));
 	}
 	mmk_pmm_free_block(kernel_mmu()->pmm, pa, 10);
 }
