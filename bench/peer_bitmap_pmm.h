@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The peer the PMM is measured against: a plain bitmap frame allocator, one bit per
- * frame, scanning linearly from the start (the design seed 000 describes). Written for
+ * frame, scanning linearly from the start (the classic hobby-kernel design). Written for
  * the benchmark, honestly: it skips full 64-bit words and uses ctz on the first word
  * with a free bit.
  */

@@ -2,7 +2,7 @@
 /*
  * The few C library functions the freestanding kernel needs (clang may also emit calls
  * to memset/memcpy for aggregates). Word-sized loops: byte string instructions are very
- * slow under QEMU TCG (see PLATFORM-NOTES).
+ * slow under QEMU TCG (zeroing 4 KiB byte by byte costs about seven times eight-byte stores).
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -7,7 +7,7 @@
 #
 # The serial console goes to stdout. Exit status: 0 the kernel reported success,
 # 1 it reported failure, 2 it crashed (triple fault, abort), hung or QEMU failed.
-# How the kernel's status comes out (PLATFORM-NOTES): on x86 it writes 0x10+status to
+# How the kernel's status comes out: on x86 it writes 0x10+status to
 # isa-debug-exit (port 0xf4) and QEMU exits with ((0x10+status) << 1) | 1, so a pass is
 # 33 and a triple fault under -no-reboot is 0; on ARM it exits through semihosting with
 # 0x10+status (ARMv7 SYS_EXIT_EXTENDED, AArch64 SYS_EXIT with a parameter block), so a

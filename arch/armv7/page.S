@@ -2,7 +2,7 @@
 /*
  * Whole-page zero and copy for arch/armv7/cpu.h, 32 bytes per instruction with
  * STM/LDM of eight registers (ARM ARM A8.8.199 STM, A8.8.58 LDM): a C loop of word
- * stores costs about four times the instructions (PLATFORM-NOTES: under TCG the count
+ * stores costs about four times the instructions (under QEMU TCG the count
  * of guest instructions is the cost).
  *
  *   void armv7_zero_page(void *page)

@@ -88,7 +88,7 @@ static void add_section(struct mmk_mmu_boot *mb, mmk_vaddr_t start, mmk_vaddr_t 
 		start, (mmk_paddr_t)(start - KERNEL_VMA), end - start, flags};
 }
 
-/* NX on everything but text (seed 001, EFER.NXE): the linker script's section bounds. */
+/* NX on everything but text (EFER.NXE, Intel SDM vol. 3 4.6): the linker script's section bounds. */
 static void add_image_sections(struct mmk_mmu_boot *mb)
 {
 	mmk_vaddr_t image = (uintptr_t)_kernel_phys_start + KERNEL_VMA;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Building a direct map of 8 GiB on the simulated x86_64 with 1 GiB, 2 MiB and 4 KiB
- * pages (seed 001 picks 1 GiB where CPUID has it, else 2 MiB): time and page-table
+ * pages (the x86_64 backend picks 1 GiB where CPUID has it, else 2 MiB): time and page-table
  * memory, median of several runs.
  */
 #include <stdio.h>

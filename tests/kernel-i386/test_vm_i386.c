@@ -33,7 +33,7 @@ static int unmap_freeing(struct mmk_mmu_space *space, mmk_vaddr_t va, mmk_vsize_
 	return err;
 }
 
-/* Takes a frame at or above 4 MiB (seed 000: memory beyond the boot's 4 MiB). */
+/* Takes a frame at or above 4 MiB (memory beyond the 4 MiB the boot maps). */
 static int frame_above_4mib(mmk_paddr_t *out)
 {
 	static mmk_paddr_t low[1024];

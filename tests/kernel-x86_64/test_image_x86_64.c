@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The x86_64 kernel image as mmk_mmu_init mapped it: text executable and read-only, rodata
- * neither writable nor executable, data writable but not executable (NX, seed 001).
+ * neither writable nor executable, data writable but not executable (NX).
  */
 #include <mmukit/errno.h>
 #include <mmukit/ktest.h>
