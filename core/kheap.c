@@ -57,7 +57,6 @@ void mmk_kheap_init(struct mmk_kheap *heap, struct mmk_kvm *kvm)
 
 /* ------------------------------------------------------------ page runs */
 
-/* Unmaps the first mapped pages of a run being built, giving their frames back. */
 /* Unmaps [va, va+size) of the kernel space; its frames go back to the PMM. */
 static void unmap_pages(struct mmk_kheap *heap, mmk_vaddr_t va, mmk_vsize_t size)
 {
@@ -68,21 +67,23 @@ static void unmap_pages(struct mmk_kheap *heap, mmk_vaddr_t va, mmk_vsize_t size
 	mmk_mmu_batch_finish(&b);
 }
 
-static void unmap_partial_run(struct mmk_kheap *heap, mmk_vaddr_t va, unsigned mapped)
+static void unmap_partial_run(struct mmk_kheap *heap, mmk_vaddr_t va, mmk_vsize_t mapped)
 {
 	if (mapped)
-		unmap_pages(heap, va, (mmk_vsize_t)mapped * MMK_PAGE_SIZE);
+		unmap_pages(heap, va, mapped * MMK_PAGE_SIZE);
 }
 
 /* Maps pages fresh frames at the lowest free place of the window; returns its address or 0. */
-static mmk_vaddr_t map_run(struct mmk_kheap *heap, unsigned pages)
+static mmk_vaddr_t map_run(struct mmk_kheap *heap, mmk_vsize_t pages)
 {
 	struct mmk_kvm *kvm = heap->kvm;
 	mmk_vaddr_t va;
+	if (pages > kvm->mmu->pmm->free_frames)
+		return 0; /* cannot succeed: fail before a table is made for it */
 	if (mmk_vas_find(&kvm->vas, (mmk_vsize_t)pages * MMK_PAGE_SIZE, MMK_PAGE_SIZE, 0, (mmk_vaddr_t)-1,
 		     MMK_VAS_LOWEST, &va))
 		return 0;
-	for (unsigned i = 0; i < pages; i++) {
+	for (mmk_vsize_t i = 0; i < pages; i++) {
 		mmk_paddr_t pa;
 		int err = mmk_pmm_alloc(kvm->mmu->pmm, &pa);
 		if (!err) {
@@ -199,9 +200,29 @@ static unsigned class_for(size_t size)
 
 /* ------------------------------------------------------------ the API */
 
+/*
+ * The one size check every entry point goes through: n objects of size bytes, as the
+ * pages of a run (header included). False when the product, or the run, would not fit
+ * the window - so no count, size or rounding can wrap into a small allocation.
+ */
+static bool checked_size(const struct mmk_kheap *heap, size_t n, size_t size, size_t *bytes,
+			 mmk_vsize_t *pages)
+{
+	if (size && n > (size_t)-1 / size)
+		return false;
+	size_t total = n * size;
+	mmk_vsize_t window = heap->kvm->vas.end - heap->kvm->vas.base;
+	if (total > window || window - total < HEADER_SIZE + MMK_PAGE_SIZE)
+		return false;
+	*bytes = total;
+	*pages = (mmk_vsize_t)((HEADER_SIZE + total + MMK_PAGE_SIZE - 1) / MMK_PAGE_SIZE);
+	return true;
+}
+
 void *mmk_kheap_alloc(struct mmk_kheap *heap, size_t size)
 {
-	if (size == 0)
+	mmk_vsize_t pages;
+	if (size == 0 || !checked_size(heap, 1, size, &size, &pages))
 		return NULL;
 	void *p;
 	if (size <= MMK_KHEAP_SMALL_MAX) {
@@ -209,9 +230,6 @@ void *mmk_kheap_alloc(struct mmk_kheap *heap, size_t size)
 		p = alloc_small(heap, c);
 		size = class_size(c); /* counted at its class size, as mmk_kheap_free does */
 	} else {
-		if (size > (mmk_vaddr_t)-1 - HEADER_SIZE - MMK_PAGE_SIZE)
-			return NULL;
-		unsigned pages = (unsigned)((HEADER_SIZE + size + MMK_PAGE_SIZE - 1) / MMK_PAGE_SIZE);
 		mmk_vaddr_t va = map_run(heap, pages);
 		if (!va)
 			return NULL;
@@ -228,12 +246,24 @@ void *mmk_kheap_alloc(struct mmk_kheap *heap, size_t size)
 }
 
 /* The block an allocation pointer belongs to, or NULL when it is not one. */
+/*
+ * The block an allocation pointer belongs to, or NULL when it is not one: the heap's
+ * one ownership check. The window also holds stacks (their first page an unmapped
+ * guard), reserved but unmapped pages and device mappings, whose VAS nodes live in
+ * their callers' handles; a heap run's node is the first bytes of its own first page.
+ * So nothing is read at va's page before the page tables say it is mapped and the
+ * node found there is that page's own (its frame one of the PMM's: no device is read).
+ */
 static struct block *find_block(struct mmk_kheap *heap, mmk_vaddr_t va, mmk_vaddr_t *page)
 {
 	*page = mmk_align_down(va, MMK_PAGE_SIZE);
 	struct mmk_vas_range *r = mmk_vas_lookup(&heap->kvm->vas, *page);
 	if (!r || r->start != *page)
 		return NULL;
+	struct mmk_mmu_mapping m;
+	if (mmk_mmu_query(&heap->kvm->mmu->kernel, *page, &m) != 0 ||
+	    !mmk_pmm_owns(heap->kvm->mmu->pmm, m.pa + (*page - m.va)))
+		return NULL; /* unmapped, or a device: heap pages are the PMM's frames */
 	struct block *b = block_at(heap, *page);
 	if (&b->range != r || b->magic != MAGIC)
 		return NULL;
@@ -332,11 +362,13 @@ static void copy_or_zero(struct mmk_kheap *heap, mmk_vaddr_t dst, mmk_vaddr_t sr
 
 void *mmk_kheap_calloc(struct mmk_kheap *heap, size_t n, size_t size)
 {
-	if (size && n > (size_t)-1 / size)
+	size_t bytes;
+	mmk_vsize_t pages;
+	if (!checked_size(heap, n, size, &bytes, &pages))
 		return NULL;
-	void *p = mmk_kheap_alloc(heap, n * size);
+	void *p = mmk_kheap_alloc(heap, bytes);
 	if (p)
-		copy_or_zero(heap, (mmk_vaddr_t)p, 0, n * size);
+		copy_or_zero(heap, (mmk_vaddr_t)p, 0, bytes);
 	return p;
 }
 

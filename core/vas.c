@@ -142,10 +142,14 @@ static void add(struct mmk_vas *vas, struct mmk_vas_range *node, mmk_vaddr_t sta
 	vas->count++;
 }
 
+static bool contains_node(const struct mmk_vas_range *t, const struct mmk_vas_range *node);
+
 int mmk_vas_reserve(struct mmk_vas *vas, struct mmk_vas_range *node, mmk_vaddr_t start, mmk_vsize_t size)
 {
 	if (size == 0)
 		return -MMK_EINVAL;
+	if (contains_node(vas->root, node))
+		return -MMK_EEXIST; /* re-adding it would cut the tree under it */
 	mmk_vaddr_t end = start + size;
 	if (end < start || start < vas->base || end > vas->end)
 		return -MMK_ERANGE;
@@ -225,6 +229,8 @@ int mmk_vas_alloc(struct mmk_vas *vas, struct mmk_vas_range *node, mmk_vsize_t s
 	int err = mmk_vas_find(vas, size, align, lo, hi, direction, &s);
 	if (err)
 		return err;
+	if (contains_node(vas->root, node))
+		return -MMK_EEXIST;
 	add(vas, node, s, s + size);
 	*start = s;
 	return 0;

@@ -9,10 +9,17 @@
 
 struct sim_i386 sim;
 
+/* The simulated RAM at pa, bytes long: an access outside RAM fails the run (as a bus
+ * error would), never reads host memory beyond the buffer. */
+static uint8_t *ram_at(uint64_t pa, uint64_t bytes)
+{
+	MMK_ASSERT(pa < sim.ram_size && bytes <= sim.ram_size - pa);
+	return sim.ram + pa;
+}
+
 void *sim_phys(mmk_paddr_t pa)
 {
-	MMK_ASSERT(pa < sim.ram_size);
-	return sim.ram + pa;
+	return ram_at(pa, 1);
 }
 
 static struct sim_tlb_entry *tlb_set(uint32_t va)
@@ -48,11 +55,11 @@ static struct sim_tlb_entry *tlb_victim(uint32_t va, uint32_t size)
 /* Sets the accessed bits (and dirty on a write) as the CPU does (SDM Vol 3A 4.8). */
 static void set_accessed(uint32_t va, bool write, const struct ref_translation *t)
 {
-	uint8_t *pde = sim.ram + (sim.cr3 & 0xFFFFF000u) + ((va >> 22) << 2);
+	uint8_t *pde = ram_at((sim.cr3 & 0xFFFFF000u) + ((va >> 22) << 2), 4);
 	pde[0] |= 0x20;
 	if (t->page_size == 4096) {
 		uint32_t pde_value = pde[0] | pde[1] << 8 | pde[2] << 16 | (uint32_t)pde[3] << 24;
-		uint8_t *pte = sim.ram + (pde_value & 0xFFFFF000u) + (((va >> 12) & 0x3FF) << 2);
+		uint8_t *pte = ram_at((pde_value & 0xFFFFF000u) + (((va >> 12) & 0x3FF) << 2), 4);
 		pte[0] |= 0x20 | (write ? 0x40 : 0);
 	} else if (write) {
 		pde[0] |= 0x40;
@@ -65,7 +72,7 @@ static uint32_t leaf_table(uint32_t va, uint32_t page_size)
 	uint32_t pd = sim.cr3 & 0xFFFFF000u, pde;
 	if (page_size != 4096)
 		return pd;
-	memcpy(&pde, sim.ram + pd + ((va >> 22) << 2), 4);
+	memcpy(&pde, ram_at(pd + ((va >> 22) << 2), 4), 4);
 	return pde & 0xFFFFF000u;
 }
 
@@ -147,7 +154,7 @@ void *i386_window(uint32_t va)
 	uint64_t pa;
 	if (!sim_translate(va, true, &pa))
 		mmk_panic("sim: backend touched 0x%08x, which does not translate", va);
-	return sim.ram + pa;
+	return ram_at(mmk_align_down(pa, 4096), 4096) + (pa & 0xFFF); /* valid to the page end */
 }
 
 uint32_t i386_read_cr3(void)
@@ -200,7 +207,7 @@ void i386_enable_pge(void)
 
 static void put32(uint64_t pa, uint32_t v)
 {
-	memcpy(sim.ram + pa, &v, 4);
+	memcpy(ram_at(pa, 4), &v, 4);
 }
 
 /* Boot tables like arch/i386/boot.S: identity [0, 4 MiB) and [0, 4 MiB) at 0xC0000000. */

@@ -1,5 +1,5 @@
 /*
- * The kernel heap: mmk_kmalloc / mmk_kfree / mmk_kcalloc / mmk_krealloc (seed 002), in the kernel
+ * The kernel heap: mmk_kmalloc / mmk_kfree / mmk_kcalloc / mmk_krealloc, in the kernel
  * window of include/mmukit/kvm.h, growing up from its base.
  *
  * Small objects (up to 1024 bytes) come from size classes 16, 32, 64, ..., 1024, each
@@ -37,22 +37,27 @@ struct mmk_kheap {
 
 void mmk_kheap_init(struct mmk_kheap *heap, struct mmk_kvm *kvm);
 
-/* size bytes, or NULL (size 0, or out of memory / window full). */
+/* size bytes, or NULL (size 0, larger than the window, or out of memory / window full);
+ * nothing changes when NULL. */
 void *mmk_kheap_alloc(struct mmk_kheap *heap, size_t size);
 
 /*
- * Frees ptr (NULL is fine). Errors: MMK_EINVAL (not an allocation of this heap),
- * MMK_ESTATE (freed already); nothing changes then.
+ * Frees ptr (NULL is fine). Errors: MMK_EINVAL (not an allocation of this heap: an
+ * interior pointer, a large object freed already, anything else in the window - a
+ * stack or its guard, reserved or device pages, which are never read - or outside it),
+ * MMK_ESTATE (a small object freed already); nothing changes then.
  */
 int mmk_kheap_free(struct mmk_kheap *heap, void *ptr);
 
-/* n * size zeroed bytes; NULL on overflow or out of memory. */
+/* n * size zeroed bytes; NULL (nothing changed) when n * size overflows, is 0 or larger
+ * than the window, or on out of memory. */
 void *mmk_kheap_calloc(struct mmk_kheap *heap, size_t n, size_t size);
 
 /*
  * Resizes: ptr NULL is mmk_kheap_alloc; size 0 frees and returns NULL; otherwise the old
  * contents up to the smaller size are kept, in place when they fit. NULL when out of
- * memory or ptr is not an allocation, and ptr is then untouched.
+ * memory, size larger than the window, or ptr not an allocation (checked as by
+ * mmk_kheap_free), and ptr is then untouched.
  */
 void *mmk_kheap_realloc(struct mmk_kheap *heap, void *ptr, size_t size);
 

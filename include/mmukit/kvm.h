@@ -1,11 +1,10 @@
 /*
  * The kernel's virtual memory window: one range of kernel addresses shared by the
  * kernel heap, which grows up from its base, and device (MMIO) mappings, which grow
- * down from its top (seed 003: heap from 0xC0000000 up, MMIO from 0xFFF00000 down, "the
- * heap is full when they meet"). Ranges are tracked in a VAS; pages are mapped in the
- * kernel space of the MMU, so every address space sees them.
+ * down from its top; the heap is full when they meet. Ranges are tracked in a VAS;
+ * pages are mapped in the kernel space of the MMU, so every address space sees them.
  *
- * struct mmk_kvm_pages is seed 001's "allocated pages" handle: a contiguous, aligned range
+ * struct mmk_kvm_pages is an "allocated pages" handle: a contiguous, aligned range
  * of virtual pages, into which frames are mapped one page at a time (an address
  * outside the range is an error), released - unmapped and given back - all at once.
  */

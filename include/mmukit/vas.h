@@ -1,8 +1,8 @@
 /*
- * VAS: the set of used virtual ranges of one address space (seed 001's interval set,
- * seed 003's VAS). Reserve a fixed range, allocate one of a size and alignment at the
- * lowest or the highest fitting address within bounds (so a heap can grow up and MMIO
- * down in the same window), free, find the range holding an address, iterate.
+ * VAS: the set of used virtual ranges of one address space (an interval set). Reserve
+ * a fixed range, allocate one of a size and alignment at the lowest or the highest
+ * fitting address within bounds (so a heap can grow up and MMIO down in the same
+ * window), free, find the range holding an address, iterate.
  *
  * Structure: an AVL tree of ranges ordered by start. Each node also keeps, for its
  * subtree, the lowest start, the highest end and the largest gap between two of its
@@ -42,8 +42,9 @@ void mmk_vas_init(struct mmk_vas *vas, mmk_vaddr_t base, mmk_vaddr_t end);
 
 /*
  * Adds [start, start+size) as node. Errors: MMK_EINVAL (size 0), MMK_ERANGE (wraps or
- * leaves the window), MMK_EEXIST (overlaps a range already there). Nothing changes on
- * error.
+ * leaves the window), MMK_EEXIST (overlaps a range already there, or node is already in
+ * this set). Nothing changes on error.
+ * => node is in no other set (a node cannot be told apart from a stranger's cheaply).
  */
 int mmk_vas_reserve(struct mmk_vas *vas, struct mmk_vas_range *node, mmk_vaddr_t start, mmk_vsize_t size);
 
@@ -51,7 +52,8 @@ int mmk_vas_reserve(struct mmk_vas *vas, struct mmk_vas_range *node, mmk_vaddr_t
  * Finds size bytes aligned to align (a power of two) inside [lo, hi) and the window,
  * at the lowest (MMK_VAS_LOWEST) or highest (MMK_VAS_HIGHEST) fitting address, adds it as node
  * and returns its start in *start. Errors: MMK_EINVAL (size 0, align not a power of two,
- * unknown direction), MMK_ENOMEM (no gap fits).
+ * unknown direction), MMK_ENOMEM (no gap fits), MMK_EEXIST (node is already in this set).
+ * => node is in no other set.
  */
 int mmk_vas_alloc(struct mmk_vas *vas, struct mmk_vas_range *node, mmk_vsize_t size, mmk_vsize_t align,
 	      mmk_vaddr_t lo, mmk_vaddr_t hi, int direction, mmk_vaddr_t *start);

@@ -88,7 +88,13 @@ void mmk_vm_space_activate(struct mmk_vm_space *space);
 int mmk_vm_map_anon(struct mmk_vm_space *space, mmk_vaddr_t *va, mmk_vsize_t size, unsigned prot);
 int mmk_vm_map_phys(struct mmk_vm_space *space, mmk_vaddr_t *va, mmk_paddr_t pa, mmk_vsize_t size, unsigned prot);
 
-/* A stack of size bytes above a guard of guard bytes; *va gets the stack's lowest byte. */
+/*
+ * A stack of size bytes above a guard of guard bytes; *va: where the stack starts (its
+ * guard just below), or 0 to let the VM choose; *va gets the stack's lowest byte.
+ * Errors as mmk_vm_map_anon, and: MMK_EINVAL (size 0, guard 0 or not a page multiple),
+ * MMK_ERANGE (the guard would start at address 0 or below, or size + guard wraps).
+ * The guard is never placed at address 0.
+ */
 int mmk_vm_map_stack(struct mmk_vm_space *space, mmk_vaddr_t *va, mmk_vsize_t size, mmk_vsize_t guard,
 		 unsigned prot);
 
