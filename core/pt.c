@@ -1478,6 +1478,37 @@ static void clear_leaves(struct mmk_mmu_space *s, const struct slot *at, mmk_vad
 	}
 }
 
+int mmk_mmu_set_referenced(struct mmk_mmu_space *s, mmk_vaddr_t va, bool write)
+{
+	const struct mmk_pt_format *f = s->mmu->fmt;
+	if (!s->is_kernel && va >= f->kernel_base && va < f->kernel_end)
+		s = &s->mmu->kernel; /* what the CPU translates there in every space */
+	if (va < half_lo(s) || va >= half_hi(s))
+		return -MMK_ENOENT;
+	struct slot at;
+	unsigned size;
+	if (!leaf_at(s, va, &at, &size))
+		return -MMK_ENOENT;
+	if (write && !(f->leaf_flags(s->mmu, at.e, size) & MMK_PROT_WRITE))
+		return -MMK_EPERM;
+	mmk_pte_t bits = f->accessed | (write ? f->dirty : 0);
+	if (bits == 0 || (at.e & bits) == bits)
+		return 0; /* nothing to set: the fault came from elsewhere (a stale entry) */
+	mmk_vaddr_t start = (mmk_vaddr_t)mmk_align_down(va, size_bytes(f, size));
+	if (f->sizes[size].level == root_level(f))
+		set_root_entry(s, at.table, at.index, start, at.e | bits);
+	else
+		for (unsigned c = 0; c < copies(f, size); c++)
+			store(f, at.table, at.index + c, load(f, at.table, at.index + c) | bits);
+	struct mmk_mmu_batch b; /* the faulting translation may be cached as it was */
+	mmk_mmu_batch_begin(&b, s, NULL, NULL);
+	batch_page(&b, start, f->sizes[size].level, false);
+	if (f->publish)
+		f->publish(s->mmu);
+	mmk_mmu_batch_finish(&b);
+	return 0;
+}
+
 /* Leaves of [va, va+size) that are mapped, one run at a time (holes skipped). */
 int mmk_mmu_clear_accessed(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size,
 			   unsigned clear,

@@ -246,16 +246,7 @@ bool riscv64_mmu_fix_accessed(struct mmk_mmu *mmu, mmk_vaddr_t va, unsigned acce
 	if (n == 0 || !steps[n - 1].valid || steps[n - 1].is_table ||
 	    !leaf_allows(steps[n - 1].entry, access, user, sum))
 		return false;
-	const struct mmk_mmu_walk_step *leaf = &steps[n - 1];
-	mmk_pte_t e = leaf->entry | PTE_A | (access == MMK_ACCESS_WRITE ? PTE_D : 0);
-	/* Already set: a stale "invalid" the hart kept from before the map; the fence ends it. */
-	if (s->is_kernel && leaf->level == mmu->fmt->levels - 1)
-		for (struct mmk_mmu_space *t = mmu->spaces; t; t = t->next)
-			mmk_pt_store(mmu->fmt, riscv64_phys(t->root), leaf->index, e);
-	else
-		mmk_pt_store(mmu->fmt, riscv64_phys(leaf->table), leaf->index, e);
-	riscv64_sfence_page(va);
-	return true;
+	return mmk_mmu_set_referenced(s, va, access == MMK_ACCESS_WRITE) == 0;
 }
 
 void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)

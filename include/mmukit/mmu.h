@@ -318,6 +318,17 @@ int mmk_mmu_clear_accessed(struct mmk_mmu_space *space, mmk_vaddr_t va, mmk_vsiz
 			   struct mmk_mmu_batch *batch);
 
 /*
+ * Sets the accessed bit (and dirty, for a write) of the leaf mapping va, where the
+ * format keeps them in software: what a page fault raised for a clear A or D bit needs
+ * (RISC-V harts without hardware A/D update); the access may then be retried. A
+ * kernel-half va is looked up in the kernel space. The caller has checked the access
+ * is otherwise allowed (user / supervisor rules are the machine's).
+ * Returns 0 (set, or nothing to set), MMK_ENOENT (nothing mapped there) or MMK_EPERM
+ * (a write to a leaf without write permission: a real fault). Invalidates va's page.
+ */
+int mmk_mmu_set_referenced(struct mmk_mmu_space *space, mmk_vaddr_t va, bool write);
+
+/*
  * Looks up the mapping containing va (any alignment).
  * Returns 0 and fills *out (out->va, out->pa are the page's start), MMK_ENOENT
  * (nothing mapped, or va in no half: non-canonical, or user in the kernel space), or

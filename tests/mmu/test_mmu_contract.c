@@ -467,6 +467,16 @@ KTEST(mmu_contract, accessed_and_dirty_are_reported_and_cleared)
 	/* A format with A/D bits now reports one accessed, none dirty; one without them
 	 * reports every writable page accessed and dirty (the documented rule). */
 	KEXPECT_TRUE((a.accessed == 1 && a.dirty == 0) || (a.accessed == 8 && a.dirty == 8));
+	/* Set again in software, as a fault on a clear bit does: reported again. */
+	KEXPECT_EQ(mmk_mmu_set_referenced(&t.u, t.va + K4, true), 0);
+	a = (struct ad_seen){0, 0, 0};
+	KEXPECT_EQ(mmk_mmu_clear_accessed(&t.u, t.va + K4, K4, 0, count_ad, &a, NULL), 0);
+	KEXPECT_EQ(a.accessed, 1);
+	KEXPECT_EQ(a.dirty, 1);
+	KEXPECT_EQ(mmk_mmu_set_referenced(&t.u, t.va + 64 * K4, false), -MMK_ENOENT);
+	KEXPECT_EQ(mmk_mmu_protect(&t.u, t.va, K4, URO, NULL), 0);
+	KEXPECT_EQ(mmk_mmu_set_referenced(&t.u, t.va, true), -MMK_EPERM);
+	KEXPECT_EQ(ktest_env_stale_tlb_entries(), 0);
 	touched_teardown(&t);
 }
 
