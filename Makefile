@@ -214,4 +214,7 @@ bench: deps $(BENCHES) kernels
 clean:
 	rm -rf $(BUILD)
 
+# libFuzzer targets: make fuzz, and the short run make test includes (fuzz/fuzz.mk).
+include fuzz/fuzz.mk
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

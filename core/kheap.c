@@ -393,6 +393,15 @@ void *mmk_kheap_realloc(struct mmk_kheap *heap, void *ptr, size_t size)
 	return p;
 }
 
+void mmk_kheap_trim(struct mmk_kheap *heap)
+{
+	for (unsigned c = 0; c < MMK_KHEAP_CLASSES; c++)
+		if (heap->empty[c]) {
+			release_run(heap, heap->empty[c]);
+			heap->empty[c] = 0;
+		}
+}
+
 /* ------------------------------------------------------------ checking */
 
 static int broken(const char *what, mmk_vaddr_t page)

@@ -59,6 +59,8 @@ struct mmk_vm_region *mmk_vm_region_at(struct mmk_vm_space *space, mmk_vaddr_t v
 static unsigned page_flags(const struct mmk_vm_region *r, bool writable)
 {
 	unsigned flags = r->prot & PROT_FLAGS;
+	if (flags & (MMK_PROT_WRITE | MMK_PROT_EXEC))
+		flags |= MMK_PROT_READ; /* implied (mmu.h): kept when write is taken away */
 	if (!writable)
 		flags &= ~MMK_PROT_WRITE;
 	return flags;
@@ -118,13 +120,16 @@ int mmk_vm_map_anon(struct mmk_vm_space *s, mmk_vaddr_t *va, mmk_vsize_t size, u
 int mmk_vm_map_stack(struct mmk_vm_space *s, mmk_vaddr_t *va, mmk_vsize_t size, mmk_vsize_t guard, unsigned prot)
 {
 	struct mmk_vm_region *r;
-	if (guard == 0 || !mmk_is_aligned(guard, MMK_PAGE_SIZE))
+	if (size == 0 || guard == 0 || !mmk_is_aligned(guard, MMK_PAGE_SIZE))
 		return -MMK_EINVAL;
 	if (size > (mmk_vaddr_t)-1 - guard)
 		return -MMK_ERANGE;
+	if (*va && *va <= guard)
+		return -MMK_ERANGE; /* the guard would start at address 0 or below it */
 	mmk_vaddr_t at = *va ? *va - guard : 0;
-	if (*va && *va < guard)
-		return -MMK_ERANGE;
+	if (!*va && mmk_vas_find(&s->regions, size + guard, MMK_PAGE_SIZE, MMK_PAGE_SIZE,
+				 (mmk_vaddr_t)-1, MMK_VAS_LOWEST, &at) != 0)
+		return -MMK_ENOMEM; /* placed by the VM: never with its guard at 0 either */
 	int err = add_region(s, &r, &at, size + guard, MMK_VM_STACK, prot);
 	if (err)
 		return err;

@@ -22,6 +22,14 @@ command -v qemu-system-riscv64 >/dev/null 2>&1 || need="$need qemu-system-misc"
 # The host tests link clang's sanitizer runtimes.
 [ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.asan-x86_64.a 2>/dev/null)" ] ||
 	need="$need libclang-rt-14-dev"
+# The fuzz targets (fuzz/) link libFuzzer's runtime, in the same package.
+[ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] ||
+	need="$need libclang-rt-14-dev"
+
+# `tools/deps.sh debug` (make debug): gdb for every machine, with Python.
+if [ "${1:-}" = debug ]; then
+	command -v gdb-multiarch >/dev/null 2>&1 || need="$need gdb-multiarch"
+fi
 
 [ -z "$need" ] && exit 0
 

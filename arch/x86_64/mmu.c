@@ -126,12 +126,27 @@ static void drop_tagged(struct mmk_mmu *mmu, struct mmk_mmu_space *s)
 		s->tlb_stale = true;
 }
 
+static void flush_all_pcids(void *ctx);
+
+/* True when the batch frees table pages (or the whole space goes). */
+static bool frees_tables(const struct mmk_mmu_batch_page *pages, unsigned n, bool all)
+{
+	for (unsigned i = 0; i < n && !all; i++)
+		all = pages[i].table;
+	return all;
+}
+
 static void invalidate(struct mmk_mmu_space *s, const struct mmk_mmu_batch_page *pages,
 		       unsigned n, bool all)
 {
 	struct mmk_mmu *mmu = s->mmu;
 	if (!s->is_kernel && s != mmu->active) {
-		if (mmu->features & FEATURE_PCID)
+		/* Without INVPCID its PCID's entries would stay until its next CR3 load, which a
+		 * space losing tables may never get: those go before the tables do (mmu.h). */
+		if ((mmu->features & FEATURE_PCID) && !(mmu->features & FEATURE_INVPCID) &&
+		    s->asid != 0 && frees_tables(pages, n, all))
+			flush_all_pcids(mmu);
+		else if (mmu->features & FEATURE_PCID)
 			drop_tagged(mmu, s);
 		return; /* else: its next CR3 load drops its entries */
 	}

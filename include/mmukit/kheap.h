@@ -64,6 +64,10 @@ void *mmk_kheap_realloc(struct mmk_kheap *heap, void *ptr, size_t size);
 /* Bytes usable at ptr (its class, or its pages less the header); 0 if not an allocation. */
 size_t mmk_kheap_usable_size(struct mmk_kheap *heap, const void *ptr);
 
+/* Gives back the empty slab pages the heap keeps (one per class): with no live object,
+ * the heap then holds no page. */
+void mmk_kheap_trim(struct mmk_kheap *heap);
+
 /* Validates every slab list and header; 0 or -MMK_ESTATE after printing what broke. */
 int mmk_kheap_check(struct mmk_kheap *heap);
 

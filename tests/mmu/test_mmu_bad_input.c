@@ -785,3 +785,30 @@ KTEST(bad_input, a_destroyed_space_is_refused_then_reusable)
 	KEXPECT_EQ(mmk_mmu_map(&s, va, 0x200000, K4, URW, 0), 0);
 	KEXPECT_EQ(mmk_mmu_space_destroy(&s, NULL, NULL), 0);
 }
+
+/* Found by fuzz/ (x86_64): a space destroyed while another is active must not leave TLB
+ * or paging-structure entries behind that lead through its freed tables. */
+KTEST(bad_input, a_destroyed_inactive_space_leaves_no_entry_through_its_tables)
+{
+	KASSERT_EQ(build_world(), 0);
+	struct mmk_vm_space s;
+	KASSERT_EQ(mmk_vm_space_create(&w.vm, &s), 0);
+	mmk_vaddr_t va = w.at[U_MAPPED];
+	KASSERT_EQ(mmk_vm_map_anon(&s, &va, 4 * K4, URW), 0);
+	mmk_mmu_activate(&s.mmu);
+	uint32_t v = 1;
+	KEXPECT_EQ(ktest_env_access(va, true, &v), 0);
+	mmk_mmu_activate(&w.a.mmu);
+	unsigned before = ktest_env_freed_table_uses();
+	KEXPECT_EQ(mmk_vm_space_destroy(&s), 0);
+	/* Whatever drops every entry now must find none on a freed table. */
+	struct mmk_kvm_pages p;
+	mmk_vsize_t n = mmu()->flush_threshold + 8;
+	KASSERT_EQ(mmk_kvm_pages_alloc(ktest_env_kvm(), &p, n, K4, MMK_VAS_LOWEST), 0);
+	for (mmk_vsize_t i = 0; i < n; i++)
+		KEXPECT_EQ(mmk_kvm_pages_map(&p, p.range.start + i * K4, w.frame, KRW), 0);
+	KEXPECT_EQ(mmk_kvm_pages_release(&p, false), 0); /* past the threshold: a full flush */
+	mmk_mmu_activate(&mmu()->kernel);
+	KEXPECT_EQ(ktest_env_freed_table_uses(), before);
+	tear_world();
+}
