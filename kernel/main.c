@@ -2,9 +2,11 @@
 /*
  * The demo kernel's portable part: print the boot memory map, bring up the PMM on it,
  * let the machine start its VM (arch_vm_start: mmukit's own page tables, the
- * kernel window, heap and VM), then run every in-kernel test suite (KTAP on the serial
- * port) - or, with "bench" on the command line, the benchmarks - and exit QEMU with
- * the result.
+ * kernel window, heap and VM), then by the command line:
+ *   test    run every in-kernel test suite (KTAP on the serial port), exit with the result
+ *   bench   run the benchmarks, exit
+ *   else    print the kernel's virtual memory map and MMU features, then the shell
+ *           (kernel/shell.c) until `halt` or the end of input, and exit with status 0.
  */
 #include <mmukit/errno.h>
 #include <mmukit/kbench.h>
@@ -13,6 +15,7 @@
 #include <mmukit/services.h>
 
 #include "platform.h"
+#include "shell.h"
 
 static struct mmk_pmm the_pmm;
 static struct boot_info *the_boot;
@@ -84,7 +87,13 @@ _Noreturn void kmain(struct boot_info *boot)
 		arch_exit(n ? 0 : 1);
 	}
 
-	unsigned failed = ktest_run_all(NULL);
-	mmk_printf("# %u failed\n", failed);
-	arch_exit(failed ? 1 : 0);
+	if (cmdline_has(boot->cmdline, "test")) {
+		unsigned failed = ktest_run_all(NULL);
+		mmk_printf("# %u failed\n", failed);
+		arch_exit(failed ? 1 : 0);
+	}
+
+	struct shell_env env = {.pmm = &the_pmm, .memmap = &boot->memmap};
+	shell_boot_summary(&env);
+	arch_exit(shell_run(&env));
 }

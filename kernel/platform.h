@@ -28,6 +28,9 @@ mmk_psize_t boot_string_size(mmk_paddr_t pa);
 /* Writes one character to the serial console (blocking). */
 void arch_console_putc(char c);
 
+/* Polls the serial console for one received byte: the byte (0-255), or -1 when none. */
+int arch_console_getc(void);
+
 /* The early window: a kernel pointer to physical address pa (pa < early_limit). */
 void *arch_phys_to_virt(mmk_paddr_t pa);
 
@@ -57,6 +60,10 @@ struct mmk_mmu *kernel_mmu(void);
 /* The kernel's heap-up / MMIO-down window (include/mmukit/kvm.h), or NULL. */
 struct mmk_kvm;
 struct mmk_kvm *kernel_kvm(void);
+
+/* The kernel heap behind mmk_kmalloc, or NULL. */
+struct mmk_kheap;
+struct mmk_kheap *kernel_heap(void);
 
 /* The portable kernel entry, called once by the boot code. */
 _Noreturn void kmain(struct boot_info *boot);

@@ -42,6 +42,11 @@ struct mmk_kvm *kernel_kvm(void)
 	return vm_started ? &the_kvm : NULL;
 }
 
+struct mmk_kheap *kernel_heap(void)
+{
+	return vm_started ? &the_heap : NULL;
+}
+
 unsigned ktest_env_stale_tlb_entries(void)
 {
 	return 0; /* the real TLB cannot be inspected; the host simulators check this */

@@ -5,7 +5,7 @@
 #   tools/qemu.sh ARCH IMAGE [extra QEMU arguments...]
 #   env: MEM (RAM size, default 128M), QEMU_ARGS (appended), TIMEOUT (seconds, default 120)
 #
-# The serial console goes to stdout. Exit status: 0 the kernel reported success,
+# The serial console goes to stdout and reads stdin (see below). Exit status: 0 the kernel reported success,
 # 1 it reported failure, 2 it crashed (triple fault, abort), hung or QEMU failed.
 # How the kernel's status comes out: on x86 it writes 0x10+status to
 # isa-debug-exit (port 0xf4) and QEMU exits with ((0x10+status) << 1) | 1, so a pass is
@@ -21,7 +21,8 @@ shift 2
 mem=${MEM:-128M}
 timeout_s=${TIMEOUT:-120}
 
-common=(-m "$mem" -nic none -display none -no-reboot -serial stdio -accel tcg)
+# QEMU_SERIAL: where the serial console goes (default stdio; make debug uses pty).
+common=(-m "$mem" -nic none -display none -no-reboot -serial "${QEMU_SERIAL:-stdio}" -accel tcg)
 case "$arch" in
 i386)
 	cmd=(qemu-system-i386 "${common[@]}" -kernel "$image"
@@ -54,8 +55,23 @@ esac
 
 # shellcheck disable=SC2206
 cmd+=("$@" ${QEMU_ARGS:-})
-timeout --kill-after=5 "$timeout_s" "${cmd[@]}" </dev/null
-rc=$?
+if [ -t 0 ]; then
+	# A person at a terminal: QEMU reads it directly (raw mode, Ctrl-C quits), and no
+	# timeout - they leave with the shell's `halt`.
+	"${cmd[@]}"
+	rc=$?
+else
+	# Piped or redirected input (`echo ptdump | make run`, tests, </dev/null): the
+	# kernel's shell reads it from the serial port. A newline goes first (the x86 UART
+	# drops what arrived before the kernel set it up; a blank line is harmless), and
+	# Ctrl-D (0x04) last, which the shell takes as the end of input: it exits with
+	# status 0, since a UART cannot tell the guest that the pipe was closed. A kernel
+	# booted to run tests or benchmarks never reads it. QEMU takes bytes only as fast
+	# as the UART accepts them, so nothing is lost while the kernel is busy.
+	{ printf '\n'; cat; printf '\004'; } |
+		timeout --kill-after=5 "$timeout_s" "${cmd[@]}"
+	rc=${PIPESTATUS[1]}
+fi
 
 if [ "$rc" -eq "$pass" ]; then
 	exit 0

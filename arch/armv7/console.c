@@ -13,6 +13,7 @@
 #define UARTDR 0x00
 #define UARTFR 0x18
 #define UARTFR_TXFF (1u << 5) /* transmit FIFO full */
+#define UARTFR_RXFE (1u << 4) /* receive FIFO empty (PL011 TRM 3.3.3) */
 
 #define SYS_EXIT_EXTENDED 0x20
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
@@ -28,6 +29,13 @@ void arch_console_putc(char c)
 	while (*uart_register(UARTFR) & UARTFR_TXFF)
 		;
 	*uart_register(UARTDR) = (uint8_t)c;
+}
+
+int arch_console_getc(void)
+{
+	if (*uart_register(UARTFR) & UARTFR_RXFE)
+		return -1;
+	return (int)(*uart_register(UARTDR) & 0xFF); /* bits 11:8 are error flags */
 }
 
 _Noreturn void arch_exit(int status)

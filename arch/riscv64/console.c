@@ -18,6 +18,8 @@
 #define UART_THR 0
 #define UART_LSR 5
 #define LSR_THRE 0x20
+#define UART_RBR 0 /* receive buffer (read side of offset 0) */
+#define LSR_DR 0x01 /* data ready */
 #define TEST_FAIL 0x3333u
 #define EXIT_STATUS_BASE 0x10
 
@@ -31,6 +33,18 @@ void arch_console_putc(char c)
 	while (!(*uart_register(UART_LSR) & LSR_THRE))
 		;
 	*uart_register(UART_THR) = (uint8_t)c;
+}
+
+/*
+ * Polled directly, like the output side, rather than through SBI's console_getchar: that
+ * call is in SBI's legacy extension (deprecated since SBI v0.2, absent from newer
+ * OpenSBI builds), costs a trap into M-mode per poll, and the UART is already mapped.
+ */
+int arch_console_getc(void)
+{
+	if (!(*uart_register(UART_LSR) & LSR_DR))
+		return -1;
+	return *uart_register(UART_RBR);
 }
 
 _Noreturn void arch_exit(int status)

@@ -15,6 +15,7 @@
 #define COM_MCR 4
 #define COM_LSR 5
 #define COM_LSR_THR_EMPTY 0x20
+#define COM_LSR_DATA_READY 0x01 /* a byte waits in the receive buffer (16550 LSR bit 0) */
 #define DEBUG_EXIT_PORT 0xF4
 #define EXIT_STATUS_BASE 0x10 /* tools/qemu.sh reads ((0x10 + status) << 1) | 1 */
 
@@ -39,6 +40,15 @@ void arch_console_putc(char c)
 	while ((inb(COM1 + COM_LSR) & COM_LSR_THR_EMPTY) == 0)
 		;
 	outb(COM1 + COM_DATA, (uint8_t)c);
+}
+
+int arch_console_getc(void)
+{
+	if (!console_ready)
+		console_init();
+	if ((inb(COM1 + COM_LSR) & COM_LSR_DATA_READY) == 0)
+		return -1;
+	return inb(COM1 + COM_DATA);
 }
 
 _Noreturn void arch_exit(int status)
