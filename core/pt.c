@@ -635,6 +635,78 @@ static uint64_t piece_bytes(const struct mmk_mmu *mmu, unsigned size, uint64_t v
 	return (forced == 0 ? table_end(mmu, 0, va, end) : run_end(mmu, 0, va, end)) - va;
 }
 
+static void free_tree(struct mmk_mmu_space *s, void *t, unsigned level, uint64_t base,
+		      uint64_t lo, uint64_t hi, struct mmk_mmu_batch *b);
+
+/* True when entry e at level maps nothing: invalid, or tables with no leaf below. */
+static bool maps_nothing(const struct mmk_mmu_space *s, unsigned level, uint64_t base, mmk_pte_t e)
+{
+	const struct mmk_pt_format *f = s->mmu->fmt;
+	if (!valid(f, e))
+		return true;
+	if (level == 0 || !is_table(f, level, e))
+		return false;
+	unsigned l = level - 1;
+	const void *t = table_of(s, l, base, addr_of(f, e, f->level[level].table_addr));
+	for (unsigned i = 0; i < (1u << f->level[l].bits); i++) {
+		mmk_pte_t c = load(f, t, i);
+		if (valid(f, c) && !maps_nothing(s, l, base + (uint64_t)i * span(f, l), c))
+			return false;
+	}
+	return true;
+}
+
+/* True when the n slots from at map nothing (tables kept empty, as the kernel's are, may
+ * be in the way of a large page: they are freed when it is mapped). */
+static bool slots_free(const struct mmk_mmu_space *s, const struct slot *at, uint64_t va,
+		       unsigned n)
+{
+	const struct mmk_pt_format *f = s->mmu->fmt;
+	if (!any_valid(f, at->table, at->index, n))
+		return true;
+	for (unsigned k = 0; k < n; k++)
+		if (!maps_nothing(s, at->level, va + (uint64_t)k * span(f, at->level),
+				  load(f, at->table, at->index + k)))
+			return false;
+	return true;
+}
+
+/*
+ * Frees the empty tables under the n slots from at before a leaf takes their place:
+ * unlinked, then invalidated (their paging-structure entries) by a batch that frees them
+ * only after that, so no walk can reach a table page once it is back in the PMM.
+ */
+static void free_empty_tables(struct mmk_mmu_space *s, const struct slot *at, uint64_t va,
+			      unsigned n)
+{
+	const struct mmk_pt_format *f = s->mmu->fmt;
+	if (!any_valid(f, at->table, at->index, n))
+		return;
+	struct mmk_mmu_batch b;
+	mmk_mmu_batch_begin(&b, s, NULL, NULL);
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = at->index + k;
+		mmk_pte_t e = load(f, at->table, i);
+		if (!valid(f, e))
+			continue;
+		uint64_t base = va + (uint64_t)k * span(f, at->level);
+		mmk_paddr_t child = addr_of(f, e, f->level[at->level].table_addr);
+		free_tree(s, table_of(s, at->level - 1, base, child), at->level - 1, base, base,
+			  base + span(f, at->level), &b);
+		if (at->level == root_level(f))
+			set_root_entry(s, at->table, i, base, 0);
+		else
+			store(f, at->table, i, 0);
+		batch_page(&b, base, at->level, true);
+		if (!group_frame(f, at->table, at->level, i)) {
+			batch_free(&b, mmk_align_down(child, MMK_PAGE_SIZE), 0);
+			s->table_pages--;
+		}
+	}
+	cache_drop(s->mmu);
+	mmk_mmu_batch_finish(&b);
+}
+
 /*
  * Checks nothing is mapped where the map goes and counts the table frames it will take.
  * Pieces come in address order, so a missing table shared by several pieces is met by
@@ -666,7 +738,7 @@ static int plan_map(const struct mmk_mmu_space *s, uint64_t va, mmk_paddr_t pa, 
 		if (here.level != level && valid(f, here.e))
 			return -MMK_EEXIST; /* a leaf above the slot */
 		if (here.level == level) {
-			if (any_valid(f, here.table, here.index, (unsigned)(bytes >> f->level[level].shift)))
+			if (!slots_free(s, &here, at, (unsigned)(bytes >> f->level[level].shift)))
 				return -MMK_EEXIST;
 		} else { /* tables missing from here.level - 1 down to level */
 			for (unsigned l = level; l < here.level; l++) {
@@ -811,6 +883,7 @@ int mmk_mmu_map(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsi
 	if ((flags & MMK_PROT_EXEC) && f->sync_exec)
 		f->sync_exec(mmu, pa, size);
 	if (first.whole && first.slot.level != root_level(f)) { /* one run, its table there */
+		free_empty_tables(s, &first.slot, va, (unsigned)(size >> f->level[first.slot.level].shift));
 		fill(f, first.slot.table, first.slot.index, (unsigned)(size >> f->sizes[first.size].shift),
 		     copies(f, first.size), pa_bits(f, pa) | f->leaf_bits(mmu, flags, first.size, !s->is_kernel),
 		     pa_bits(f, size_bytes(f, first.size)));
@@ -830,6 +903,7 @@ int mmk_mmu_map(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsi
 		uint64_t bytes = piece_bytes(mmu, sz, at, end, forced);
 		struct slot slot;
 		ensure(s, at, level, &r, &slot);
+		free_empty_tables(s, &slot, at, (unsigned)(bytes >> f->level[level].shift));
 		mmk_pte_t e = pa_bits(f, here_pa) | f->leaf_bits(mmu, flags, sz, !s->is_kernel);
 		if (level == root_level(f))
 			set_root_entry(s, slot.table, slot.index, at, e);

@@ -812,3 +812,50 @@ KTEST(bad_input, a_destroyed_inactive_space_leaves_no_entry_through_its_tables)
 	KEXPECT_EQ(ktest_env_freed_table_uses(), before);
 	tear_world();
 }
+
+/*
+ * A forced large page where small pages were mapped and unmapped: the kernel keeps its
+ * emptied tables (every space shares them), which used to answer EEXIST. The engine
+ * frees them - after their invalidation - and maps the large page; a leaf still under
+ * them keeps EEXIST.
+ */
+KTEST(bad_input, a_large_page_replaces_kept_empty_kernel_tables)
+{
+	struct mmk_kvm_pages p;
+	struct mmk_mmu_space *k = &mmu()->kernel;
+	unsigned shifts = mmk_mmu_page_shifts(mmu()), tried = 0;
+	for (unsigned shift = 13; shift < 31; shift++) {
+		if (!(shifts & (1u << shift)))
+			continue;
+		mmk_vsize_t size = (mmk_vsize_t)1 << shift;
+		if (mmk_kvm_pages_alloc(ktest_env_kvm(), &p, 2 * size / K4, size, MMK_VAS_HIGHEST) != 0)
+			continue; /* the window has no room for one */
+		mmk_vaddr_t va = p.range.start;
+		mmk_paddr_t pa = mmk_align_down(mmu()->fmt->pa_limit / 2, size);
+		unsigned before = ktest_env_freed_table_uses();
+		KEXPECT_EQ(mmk_mmu_map(k, va + size, pa, K4, KRW, 12), 0); /* a leaf stays here */
+		KEXPECT_EQ(mmk_mmu_map(k, va, pa, 2 * K4, KRW, 12), 0);
+		KEXPECT_EQ(mmk_mmu_unmap(k, va, 2 * K4, NULL), 0); /* its tables stay, empty */
+		uint64_t tables = k->table_pages;
+		KEXPECT_EQ(mmk_mmu_map(k, va, pa, size, KRW, shift), 0);
+		KEXPECT_LE(k->table_pages, tables); /* less, unless a sibling shares its frame */
+		ktest_log("2^%u page over kept tables: %llu table pages before, %llu after", shift,
+			  (unsigned long long)tables, (unsigned long long)k->table_pages);
+		struct mmk_mmu_mapping m;
+		KEXPECT_EQ(mmk_mmu_query(k, va + size - K4, &m), 0);
+		KEXPECT_EQ(m.page_shift, shift);
+		KEXPECT_EQ(m.pa, pa);
+		struct ktest_ref r;
+		KEXPECT_TRUE(ktest_env_ref_translate(k, va + 8 * K4, &r) && r.pa == pa + 8 * K4);
+		KEXPECT_EQ(mmk_mmu_map(k, va + size, pa, size, KRW, shift), -MMK_EEXIST);
+		KEXPECT_EQ(mmk_mmu_unmap(k, va, size, NULL), 0);
+		KEXPECT_EQ(mmk_mmu_unmap(k, va + size, K4, NULL), 0);
+		KEXPECT_EQ(ktest_env_stale_tlb_entries(), 0);
+		KEXPECT_EQ(ktest_env_freed_table_uses(), before);
+		KEXPECT_EQ(mmk_kvm_pages_release(&p, false), 0);
+		tried++;
+	}
+	if (!tried)
+		KTEST_SKIP("no large page fits the kernel window");
+	KEXPECT_GT(tried, 0);
+}
