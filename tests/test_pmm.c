@@ -582,7 +582,8 @@ static void take_everything(unsigned order)
 	uint64_t count = 0, outside = 0, misaligned = 0, above_4g = 0;
 	mmk_paddr_t pa;
 
-	KASSERT_LE(env->span, sizeof(taken) * 8);
+	if (env->span > sizeof(taken) * 8)
+		KTEST_SKIP("the machine's memory spans more than the 16 GiB this test's bitmap covers");
 	mmk_pmm_drain_cache(env);
 	mmk_pmm_get_stats(env, &before);
 	while (mmk_pmm_alloc_block(env, order, &pa) == 0) {

@@ -21,6 +21,12 @@
 #define CR0_PG 0x80000000
 #define CR0_WP 0x00010000
 #define CR4_PSE 0x00000010
+#define EFLAGS_ID 0x00200000 /* SDM Vol 1 3.4.3.3: CPUID exists if software can flip it */
+#define CPUID_1_PSE 0x00000008 /* CPUID.1:EDX bit 3, SDM Vol 2A CPUID */
+#define CPUID_1_TSC 0x00000010 /* CPUID.1:EDX bit 4 */
+#define COM1 0x3F8
+#define EXIT_PORT 0xf4
+#define EXIT_FAILURE 0x11 /* isa-debug-exit: 0x10 + status 1, as the kernel reports a failure */
 
 #define MB_FLAGS 0x00000003 /* bit 0: page-align modules; bit 1: memory information */
 
@@ -38,6 +44,13 @@ _start:
 	cli
 	movl %eax, %esi                 /* multiboot magic */
 	movl %ebx, %edi                 /* multiboot information, physical */
+	/*
+	 * The kernel is built for a Pentium (-march=i586): it needs CPUID, PSE for the
+	 * 4 MiB boot pages below and the TSC for its cycle counter. On an older CPU it
+	 * says what is missing and stops with a failing status instead of faulting.
+	 */
+	movl $(boot_stack + 16384 - KERNEL_VMA), %esp
+	call check_cpu
 	movl %cr4, %eax
 	orl $CR4_PSE, %eax
 	movl %eax, %cr4
@@ -48,6 +61,84 @@ _start:
 	movl %eax, %cr0
 	movl $higher_half, %eax
 	jmp *%eax
+
+/*
+ * Paging off, stack at its physical address. Returns if the CPU has CPUID, PSE and TSC;
+ * otherwise prints which are missing on COM1 (QEMU's UART needs no set-up) and exits
+ * through isa-debug-exit with a failure.
+ */
+check_cpu:
+	pushfl
+	popl %eax
+	movl %eax, %ecx
+	xorl $EFLAGS_ID, %eax
+	pushl %eax
+	popfl
+	pushfl
+	popl %eax
+	pushl %ecx
+	popfl
+	xorl %ecx, %eax
+	movl $msg_cpuid, %ebx
+	testl $EFLAGS_ID, %eax
+	jz cpu_missing
+	xorl %eax, %eax
+	cpuid
+	movl $msg_cpuid, %ebx
+	testl %eax, %eax                /* highest leaf 0: no leaf 1 */
+	jz cpu_missing
+	movl $1, %eax
+	cpuid
+	movl %edx, %ebp
+	andl $(CPUID_1_PSE | CPUID_1_TSC), %edx
+	cmpl $(CPUID_1_PSE | CPUID_1_TSC), %edx
+	jne 1f
+	ret
+1:	movl $msg_cpu, %ebx
+	call boot_puts
+	movl $msg_pse, %ebx
+	testl $CPUID_1_PSE, %ebp
+	jnz 2f
+	call boot_puts
+2:	movl $msg_tsc, %ebx
+	testl $CPUID_1_TSC, %ebp
+	jnz 3f
+	call boot_puts
+3:	movl $msg_end, %ebx
+cpu_missing:
+	call boot_puts
+	movb $EXIT_FAILURE, %al
+	outb %al, $EXIT_PORT
+4:	cli
+	hlt
+	jmp 4b
+
+/* Prints the NUL-terminated string at %ebx on COM1, waiting for THR empty (LSR bit 5). */
+boot_puts:
+	movb (%ebx), %al
+	testb %al, %al
+	jz 2f
+	movw $(COM1 + 5), %dx
+1:	inb %dx, %al
+	testb $0x20, %al
+	jz 1b
+	movb (%ebx), %al
+	movw $COM1, %dx
+	outb %al, %dx
+	incl %ebx
+	jmp boot_puts
+2:	ret
+
+msg_cpuid:
+	.asciz "\nmmukit i386: this CPU has no CPUID; the kernel needs a Pentium or later (CPUID, PSE, TSC)\n"
+msg_cpu:
+	.asciz "\nmmukit i386: this CPU lacks"
+msg_pse:
+	.asciz " PSE (4 MiB pages)"
+msg_tsc:
+	.asciz " TSC (time-stamp counter)"
+msg_end:
+	.asciz "; the kernel needs a Pentium or later\n"
 
 	.text
 higher_half:

@@ -50,8 +50,21 @@ static int frame_above_4mib(mmk_paddr_t *out)
 	return err;
 }
 
+/* Whether the machine has usable RAM at or above 4 MiB (not with MEM=4M). */
+static bool ram_above_4mib(void)
+{
+	const struct mmk_memmap *m = ktest_env_memmap();
+	for (unsigned i = 0; i < m->count; i++)
+		if (m->range[i].type == MMK_MEM_USABLE &&
+		    m->range[i].base + m->range[i].size > 4 * MMK_MIB)
+			return true;
+	return false;
+}
+
 KTEST(vm_i386, a_frame_above_4mib_mapped_and_used)
 {
+	if (!ram_above_4mib())
+		KTEST_SKIP("no RAM at or above 4 MiB on this machine");
 	struct mmk_pmm *pmm = ktest_env_pmm();
 	const volatile uint32_t *pd = (const volatile uint32_t *)SELF_PD;
 	bool had_table = pd[TEST_VA >> 22] & 1;
