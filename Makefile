@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # mmukit: one build for the host tests and for the demo kernel on three machines.
 #
 #   make run  [ARCH=i386|x86_64|armv7] [MEM=128M] [QEMU_ARGS=...]  boot the demo kernel
@@ -216,5 +217,8 @@ clean:
 
 # libFuzzer targets: make fuzz, and the short run make test includes (fuzz/fuzz.mk).
 include fuzz/fuzz.mk
+
+# The library, its installation and the example kernels (mk/lib.mk).
+include mk/lib.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
