@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The kernel heap (include/mmukit/kheap.h): size-class slabs of one page and whole-page
  * runs for large objects, in the kernel window. Every run starts with a struct block

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The page-table engine: every algorithm of include/mmukit/mmu.h, written once over a
  * format description (include/mmukit/pt.h). A machine adds only its facts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Copies to and from user spaces by walking their tables (include/mmukit/uaccess.h). */
 #include <mmukit/errno.h>
 #include <mmukit/fault.h>

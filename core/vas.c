@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The set of used virtual ranges of one space: an AVL tree ordered by start, each node
  * summarising its subtree (lowest start, highest end, largest inner gap) so allocation

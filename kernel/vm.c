@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The kernel's VM, portable glue every machine's kernel runs on (arch_vm_start calls
  * kernel_vm_start): the MMU from the boot state, the heap-up / MMIO-down

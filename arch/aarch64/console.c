@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The AArch64 (QEMU virt) serial console - a PL011 UART at 0x09000000, which prints
  * without set-up (PL011 TRM 3.3.1 UARTDR, 3.3.3 UARTFR), seen at CONSOLE_VA from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The riscv64 (QEMU virt) serial console - an NS16550A UART at 0x10000000, which prints
  * without set-up (THR at offset 0, LSR at 5, LSR bit 5 "THR empty") - and the exit

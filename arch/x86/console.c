@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The x86 serial console (16550 UART on COM1, 0x3F8) and the QEMU exit device
  * (isa-debug-exit at port 0xF4), shared by the i386 and x86_64 boots.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The simulated i386 (see sim.h) and the machine access of arch/i386/cpu.h over it. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The kernel heap: mmk_kmalloc / mmk_kfree / mmk_kcalloc / mmk_krealloc, in the kernel
  * window of include/mmukit/kvm.h, growing up from its base.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The kernel's virtual memory window: one range of kernel addresses shared by the
  * kernel heap, which grows up from its base, and device (MMIO) mappings, which grow

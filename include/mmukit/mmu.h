@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mmu.h - mmukit's page tables: the interface the layers above (VAS, VM, kernel heap)
  * use on every machine.

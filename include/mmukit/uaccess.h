@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Copies between the kernel and a user space: a bad user pointer gives -MMK_EFAULT,
  * never a kernel fault.

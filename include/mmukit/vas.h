@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * VAS: the set of used virtual ranges of one address space (an interval set). Reserve
  * a fixed range, allocate one of a size and alignment at the lowest or the highest

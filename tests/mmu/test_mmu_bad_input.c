@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The bad-input table: every public call of the PMM, VAS, page tables, kernel window,
  * kernel heap and VM given what a careless or hostile caller would pass (zero sizes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Copies to and from user spaces (include/mmukit/uaccess.h): on the host over each
  * machine's simulator, and inside each kernel. Bad user pointers give -MMK_EFAULT and
