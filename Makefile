@@ -115,6 +115,45 @@ KERNEL_SRCS := $(ARCH_SRCS) $(PORTABLE_SRCS) $(wildcard lib/*.c kernel/*.c) \
 	$(filter-out bench/$(ARCH)/bench_%.c,$(wildcard bench/$(ARCH)/*.c))
 KERNEL_OBJS := $(patsubst %,$(KDIR)/obj/%.o,$(basename $(KERNEL_SRCS)))
 
+# User programs (user/*.c, one program each, with the library user/lib/), for machines
+# with a user/arch/$(ARCH)/user.mk: linked by user/arch/$(ARCH)/user.ld and embedded in
+# the kernel as ELF files (.incbin) in the table kernel/proc.h names user_programs.
+-include user/arch/$(ARCH)/user.mk
+ifneq ($(USER_CFLAGS),)
+UDIR := $(KDIR)/user
+USER_PROGRAMS := $(basename $(notdir $(wildcard user/*.c)))
+USER_LIB_OBJS := $(patsubst %,$(UDIR)/%.o,$(basename $(USER_ARCH_SRCS) $(wildcard user/lib/*.c)))
+USER_ELFS := $(USER_PROGRAMS:%=$(UDIR)/%.elf)
+KERNEL_OBJS += $(KDIR)/obj/user_programs.o
+
+$(UDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $(ARCH) user $<")
+	$(Q)$(CC) $(COMMON_CFLAGS) -Iuser/lib -O2 -ffreestanding -nostdlibinc -fno-builtin \
+		-fno-stack-protector $(USER_CFLAGS) -c $< -o $@
+
+$(UDIR)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(COMMON_CFLAGS) $(USER_CFLAGS) -c $< -o $@
+
+$(UDIR)/%.elf: $(UDIR)/user/%.o $(USER_LIB_OBJS) user/arch/$(ARCH)/user.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(USER_LDFLAGS) -T user/arch/$(ARCH)/user.ld -o $@ $< $(USER_LIB_OBJS)
+
+$(KDIR)/user_programs.S: $(USER_ELFS)
+	@{ echo '	.section .rodata'; \
+	for p in $(USER_PROGRAMS); do \
+		printf '	.balign 16\nprog_%s: .incbin "%s"\nprog_%s_end:\nname_%s: .asciz "%s"\n' \
+			$$p $(UDIR)/$$p.elf $$p $$p $$p; done; \
+	echo '	.balign 16'; echo '	.globl user_programs'; echo 'user_programs:'; \
+	for p in $(USER_PROGRAMS); do \
+		echo "	$(USER_PTR) name_$$p, prog_$$p, prog_$${p}_end"; done; \
+	echo '	$(USER_PTR) 0, 0, 0'; } > $@
+
+$(KDIR)/obj/user_programs.o: $(KDIR)/user_programs.S $(USER_ELFS)
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+endif
+
 $(KDIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $(ARCH) $<")

@@ -86,6 +86,8 @@ _Noreturn void kmain(struct boot_info *boot)
 		mmk_printf("# %u benchmarks\n", n);
 		arch_exit(n ? 0 : 1);
 	}
+	if (cmdline_has(boot->cmdline, "procs")) /* user programs (kernel/proc_test.c) */
+		arch_exit(proc_boot() ? 1 : 0);
 
 	if (cmdline_has(boot->cmdline, "test")) {
 		unsigned failed = ktest_run_all(NULL);

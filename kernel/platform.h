@@ -65,6 +65,76 @@ struct mmk_kvm *kernel_kvm(void);
 struct mmk_kheap;
 struct mmk_kheap *kernel_heap(void);
 
+/*
+ * User processes (kernel/proc.c). What a machine provides so the portable process layer
+ * can run programs in its user mode; a machine that has not got them yet keeps the
+ * defaults of kernel/proc_noarch.c (arch_user_supported() false: the process tests skip).
+ *
+ * Model: every process has a kernel stack; a trap from user mode (system call, fault,
+ * timer) saves the user registers in a struct arch_frame at the top of that stack, and
+ * returning to user mode restores them. Kernel code runs with interrupts off, so the
+ * timer preempts only user code. arch_switch moves between kernel stacks (the
+ * scheduler's and each process's), saving only what a C call preserves.
+ */
+struct arch_frame; /* the machine's trap frame (arch/<arch>/trap.h) */
+
+/* True when this machine can run user processes. */
+bool arch_user_supported(void);
+
+/* Once, before the first process: user segments, the system-call gate, protections
+ * against kernel use of user memory where the CPU has them, the timer at hz ticks. */
+int arch_user_init(unsigned hz);
+
+/* A new kernel thread on the stack ending at top: its frame is placed at the top
+ * (*frame) and the returned stack pointer, given to arch_switch, returns to user mode
+ * through that frame. */
+uintptr_t arch_thread_init(uintptr_t top, struct arch_frame **frame);
+
+/* Saves the caller's kernel context in *save and continues the one saved in to. */
+void arch_switch(uintptr_t *save, uintptr_t to);
+
+/* Traps from user mode land on the kernel stack ending at top (x86: TSS rsp0/esp0). */
+void arch_set_trap_stack(uintptr_t top);
+
+/* A frame that enters user mode at pc with stack pointer sp (interrupts enabled). */
+void arch_frame_init_user(struct arch_frame *f, mmk_vaddr_t pc, mmk_vaddr_t sp);
+void arch_frame_copy(struct arch_frame *dst, const struct arch_frame *src);
+
+/* A system call in f: returns its number and fills args[0..4]; the result goes back
+ * to user mode with arch_frame_set_return. */
+unsigned long arch_frame_syscall(const struct arch_frame *f, unsigned long args[5]);
+void arch_frame_set_return(struct arch_frame *f, long value);
+
+/* Copies between kernel memory and user addresses of the active space, inside the
+ * window where the CPU lets the kernel touch user pages (x86 SMAP: stac/clac). A fault
+ * the VM cannot resolve gives -MMK_EFAULT; so does a range outside the user half. */
+int arch_copy_from_user(void *dst, mmk_vaddr_t src, size_t n);
+int arch_copy_to_user(mmk_vaddr_t dst, const void *src, size_t n);
+
+/* True when a kernel access to user memory outside arch_copy_*_user, as ktest_env_access
+ * makes it, faults (x86_64 SMAP when the CPU has it). */
+bool arch_user_access_guarded(void);
+
+/* True when user pages can be made non-executable (x86_64 NX; not i386's 2-level tables). */
+bool arch_user_nx(void);
+
+/* What exec accepts: ELF e_machine and class (1: ELF32, 2: ELF64). */
+unsigned arch_elf_machine(void);
+unsigned arch_elf_class(void);
+
+/* Called by the machine's trap code (kernel/proc.c). */
+void proc_syscall(struct arch_frame *f);
+void proc_timer_tick(void);
+struct mmk_fault;
+/* A page fault from user mode: returns when resolved, else reports it and kills. */
+void proc_user_page_fault(const struct mmk_fault *fault);
+/* Another exception from user mode: kills the current process. */
+_Noreturn void proc_user_exception(unsigned long vector, mmk_vaddr_t pc);
+
+/* kmain's hook for a boot with "procs" on the command line: runs the user programs as
+ * the "procs" test suite; returns how many tests failed. */
+unsigned proc_boot(void);
+
 /* The portable kernel entry, called once by the boot code. */
 _Noreturn void kmain(struct boot_info *boot);
 

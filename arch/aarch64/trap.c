@@ -5,7 +5,9 @@
  * write, the EL they came from - into the portable struct mmk_fault and handed to
  * mmk_fault_dispatch; a resolved fault returns to the faulting instruction. Anything else,
  * or a fault that cannot be resolved (outside the probes), is reported (cause, pc,
- * address) and ends the run as a failure.
+ * address) and ends the run as a failure. From EL0: SVC is a system call, an abort that
+ * cannot be resolved or any other exception kills the process (kernel/proc.c), and an
+ * IRQ is the timer's (arch/aarch64/user.c; the kernel runs with IRQs masked).
  * ARM ARM (DDI 0487): ESR_EL1 D13.2 (EC, ISS), data/instruction abort ISS encodings
  * and their fault status codes (DFSC/IFSC) in D13.2's ISS tables, FAR_EL1 D13.2.
  */
@@ -21,6 +23,7 @@
 #define EC_IABT_SAME 0x21
 #define EC_DABT_LOWER 0x24
 #define EC_DABT_SAME 0x25
+#define EC_SVC64 0x15
 #define ESR_WNR (1u << 6) /* data abort: a write */
 #define ESR_FSC 0x3Fu     /* fault status code */
 
@@ -73,10 +76,15 @@ static const char *class_name(unsigned ec)
 }
 
 extern char aarch64_probe_read_ip[], aarch64_probe_write_ip[], aarch64_probe_fixup[];
+extern char aarch64_user_copy_start[], aarch64_user_copy_end[], aarch64_user_copy_fixup[];
 
 /* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT). */
 static bool probe_fixup(struct aarch64_trap_frame *f)
 {
+	if (f->elr >= (uintptr_t)aarch64_user_copy_start && f->elr < (uintptr_t)aarch64_user_copy_end) {
+		f->elr = (uintptr_t)aarch64_user_copy_fixup;
+		return true;
+	}
 	if (f->elr != (uintptr_t)aarch64_probe_read_ip && f->elr != (uintptr_t)aarch64_probe_write_ip)
 		return false;
 	f->elr = (uintptr_t)aarch64_probe_fixup;
@@ -102,6 +110,10 @@ static void abort_taken(struct aarch64_trap_frame *f)
 {
 	struct mmk_fault fault = decode_abort(f);
 	unsigned fsc = (unsigned)(f->esr & ESR_FSC);
+	if (fault.user) {
+		proc_user_page_fault(&fault); /* returns only when resolved */
+		return;
+	}
 	struct mmk_mmu *mmu = kernel_mmu();
 	struct mmk_mmu_space *space = mmu ? mmu->active : NULL;
 	/* Not a translation matter (alignment, external abort...): no VM decision. Every
@@ -134,6 +146,16 @@ void aarch64_trap(uint64_t kind, struct aarch64_trap_frame *f)
 		abort_taken(f);
 		return;
 	}
+	if (kind == AARCH64_LOWER_A64_SYNC && ec == EC_SVC64) {
+		proc_syscall((struct arch_frame *)f); /* ELR is past the svc already */
+		return;
+	}
+	if (kind == AARCH64_LOWER_A64_IRQ) {
+		aarch64_irq();
+		return;
+	}
+	if (kind >= AARCH64_LOWER_A64_SYNC)
+		proc_user_exception(f->esr, f->elr);
 	static const char *const types[] = {"synchronous", "IRQ", "FIQ", "SError"};
 	mmk_printf("\nexception: %s %s (vector %u) at pc 0x%llx, address 0x%llx, ESR 0x%llx, "
 		   "SPSR 0x%llx\n",

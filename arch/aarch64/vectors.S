@@ -5,7 +5,10 @@
  * ESR_EL1 and FAR_EL1 on the EL1 stack as a struct aarch64_trap_frame (trap.h) and calls
  * aarch64_trap(kind, frame), kind the entry's index. When it returns (a page fault
  * resolved, or a probe's fixup), the frame, maybe edited, is restored and eret returns
- * to frame->elr with frame->spsr.
+ * to frame->elr with frame->spsr. From EL0 (entries 8-15) the frame's sp is SP_EL0, put
+ * back before an eret to EL0; SP_EL1 then is the top of the process's kernel stack, where
+ * its next exception lands. aarch64_trap_return is also where a new process's kernel
+ * thread starts (arch_thread_init).
  */
 #define FRAME_SIZE 288
 
@@ -55,7 +58,10 @@ trap_common:
 	stp x26, x27, [sp, #208]
 	stp x28, x29, [sp, #224]
 	add x1, sp, #FRAME_SIZE
-	stp x30, x1, [sp, #240]
+	cmp x0, #8
+	b.lo 1f
+	mrs x1, sp_el0                  /* from EL0: its stack pointer */
+1:	stp x30, x1, [sp, #240]
 	mrs x1, elr_el1
 	mrs x2, spsr_el1
 	stp x1, x2, [sp, #256]
@@ -64,9 +70,16 @@ trap_common:
 	stp x1, x2, [sp, #272]
 	mov x1, sp
 	bl aarch64_trap
+	.globl aarch64_trap_return
+aarch64_trap_return:
 	ldp x1, x2, [sp, #256]
 	msr elr_el1, x1
 	msr spsr_el1, x2
+	tst x2, #0xF                    /* SPSR.M[3:0] = 0: back to EL0t */
+	b.ne 2f
+	ldr x1, [sp, #248]
+	msr sp_el0, x1
+2:
 	ldp x2, x3, [sp, #16]
 	ldp x4, x5, [sp, #32]
 	ldp x6, x7, [sp, #48]

@@ -4,7 +4,9 @@
  * translation, permission, alignment...), the address (DFAR/IFAR), read or write, the
  * mode they came from - into the portable struct mmk_fault and handed to mmk_fault_dispatch;
  * a resolved fault returns to the faulting instruction. Anything else, or a fault that
- * cannot be resolved (outside the probes), is reported and stops the kernel.
+ * cannot be resolved (outside the probes), is reported and stops the kernel. From User
+ * mode: SVC is a system call, an abort that cannot be resolved or any other exception
+ * kills the process (kernel/proc.c), and an IRQ is the timer's (arch/armv7/user.c).
  * ARM ARM (DDI 0406C): B4.1.52 DFSR, B4.1.51 DFAR, B4.1.96 IFSR, B4.1.95 IFAR, fault
  * status encodings B3.13.3 table B3-23 (short-descriptor format).
  */
@@ -90,10 +92,15 @@ static const char *status_name(unsigned fs)
 }
 
 extern char armv7_probe_read_ip[], armv7_probe_write_ip[], armv7_probe_fixup[];
+extern char armv7_user_copy_start[], armv7_user_copy_end[], armv7_user_copy_fixup[];
 
 /* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT). */
 static bool probe_fixup(struct armv7_trap_frame *f)
 {
+	if (f->pc >= (uintptr_t)armv7_user_copy_start && f->pc < (uintptr_t)armv7_user_copy_end) {
+		f->pc = (uintptr_t)armv7_user_copy_fixup;
+		return true;
+	}
 	if (f->pc != (uintptr_t)armv7_probe_read_ip && f->pc != (uintptr_t)armv7_probe_write_ip)
 		return false;
 	f->pc = (uintptr_t)armv7_probe_fixup;
@@ -121,6 +128,12 @@ static void abort_taken(uint32_t kind, struct armv7_trap_frame *f)
 	unsigned fs = fault_status((uint32_t)fault.arch_code);
 	struct mmk_mmu *mmu = kernel_mmu();
 	struct mmk_mmu_space *space = mmu ? mmu->active : NULL;
+	if (fault.user && classify(fs) != FSR_OTHER) {
+		proc_user_page_fault(&fault); /* returns only when resolved */
+		return;
+	}
+	if (fault.user)
+		proc_user_exception(kind, f->pc);
 	if (classify(fs) == FSR_OTHER) {
 		/* not a translation matter (alignment, external abort...): no VM decision */
 		mmk_printf("\n%s: %s at 0x%08x (%s), pc 0x%08x, FSR 0x%08x\n",
@@ -150,6 +163,17 @@ void armv7_trap(uint32_t kind, struct armv7_trap_frame *f)
 		abort_taken(kind, f);
 		return;
 	}
+	bool from_user = (f->cpsr & MODE_MASK) == MODE_USR;
+	if (kind == ARMV7_SVC && from_user) {
+		proc_syscall((struct arch_frame *)f); /* pc is past the svc already */
+		return;
+	}
+	if (kind == ARMV7_IRQ) {
+		armv7_irq();
+		return;
+	}
+	if (from_user)
+		proc_user_exception(kind, f->pc);
 	mmk_printf("\nexception: %s at pc 0x%08x, cpsr 0x%08x\n", names[kind & 7],
 		   (unsigned)f->pc, (unsigned)f->cpsr);
 	for (unsigned i = 0; i < 13; i++)

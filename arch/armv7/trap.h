@@ -9,6 +9,7 @@
 struct armv7_trap_frame {
 	uint32_t r[13]; /* r0-r12 */
 	uint32_t lr;    /* lr_svc: the interrupted code's, when it ran in SVC mode */
+	uint32_t usr_sp, usr_lr; /* User mode's banked sp and lr */
 	uint32_t pc;    /* where the exception returns to (the faulting instruction for aborts) */
 	uint32_t cpsr;  /* the interrupted CPSR (the exception mode's SPSR) */
 };
@@ -26,6 +27,10 @@ enum armv7_exception {
 };
 
 void armv7_trap(uint32_t kind, struct armv7_trap_frame *f);
+/* Restores a frame and returns from the exception (arch/armv7/vectors.S). */
+extern char armv7_trap_return[];
+/* An IRQ (arch/armv7/user.c). */
+void armv7_irq(void);
 
 /* SCTLR.V: exceptions through the vector page mapped at 0xFFFF0000 (cpu.c). */
 void armv7_enable_high_vectors(void);

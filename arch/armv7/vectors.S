@@ -6,10 +6,13 @@
  * a literal in the same page: a relative branch would not reach from 0xFFFF0000.
  *
  * Every handler saves the interrupted state on the SVC stack (the only banked stack
- * set up) as a struct armv7_trap_frame (trap.h) - r0-r12, lr_svc, the return address,
- * the interrupted CPSR - and calls armv7_trap(kind, frame) with an 8-byte aligned
- * stack (AAPCS). When it returns (a page fault resolved, or a probe's fixup), the frame,
- * maybe edited, is restored and RFE returns to frame->pc with frame->cpsr.
+ * set up) as a struct armv7_trap_frame (trap.h) - r0-r12, lr_svc, the User mode sp and
+ * lr (STM/LDM with ^, B9.3), the return address, the interrupted CPSR - and calls
+ * armv7_trap(kind, frame) with an 8-byte aligned stack (AAPCS). When it returns (a page
+ * fault resolved, or a probe's fixup), the frame, maybe edited, is restored and RFE
+ * returns to frame->pc with frame->cpsr. A process in User mode leaves sp_svc at the
+ * top of its kernel stack, where its next exception lands; armv7_trap_return is also
+ * where a new process's kernel thread starts (arch_thread_init).
  */
 #include "cp15.h"
 
@@ -35,6 +38,8 @@ exception_vectors:
 	sub lr, lr, #\adjust
 	srsdb sp!, #MODE_SVC            /* return address and SPSR onto the SVC stack */
 	cps #MODE_SVC
+	sub sp, sp, #8
+	stm sp, {sp, lr}^               /* User mode sp and lr */
 	push {r0-r12, lr}
 	mov r0, #\kind
 	mov r1, sp
@@ -42,9 +47,16 @@ exception_vectors:
 	bic sp, sp, #7
 	bl armv7_trap
 	mov sp, r4
-	pop {r0-r12, lr}
-	rfeia sp!
+	b armv7_trap_return
 .endm
+
+	.globl armv7_trap_return
+armv7_trap_return:
+	pop {r0-r12, lr}
+	ldm sp, {sp, lr}^
+	nop                             /* no banked register access right after LDM ^ */
+	add sp, sp, #8
+	rfeia sp!
 
 vector_reset:          trap_entry 0, 0
 vector_undefined:      trap_entry 1, 4

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * i386 exceptions: an IDT whose 32 exception gates lead to i386_trap, which for now
- * reports the exception and stops the kernel with a failing status (the page-fault
- * handler proper arrives with the VM).
+ * i386 traps: an IDT whose 32 exception gates lead to i386_trap. A page fault goes to the
+ * owner of the space it falls in; one from user mode that cannot be resolved, or any
+ * other exception from user mode, kills the process (kernel/proc.c). In kernel mode an
+ * unresolved fault in a probe or a user copy resumes at its fixup (-MMK_EFAULT);
+ * anything else stops the kernel with a failing status. arch/i386/user.c adds the IRQ
+ * gates (32-47) and the system-call gate (0x80) for processes.
  */
 #include <mmukit/fault.h>
 #include <mmukit/services.h>
@@ -30,14 +33,18 @@ struct idt_pointer {
 extern const uint32_t trap_stubs[32];
 static struct idt_gate idt[256];
 
+void i386_idt_set(unsigned vector, uint32_t handler, unsigned dpl)
+{
+	idt[vector].offset_low = (uint16_t)(handler & 0xFFFF);
+	idt[vector].offset_high = (uint16_t)(handler >> 16);
+	idt[vector].selector = KERNEL_CS;
+	idt[vector].type = (uint8_t)(IDT_GATE_INTERRUPT32 | dpl << 5);
+}
+
 void i386_idt_init(void)
 {
-	for (unsigned v = 0; v < 32; v++) {
-		idt[v].offset_low = (uint16_t)(trap_stubs[v] & 0xFFFF);
-		idt[v].offset_high = (uint16_t)(trap_stubs[v] >> 16);
-		idt[v].selector = KERNEL_CS;
-		idt[v].type = IDT_GATE_INTERRUPT32;
-	}
+	for (unsigned v = 0; v < 32; v++)
+		i386_idt_set(v, trap_stubs[v], 0);
 	struct idt_pointer p = {sizeof(idt) - 1, (uint32_t)(uintptr_t)idt};
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
@@ -75,20 +82,34 @@ static struct mmk_fault decode_page_fault(const struct i386_trap_frame *f)
 }
 
 extern char i386_probe_read_ip[], i386_probe_write_ip[], i386_probe_fixup[];
+extern char i386_user_copy_ip[], i386_user_copy_fixup[];
 
 /* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT). */
 static bool probe_fixup(struct i386_trap_frame *f)
 {
+	if (f->eip == (uintptr_t)i386_user_copy_ip) {
+		f->eip = (uintptr_t)i386_user_copy_fixup;
+		return true;
+	}
 	if (f->eip != (uintptr_t)i386_probe_read_ip && f->eip != (uintptr_t)i386_probe_write_ip)
 		return false;
 	f->eip = (uintptr_t)i386_probe_fixup;
 	return true;
 }
 
+static bool from_user(const struct i386_trap_frame *f)
+{
+	return (f->cs & 3) == 3;
+}
+
 /* Returns when the fault was resolved (the access is retried); else stops the kernel. */
 static void page_fault(struct i386_trap_frame *f)
 {
 	struct mmk_fault fault = decode_page_fault(f);
+	if (from_user(f)) {
+		proc_user_page_fault(&fault); /* returns only when resolved */
+		return;
+	}
 	struct mmk_mmu_space *space = i386_active_space();
 	enum mmk_fault_result r = mmk_fault_dispatch(space, &fault);
 	if (r == MMK_FAULT_RESOLVED || probe_fixup(f))
@@ -105,6 +126,16 @@ void i386_trap(struct i386_trap_frame *f)
 		page_fault(f);
 		return;
 	}
+	if (f->vector == VECTOR_SYSCALL) {
+		proc_syscall((struct arch_frame *)f);
+		return;
+	}
+	if (f->vector >= VECTOR_IRQ0 && f->vector < VECTOR_IRQ0 + 16) {
+		i386_irq(f->vector - VECTOR_IRQ0);
+		return;
+	}
+	if (from_user(f))
+		proc_user_exception(f->vector, f->eip);
 	mmk_printf("\nexception %u at eip 0x%08x, error code 0x%x, cr2 0x%08x\n",
 		   (unsigned)f->vector, (unsigned)f->eip, (unsigned)f->error_code,
 		   (unsigned)read_cr2());

@@ -56,6 +56,7 @@ high_entry:
 	j 1b
 2:	lla t0, riscv64_trap_entry
 	csrw stvec, t0                  /* direct mode: bits 1:0 = 0 (priv 4.1.2) */
+	csrw sscratch, zero             /* 0 in S-mode: the trap entry tells U from S by it */
 	mv s0, zero
 	call riscv64_boot_main          /* a0, a1 still as OpenSBI left them */
 3:	wfi

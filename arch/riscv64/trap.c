@@ -9,7 +9,10 @@
  * resolved by setting them (riscv64_mmu_fix_accessed). Anything else, or a fault that
  * cannot be resolved (outside the probes), is reported and stops the kernel - so is an
  * S-mode access to a user page while sstatus.SUM is clear (4.1.1.2), which no handler
- * can make succeed.
+ * can make succeed. From U-mode: ecall is a system call, a fault that cannot be
+ * resolved or any other exception kills the process (kernel/proc.c); the supervisor
+ * timer interrupt (which arrives only in U-mode: the kernel runs with sstatus.SIE clear)
+ * preempts it (arch/riscv64/user.c).
  */
 #include <mmukit/fault.h>
 #include <mmukit/services.h>
@@ -23,6 +26,8 @@
 #define CAUSE_FETCH_PAGE_FAULT 12
 #define CAUSE_LOAD_PAGE_FAULT 13
 #define CAUSE_STORE_PAGE_FAULT 15
+#define CAUSE_ECALL_FROM_U 8
+#define IRQ_S_TIMER 5
 #define SSTATUS_SPP (1ull << 8)  /* the trap came from S-mode (4.1.1) */
 #define SSTATUS_SUM (1ull << 18) /* S-mode may touch U pages (4.1.1.2) */
 
@@ -42,10 +47,15 @@ static const char *cause_name(uint64_t cause)
 }
 
 extern char riscv64_probe_read_ip[], riscv64_probe_write_ip[], riscv64_probe_fixup[];
+extern char riscv64_user_copy_start[], riscv64_user_copy_end[], riscv64_user_copy_fixup[];
 
 /* A fatal fault in a probe instruction resumes at the probe's fixup (-MMK_EFAULT). */
 static bool probe_fixup(struct riscv64_trap_frame *f)
 {
+	if (f->sepc >= (uintptr_t)riscv64_user_copy_start && f->sepc < (uintptr_t)riscv64_user_copy_end) {
+		f->sepc = (uintptr_t)riscv64_user_copy_fixup;
+		return true;
+	}
 	if (f->sepc != (uintptr_t)riscv64_probe_read_ip &&
 	    f->sepc != (uintptr_t)riscv64_probe_write_ip)
 		return false;
@@ -98,6 +108,10 @@ static void page_fault(struct riscv64_trap_frame *f)
 	};
 	if (fault.present && riscv64_mmu_fix_accessed(mmu, f->stval, fault.access, fault.user, sum))
 		return;
+	if (fault.user) {
+		proc_user_page_fault(&fault); /* returns only when resolved */
+		return;
+	}
 	/* S-mode touching a user page with SUM clear: no handler can make that work. */
 	if (!fault.user && (flags & MMK_PROT_USER) && !sum) {
 		mmk_printf("\nS-mode access to a user page with sstatus.SUM clear");
@@ -117,6 +131,17 @@ void riscv64_trap(struct riscv64_trap_frame *f)
 		page_fault(f);
 		return;
 	}
+	if (cause == (CAUSE_INTERRUPT | IRQ_S_TIMER)) {
+		riscv64_timer_interrupt();
+		return;
+	}
+	if (cause == CAUSE_ECALL_FROM_U) {
+		f->sepc += 4; /* past the ecall */
+		proc_syscall((struct arch_frame *)f);
+		return;
+	}
+	if (!(f->sstatus & SSTATUS_SPP))
+		proc_user_exception(cause, f->sepc);
 	mmk_printf("\ntrap: %s (scause 0x%llx) at pc 0x%llx, stval 0x%llx, sstatus 0x%llx\n",
 		   cause_name(cause), (unsigned long long)cause, (unsigned long long)f->sepc,
 		   (unsigned long long)f->stval, (unsigned long long)f->sstatus);

@@ -14,5 +14,9 @@ struct riscv64_trap_frame {
 };
 
 void riscv64_trap(struct riscv64_trap_frame *f);
+/* Restores a frame and returns from the trap (arch/riscv64/vectors.S). */
+extern char riscv64_trap_return[];
+/* The supervisor timer fired (arch/riscv64/user.c). */
+void riscv64_timer_interrupt(void);
 
 #endif

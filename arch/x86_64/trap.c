@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * x86_64 exceptions: an IDT whose 32 exception gates lead to x86_64_trap, which for now
- * reports the exception and stops the kernel with a failing status (the page-fault
- * handler proper arrives with the VM).
+ * x86_64 traps: an IDT whose 32 exception gates lead to x86_64_trap. A page fault goes to
+ * the owner of the space it falls in; one from user mode that cannot be resolved, or any
+ * other exception from user mode, kills the process (kernel/proc.c). In kernel mode an
+ * unresolved fault in a probe or a user copy resumes at its fixup (-MMK_EFAULT); anything
+ * else stops the kernel with a failing status. arch/x86_64/user.c adds the IRQ gates
+ * (32-47) and the system-call gate (0x80) for processes.
  */
 #include <mmukit/fault.h>
 #include <mmukit/services.h>
@@ -32,16 +35,21 @@ struct idt_pointer {
 extern const uint64_t trap_stubs[32];
 static struct idt_gate idt[256];
 
+void x86_64_idt_set(unsigned vector, uint64_t handler, unsigned dpl, unsigned ist)
+{
+	struct idt_gate *g = &idt[vector];
+	g->offset_low = (uint16_t)handler;
+	g->offset_mid = (uint16_t)(handler >> 16);
+	g->offset_high = (uint32_t)(handler >> 32);
+	g->selector = KERNEL_CS;
+	g->ist = (uint8_t)ist;
+	g->type = (uint8_t)(IDT_GATE_INTERRUPT64 | dpl << 5);
+}
+
 void x86_64_idt_init(void)
 {
-	for (unsigned v = 0; v < 32; v++) {
-		uint64_t a = trap_stubs[v];
-		idt[v].offset_low = (uint16_t)a;
-		idt[v].offset_mid = (uint16_t)(a >> 16);
-		idt[v].offset_high = (uint32_t)(a >> 32);
-		idt[v].selector = KERNEL_CS;
-		idt[v].type = IDT_GATE_INTERRUPT64;
-	}
+	for (unsigned v = 0; v < 32; v++)
+		x86_64_idt_set(v, trap_stubs[v], 0, 0);
 	struct idt_pointer p = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
@@ -63,6 +71,7 @@ static uint64_t read_cr2(void)
 #define VECTOR_PAGE_FAULT 14
 
 extern char x86_64_probe_read_ip[], x86_64_probe_write_ip[], x86_64_probe_fixup[];
+extern char x86_64_user_copy_ip[], x86_64_user_copy_fixup[];
 
 static struct mmk_fault decode_page_fault(const struct x86_64_trap_frame *f)
 {
@@ -82,16 +91,29 @@ static struct mmk_fault decode_page_fault(const struct x86_64_trap_frame *f)
 /* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT). */
 static bool probe_fixup(struct x86_64_trap_frame *f)
 {
+	if (f->rip == (uintptr_t)x86_64_user_copy_ip) {
+		f->rip = (uintptr_t)x86_64_user_copy_fixup;
+		return true;
+	}
 	if (f->rip != (uintptr_t)x86_64_probe_read_ip && f->rip != (uintptr_t)x86_64_probe_write_ip)
 		return false;
 	f->rip = (uintptr_t)x86_64_probe_fixup;
 	return true;
 }
 
+static bool from_user(const struct x86_64_trap_frame *f)
+{
+	return (f->cs & 3) == 3;
+}
+
 /* Returns when the fault was resolved (the access is retried); else stops the kernel. */
 static void page_fault(struct x86_64_trap_frame *f)
 {
 	struct mmk_fault fault = decode_page_fault(f);
+	if (from_user(f)) {
+		proc_user_page_fault(&fault); /* returns only when resolved */
+		return;
+	}
 	struct mmk_mmu *mmu = kernel_mmu();
 	struct mmk_mmu_space *space = mmu ? mmu->active : NULL;
 	enum mmk_fault_result r = mmk_fault_dispatch(space, &fault);
@@ -109,6 +131,16 @@ void x86_64_trap(struct x86_64_trap_frame *f)
 		page_fault(f);
 		return;
 	}
+	if (f->vector == VECTOR_SYSCALL) {
+		proc_syscall((struct arch_frame *)f);
+		return;
+	}
+	if (f->vector >= VECTOR_IRQ0 && f->vector < VECTOR_IRQ0 + 16) {
+		x86_64_irq((unsigned)(f->vector - VECTOR_IRQ0));
+		return;
+	}
+	if (from_user(f))
+		proc_user_exception(f->vector, f->rip);
 	mmk_printf("\nexception %llu at rip 0x%016llx, error code 0x%llx, cr2 0x%016llx\n",
 		   (unsigned long long)f->vector, (unsigned long long)f->rip,
 		   (unsigned long long)f->error_code, (unsigned long long)read_cr2());

@@ -13,7 +13,14 @@ struct x86_64_trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
+#define VECTOR_IRQ0 32      /* the 8259's IRQ 0-15 at 32-47 (arch/x86_64/user.c) */
+#define VECTOR_SYSCALL 0x80 /* int 0x80, DPL 3 */
+
 void x86_64_idt_init(void);
+/* Gate vector -> handler, callable from ring dpl, on interrupt stack ist (0: none). */
+void x86_64_idt_set(unsigned vector, uint64_t handler, unsigned dpl, unsigned ist);
+/* IRQ irq (0-15) arrived (arch/x86_64/user.c). */
+void x86_64_irq(unsigned irq);
 void x86_64_trap(struct x86_64_trap_frame *frame);
 
 #endif

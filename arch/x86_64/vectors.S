@@ -18,6 +18,9 @@ trap_stub_\vector:
 .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	trap_stub \v
 .endr
+.irp v, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,128
+	trap_stub \v
+.endr
 
 trap_common:
 	pushq %rax
@@ -38,6 +41,8 @@ trap_common:
 	cld
 	movq %rsp, %rdi
 	call x86_64_trap
+	.globl x86_64_trap_return
+x86_64_trap_return:
 	popq %r15
 	popq %r14
 	popq %r13
@@ -63,3 +68,10 @@ trap_stubs:
 .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad trap_stub_\v
 .endr
+	.globl irq_stubs, syscall_stub
+irq_stubs:
+.irp v, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+	.quad trap_stub_\v
+.endr
+syscall_stub:
+	.quad trap_stub_128

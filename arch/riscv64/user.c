@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * riscv64 user mode for the demo kernel's processes (kernel/platform.h):
+ *   - U-mode entered by sret with sstatus.SPP clear (RISC-V priv 4.1.1); traps from it
+ *     land on the process's kernel stack through sscratch (arch/riscv64/vectors.S);
+ *   - ecall from U-mode (scause 8) is the system call: a7 number, a0-a4 arguments, a0
+ *     result; sepc is moved past the ecall;
+ *   - the timer through SBI (TIME extension, set_timer; SBI spec chapter 6) at PROC_HZ
+ *     on the 10 MHz timebase of QEMU's virt machine. sie.STIE is set and the kernel
+ *     keeps sstatus.SIE clear, so the supervisor timer interrupt is taken only in U-mode
+ *     (priv 4.1.3: interrupts for a higher mode are always enabled in a lower one);
+ *   - SUM discipline: sstatus.SUM is set only inside the user copy (arch/riscv64/switch.S);
+ *     user frames return with it clear;
+ *   - scounteren lets user mode read cycle, time and instret (for user/perf.c).
+ */
+#include <mmukit/errno.h>
+#include <mmukit/services.h>
+
+#include "kernel/proc.h"
+#include "platform.h"
+#include "trap.h"
+
+#define SSTATUS_SIE (1ull << 1)
+#define SSTATUS_SPIE (1ull << 5)
+#define SSTATUS_SPP (1ull << 8)
+#define SSTATUS_SUM (1ull << 18)
+#define SIE_STIE (1ull << 5)
+#define SBI_EXT_TIME 0x54494D45
+#define TIMEBASE_HZ 10000000u /* QEMU virt's /cpus timebase-frequency */
+#define ELF_EM_RISCV 243
+#define REG_SP 2
+#define REG_A0 10
+#define REG_A7 17
+
+static uint64_t tick_interval;
+
+int riscv64_user_copy(void *dst, const void *src, size_t n);
+
+bool arch_user_supported(void)
+{
+	return true;
+}
+
+static uint64_t read_time(void)
+{
+	uint64_t v;
+	__asm__ volatile("rdtime %0" : "=r"(v));
+	return v;
+}
+
+/* SBI set_timer (EID "TIME", FID 0): the next supervisor timer interrupt at time t. */
+static void sbi_set_timer(uint64_t t)
+{
+	register uint64_t a0 __asm__("a0") = t;
+	register uint64_t a6 __asm__("a6") = 0;
+	register uint64_t a7 __asm__("a7") = SBI_EXT_TIME;
+	__asm__ volatile("ecall" : "+r"(a0) : "r"(a6), "r"(a7) : "a1", "memory");
+}
+
+int arch_user_init(unsigned hz)
+{
+	tick_interval = TIMEBASE_HZ / hz;
+	__asm__ volatile("csrw sscratch, zero");
+	__asm__ volatile("csrw scounteren, %0" : : "r"(7ull));
+	sbi_set_timer(read_time() + tick_interval);
+	__asm__ volatile("csrs sie, %0" : : "r"(SIE_STIE));
+	return 0;
+}
+
+void riscv64_timer_interrupt(void)
+{
+	sbi_set_timer(read_time() + tick_interval); /* also clears sip.STIP */
+	proc_timer_tick();
+}
+
+uintptr_t arch_thread_init(uintptr_t top, struct arch_frame **frame)
+{
+	struct riscv64_trap_frame *f = (struct riscv64_trap_frame *)top - 1;
+	*f = (struct riscv64_trap_frame){0};
+	*frame = (struct arch_frame *)f;
+	uint64_t *sp = (uint64_t *)f - 14; /* arch_switch's ra, s0-s11 */
+	for (unsigned i = 0; i < 14; i++)
+		sp[i] = 0;
+	sp[0] = (uint64_t)(uintptr_t)riscv64_trap_return;
+	return (uintptr_t)sp;
+}
+
+void arch_set_trap_stack(uintptr_t top)
+{
+	/* riscv64_trap_return puts the top of the frame's stack in sscratch. */
+}
+
+void arch_frame_init_user(struct arch_frame *af, mmk_vaddr_t pc, mmk_vaddr_t sp)
+{
+	struct riscv64_trap_frame *f = (struct riscv64_trap_frame *)af;
+	uint64_t sstatus;
+	__asm__ volatile("csrr %0, sstatus" : "=r"(sstatus));
+	*f = (struct riscv64_trap_frame){0};
+	f->sepc = pc;
+	f->x[REG_SP] = sp;
+	f->sstatus = (sstatus & ~(SSTATUS_SPP | SSTATUS_SUM | SSTATUS_SIE)) | SSTATUS_SPIE;
+}
+
+void arch_frame_copy(struct arch_frame *dst, const struct arch_frame *src)
+{
+	*(struct riscv64_trap_frame *)dst = *(const struct riscv64_trap_frame *)src;
+}
+
+unsigned long arch_frame_syscall(const struct arch_frame *af, unsigned long args[5])
+{
+	const struct riscv64_trap_frame *f = (const struct riscv64_trap_frame *)af;
+	for (unsigned i = 0; i < 5; i++)
+		args[i] = f->x[REG_A0 + i];
+	return f->x[REG_A7];
+}
+
+void arch_frame_set_return(struct arch_frame *af, long value)
+{
+	((struct riscv64_trap_frame *)af)->x[REG_A0] = (uint64_t)value;
+}
+
+static bool user_range(mmk_vaddr_t va, size_t n)
+{
+	mmk_vaddr_t end = mmk_mmu_user_end(kernel_mmu());
+	return va >= mmk_mmu_user_base(kernel_mmu()) && va < end && n <= end - va;
+}
+
+int arch_copy_from_user(void *dst, mmk_vaddr_t src, size_t n)
+{
+	if (!user_range(src, n))
+		return -MMK_EFAULT;
+	return riscv64_user_copy(dst, (const void *)(uintptr_t)src, n);
+}
+
+int arch_copy_to_user(mmk_vaddr_t dst, const void *src, size_t n)
+{
+	if (!user_range(dst, n))
+		return -MMK_EFAULT;
+	return riscv64_user_copy((void *)(uintptr_t)dst, src, n);
+}
+
+bool arch_user_access_guarded(void)
+{
+	return false; /* SUM is clear outside riscv64_user_copy, but the test probes set it */
+}
+
+bool arch_user_nx(void)
+{
+	return true;
+}
+
+unsigned arch_elf_machine(void)
+{
+	return ELF_EM_RISCV;
+}
+
+unsigned arch_elf_class(void)
+{
+	return 2;
+}
