@@ -179,13 +179,19 @@ $(KDIR)/kernel.elf: $(KERNEL_OBJS) $(ARCH_LDSCRIPT) $(KDIR)/objects.list
 kernel: $(ARCH_IMAGE)
 
 # ---------------------------------------------------------------- commands
-.PHONY: deps run test bench clean kernels FORCE
+.PHONY: deps run debug test bench clean kernels FORCE
 .SECONDARY:
 deps:
 	@tools/deps.sh
 
 run: deps kernel
 	tools/qemu.sh $(ARCH) $(ARCH_IMAGE)
+
+# The kernel under QEMU stopped at its first instruction, and gdb-multiarch (installed
+# by `tools/deps.sh debug`) on it with the symbols and mmukit's commands (tools/gdb/).
+debug: deps kernel
+	@tools/deps.sh debug
+	tools/gdb/debug.sh $(ARCH) $(KDIR)
 
 kernels:
 	@for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a kernel || exit 1; done

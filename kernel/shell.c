@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The demo kernel's shell: a command table, the words of a line, and the loop
  * (kernel/shell.h). Errors are printed as "error: ..." and the shell goes on; only

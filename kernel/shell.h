@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The demo kernel's shell on the serial console: what its files share.
  *

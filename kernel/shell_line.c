@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Reading a command line from the serial console, polled: every byte is echoed, so a
  * piped session reads like a typed one. Editing keys (VT100 / xterm, what a terminal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What the VMM looks like, for the shell and the boot summary: meminfo, vmmap, ptdump,
  * walk, translate. Everything is read through the portable interface (mmu.h: walk,
@@ -484,6 +485,14 @@ static void print_features(const struct mmk_mmu *mmu, unsigned used)
 	mmk_printf("\n  hardware accessed/dirty bits: %s\n",
 		   f->accessed ? (f->dirty ? "accessed and dirty" : "accessed only")
 			       : "none (the access flag is not used)");
+	/* What the format's own encoder makes of the protections (pt.h leaf_bits): */
+	mmk_pte_t r = f->leaf_bits(mmu, MMK_PROT_READ, 0, false);
+	mmk_pte_t rx = f->leaf_bits(mmu, MMK_PROT_READ | MMK_PROT_EXEC, 0, false);
+	mmk_pte_t rg = f->leaf_bits(mmu, MMK_PROT_READ | MMK_PROT_GLOBAL, 0, false);
+	mmk_printf("  non-executable pages: %s; global kernel pages: %s\n",
+		   r != rx ? "yes (data and stacks are not executable)" : "no (every page can execute)",
+		   r != rg ? "yes (kept in the TLB across switches)"
+			   : "no distinct bit (or every kernel page is global)");
 	mmk_printf("  kernel half: %s; break-before-make: %s; backend feature bits 0x%llx\n",
 		   f->shared_kernel_root ? "entries copied into every root" : "a root of its own",
 		   f->break_before_make ? "yes" : "no", (unsigned long long)mmu->features);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The shell's scratch range: a few MiB reserved in the kernel's heap / MMIO window
  * (include/mmukit/kvm.h) where map, unmap and protect change the kernel space's real
