@@ -25,6 +25,7 @@
 #define EFER_LME 0x00000100
 #define EFER_NXE 0x00000800
 #define CPUID_EXT_NX (1 << 20) /* CPUID 0x80000001 EDX */
+#define CPUID_EXT_LM (1 << 29) /* CPUID 0x80000001 EDX: long mode (SDM Vol 2A CPUID) */
 
 	/* The PVH entry note (Xen public/elfnote.h): name "Xen", type 18, 32-bit entry. */
 	.section .note.Xen, "a", @note
@@ -44,6 +45,15 @@ pvh_start32:
 	cli
 	cld
 	movl %ebx, %edi                 /* hvm_start_info, physical: first C argument */
+	/* A CPU without long mode gets a message and a failing exit, not a triple fault. */
+	movl $0x80000000, %eax
+	cpuid
+	cmpl $0x80000001, %eax
+	jb no_long_mode
+	movl $0x80000001, %eax
+	cpuid
+	testl $CPUID_EXT_LM, %edx
+	jz no_long_mode
 	lgdt gdt64_descriptor
 	movl %cr4, %eax
 	orl $CR4_PAE, %eax
@@ -70,6 +80,30 @@ pvh_start32:
 	orl $(CR0_PG | CR0_WP), %eax
 	movl %eax, %cr0
 	ljmp $0x08, $long_mode
+
+/* Paging off, no stack: prints msg_no_long_mode on COM1 (QEMU's UART needs no set-up),
+ * then exits through isa-debug-exit with 0x10 + 1, the kernel's failure status. */
+no_long_mode:
+	movl $msg_no_long_mode, %esi
+5:	movb (%esi), %al
+	testb %al, %al
+	jz 7f
+	movw $0x3FD, %dx                /* COM1 LSR: wait for THR empty (bit 5) */
+6:	inb %dx, %al
+	testb $0x20, %al
+	jz 6b
+	movb (%esi), %al
+	movw $0x3F8, %dx
+	outb %al, %dx
+	incl %esi
+	jmp 5b
+7:	movb $0x11, %al
+	outb %al, $0xf4
+8:	cli
+	hlt
+	jmp 8b
+msg_no_long_mode:
+	.asciz "\nmmukit x86_64: this CPU has no long mode (CPUID 0x80000001 EDX bit 29); the kernel needs a 64-bit CPU\n"
 
 	.code64
 long_mode:
