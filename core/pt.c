@@ -665,6 +665,8 @@ static bool slots_free(const struct mmk_mmu_space *s, const struct slot *at, uin
 	const struct mmk_pt_format *f = s->mmu->fmt;
 	if (!any_valid(f, at->table, at->index, n))
 		return true;
+	if (at->level == 0)
+		return false; /* valid last-level entries are leaves */
 	for (unsigned k = 0; k < n; k++)
 		if (!maps_nothing(s, at->level, va + (uint64_t)k * span(f, at->level),
 				  load(f, at->table, at->index + k)))
@@ -681,8 +683,8 @@ static void free_empty_tables(struct mmk_mmu_space *s, const struct slot *at, ui
 			      unsigned n)
 {
 	const struct mmk_pt_format *f = s->mmu->fmt;
-	if (!any_valid(f, at->table, at->index, n))
-		return;
+	if (at->level == 0 || !any_valid(f, at->table, at->index, n))
+		return; /* last-level entries hold no tables; the plan saw them free */
 	struct mmk_mmu_batch b;
 	mmk_mmu_batch_begin(&b, s, NULL, NULL);
 	for (unsigned k = 0; k < n; k++) {
