@@ -260,10 +260,10 @@ bench: deps $(BENCHES) kernels
 clean:
 	rm -rf $(BUILD)
 
-# libFuzzer targets: make fuzz, and the short run make test includes (fuzz/fuzz.mk).
-include fuzz/fuzz.mk
-
 # The library, its installation and the example kernels (mk/lib.mk).
 include mk/lib.mk
+
+# libFuzzer targets: make fuzz, and the short run make test includes (fuzz/fuzz.mk).
+include fuzz/fuzz.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

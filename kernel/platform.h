@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What each architecture's boot code (arch/<arch>/) provides to the demo kernel.
  *

@@ -31,11 +31,6 @@ if [ "${1:-}" = debug ]; then
 	command -v gdb-multiarch >/dev/null 2>&1 || need="$need gdb-multiarch"
 fi
 
-# `tools/deps.sh debug` (make debug): gdb for every machine, with Python.
-if [ "${1:-}" = debug ]; then
-	command -v gdb-multiarch >/dev/null 2>&1 || need="$need gdb-multiarch"
-fi
-
 [ -z "$need" ] && exit 0
 
 sudo=""
