@@ -11,8 +11,10 @@
 #include <mmukit/ktest.h>
 #include <mmukit/pmm.h>
 #include <mmukit/services.h>
+#include <mmukit/uaccess.h>
 
 #include "proc.h"
+#include "user_entry.h"
 
 static bool procs_ready;
 static int expected_status; /* what run_program expects the program to exit with */
@@ -189,23 +191,26 @@ KTEST(procs, bad_programs_refused)
 }
 
 /* A user page of an active space: the kernel reaches it through the user copies; a plain
- * kernel access faults where the machine guards user memory (SMAP, SUM), else works. */
+ * kernel load faults where the machine guards user memory (SMAP, PAN, SUM), else works;
+ * a kernel call into an executable user page faults where it guards execution (SMEP,
+ * PXN, RISC-V's U bit). */
 KTEST(procs, kernel_access_to_user_memory)
 {
 	if (!procs_ready)
 		KTEST_SKIP(NOT_HERE);
 	struct mmk_vm_space s;
 	KASSERT_EQ(mmk_vm_space_create(proc_vm(), &s), 0);
-	mmk_vaddr_t va = 0;
+	mmk_vaddr_t va = 0, code = 0;
 	KASSERT_EQ(mmk_vm_map_anon(&s, &va, MMK_PAGE_SIZE, MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER), 0);
+	KASSERT_EQ(mmk_vm_map_anon(&s, &code, MMK_PAGE_SIZE, MMK_PROT_READ | MMK_PROT_EXEC | MMK_PROT_USER), 0);
 	mmk_vm_space_activate(&s);
 	uint32_t v = 0x1234, back = 0;
-	KEXPECT_EQ(arch_copy_to_user(va, &v, sizeof(v)), 0); /* demand-zero through the copy */
-	KEXPECT_EQ(arch_copy_from_user(&back, va, sizeof(back)), 0);
+	KEXPECT_EQ(mmk_copy_to_user(&s, va, &v, sizeof(v)), 0); /* demand-zero through the copy */
+	KEXPECT_EQ(mmk_copy_from_user(&s, &back, va, sizeof(back)), 0);
 	KEXPECT_EQ(back, 0x1234);
-	KEXPECT_EQ(arch_copy_from_user(&back, mmk_mmu_kernel_base(kernel_mmu()), 4), -MMK_EFAULT);
+	KEXPECT_EQ(mmk_copy_from_user(&s, &back, mmk_mmu_kernel_base(kernel_mmu()), 4), -MMK_EFAULT);
 	uint32_t direct = 0;
-	int r = ktest_env_access(va, false, &direct);
+	int r = arch_kernel_load(va, &direct);
 	if (arch_user_access_guarded()) {
 		KEXPECT_EQ(r, -MMK_EFAULT);
 	} else {
@@ -213,6 +218,13 @@ KTEST(procs, kernel_access_to_user_memory)
 		KEXPECT_EQ(direct, 0x1234);
 	}
 	ktest_log("a plain kernel read of a user page: %s", r ? "faults" : "works");
+	KEXPECT_EQ(mmk_copy_from_user(&s, &back, code, sizeof(back)), 0); /* mapped now */
+	if (arch_user_exec_guarded()) {
+		KEXPECT_EQ(kernel_exec_probe(code), -MMK_EFAULT);
+		ktest_log("a kernel call into a user page: faults");
+	} else {
+		ktest_log("this CPU lets the kernel run user pages (no SMEP / PXN): not tried");
+	}
 	mmk_mmu_activate(&kernel_mmu()->kernel);
 	KEXPECT_EQ(mmk_vm_space_destroy(&s), 0);
 }

@@ -15,6 +15,7 @@
 #include <mmukit/services.h>
 #include <mmukit/types.h>
 
+#include "kernel/user_entry.h"
 #include "platform.h"
 #include "trap.h"
 
@@ -76,13 +77,13 @@ static const char *class_name(unsigned ec)
 }
 
 extern char aarch64_probe_read_ip[], aarch64_probe_write_ip[], aarch64_probe_fixup[];
-extern char aarch64_user_copy_start[], aarch64_user_copy_end[], aarch64_user_copy_fixup[];
 
-/* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT). */
+/* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT);
+ * a fetch fault of kernel_exec_probe's call returns to its caller (x30). */
 static bool probe_fixup(struct aarch64_trap_frame *f)
 {
-	if (f->elr >= (uintptr_t)aarch64_user_copy_start && f->elr < (uintptr_t)aarch64_user_copy_end) {
-		f->elr = (uintptr_t)aarch64_user_copy_fixup;
+	if (kernel_exec_probe_fault(f->elr)) {
+		f->elr = f->x[30];
 		return true;
 	}
 	if (f->elr != (uintptr_t)aarch64_probe_read_ip && f->elr != (uintptr_t)aarch64_probe_write_ip)

@@ -9,14 +9,23 @@
  *     GICv2 of QEMU's virt machine (distributor 0x08000000, CPU interface 0x08010000,
  *     mapped in the kernel window). The kernel runs with IRQs masked (PSTATE.I), so the
  *     tick is taken only at EL0;
- *   - PMUSERENR_EL0.EN lets EL0 read the cycle counter (for user/perf.c).
+ *   - PMUSERENR_EL0.EN lets EL0 read the cycle counter (for user/perf.c);
+ *   - the kernel kept off user pages: user leaves are PXN (arch/aarch64/mmu.c), so EL1
+ *     never executes them; with FEAT_PAN (ID_AA64MMFR1_EL1.PAN, -cpu max has it,
+ *     cortex-a57 not) PSTATE.PAN = 1 makes an EL1 load or store to a page EL0 can reach
+ *     fault (ARM ARM D5.4, "PAN"), and SCTLR_EL1.SPAN = 0 sets PSTATE.PAN again on
+ *     every exception taken to EL1 (D13.2, SCTLR_EL1). The kernel reaches user memory
+ *     only through mmk_copy_*_user, which copies through the kernel's view of the frame
+ *     (kernel/user_entry.c), so PAN is never lifted.
  */
 #include <mmukit/errno.h>
 #include <mmukit/kbench.h>
 #include <mmukit/kvm.h>
 #include <mmukit/services.h>
 
+#include "cpu.h"
 #include "kernel/proc.h"
+#include "kernel/user_entry.h"
 #include "platform.h"
 #include "trap.h"
 
@@ -32,12 +41,15 @@
 #define GICC_EOIR 0x10
 #define VTIMER_INTID 27
 #define ELF_EM_AARCH64 183
+#define MMFR1_PAN_SHIFT 20
+#define SCTLR_SPAN (1ull << 23)
+#define PSTATE_PAN (1ull << 22)
 
 static volatile uint8_t *gic;
 static struct mmk_kvm_pages gic_pages;
 static uint64_t tick_interval;
+static bool pan_on;
 
-int aarch64_user_copy(void *dst, const void *src, size_t n);
 
 bool arch_user_supported(void)
 {
@@ -60,6 +72,22 @@ static void timer_arm(void)
 			 : : "r"(tick_interval), "r"(1ull) : "memory"); /* ENABLE, not IMASK */
 }
 
+/* PAN, when the CPU has it: SPAN clear, then PSTATE.PAN set through the PAN register
+ * (S3_0_C4_C2_3: the assembler needs no FEAT_PAN option for the generic name). */
+static void enable_pan(void)
+{
+	if (((aarch64_read_mmfr1() >> MMFR1_PAN_SHIFT) & 0xF) == 0) {
+		mmk_printf("# aarch64: PXN on user pages, PAN absent\n");
+		return;
+	}
+	uint64_t sctlr;
+	__asm__ volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
+	__asm__ volatile("msr sctlr_el1, %0; isb" : : "r"(sctlr & ~SCTLR_SPAN) : "memory");
+	__asm__ volatile("msr S3_0_C4_C2_3, %0; isb" : : "r"(PSTATE_PAN) : "memory");
+	pan_on = true;
+	mmk_printf("# aarch64: PXN on user pages, PAN on\n");
+}
+
 int arch_user_init(unsigned hz)
 {
 	mmk_vaddr_t va;
@@ -78,6 +106,7 @@ int arch_user_init(unsigned hz)
 	timer_arm();
 	(void)arch_cycles(); /* turns the cycle counter on */
 	__asm__ volatile("msr pmuserenr_el0, %0" : : "r"(1ull));
+	enable_pan();
 	return 0;
 }
 
@@ -138,24 +167,14 @@ void arch_frame_set_return(struct arch_frame *af, long value)
 	((struct aarch64_trap_frame *)af)->x[0] = (uint64_t)value;
 }
 
-static bool user_range(mmk_vaddr_t va, size_t n)
+bool arch_user_access_guarded(void)
 {
-	mmk_vaddr_t end = mmk_mmu_user_end(kernel_mmu());
-	return va >= mmk_mmu_user_base(kernel_mmu()) && va < end && n <= end - va;
+	return pan_on;
 }
 
-int arch_copy_from_user(void *dst, mmk_vaddr_t src, size_t n)
+bool arch_user_exec_guarded(void)
 {
-	if (!user_range(src, n))
-		return -MMK_EFAULT;
-	return aarch64_user_copy(dst, (const void *)(uintptr_t)src, n);
-}
-
-int arch_copy_to_user(mmk_vaddr_t dst, const void *src, size_t n)
-{
-	if (!user_range(dst, n))
-		return -MMK_EFAULT;
-	return aarch64_user_copy((void *)(uintptr_t)dst, src, n);
+	return true; /* PXN on every user leaf */
 }
 
 bool arch_user_nx(void)

@@ -15,6 +15,7 @@
 #include <mmukit/types.h>
 
 #include "cp15.h"
+#include "kernel/user_entry.h"
 #include "platform.h"
 #include "trap.h"
 
@@ -92,13 +93,14 @@ static const char *status_name(unsigned fs)
 }
 
 extern char armv7_probe_read_ip[], armv7_probe_write_ip[], armv7_probe_fixup[];
-extern char armv7_user_copy_start[], armv7_user_copy_end[], armv7_user_copy_fixup[];
 
-/* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT). */
+/* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT);
+ * a fetch fault of kernel_exec_probe's call returns to its caller (lr_svc; the kernel is
+ * ARM code, -marm). */
 static bool probe_fixup(struct armv7_trap_frame *f)
 {
-	if (f->pc >= (uintptr_t)armv7_user_copy_start && f->pc < (uintptr_t)armv7_user_copy_end) {
-		f->pc = (uintptr_t)armv7_user_copy_fixup;
+	if (kernel_exec_probe_fault(f->pc)) {
+		f->pc = f->lr;
 		return true;
 	}
 	if (f->pc != (uintptr_t)armv7_probe_read_ip && f->pc != (uintptr_t)armv7_probe_write_ip)

@@ -37,7 +37,6 @@ static volatile uint8_t *gic;
 static struct mmk_kvm_pages gic_pages;
 static uint32_t tick_interval;
 
-int armv7_user_copy(void *dst, const void *src, size_t n);
 
 bool arch_user_supported(void)
 {
@@ -137,26 +136,6 @@ unsigned long arch_frame_syscall(const struct arch_frame *af, unsigned long args
 void arch_frame_set_return(struct arch_frame *af, long value)
 {
 	((struct armv7_trap_frame *)af)->r[0] = (uint32_t)value;
-}
-
-static bool user_range(mmk_vaddr_t va, size_t n)
-{
-	mmk_vaddr_t end = mmk_mmu_user_end(kernel_mmu());
-	return va >= mmk_mmu_user_base(kernel_mmu()) && va < end && n <= end - va;
-}
-
-int arch_copy_from_user(void *dst, mmk_vaddr_t src, size_t n)
-{
-	if (!user_range(src, n))
-		return -MMK_EFAULT;
-	return armv7_user_copy(dst, (const void *)(uintptr_t)src, n);
-}
-
-int arch_copy_to_user(mmk_vaddr_t dst, const void *src, size_t n)
-{
-	if (!user_range(dst, n))
-		return -MMK_EFAULT;
-	return armv7_user_copy((void *)(uintptr_t)dst, src, n);
 }
 
 bool arch_user_nx(void)

@@ -82,15 +82,10 @@ static struct mmk_fault decode_page_fault(const struct i386_trap_frame *f)
 }
 
 extern char i386_probe_read_ip[], i386_probe_write_ip[], i386_probe_fixup[];
-extern char i386_user_copy_ip[], i386_user_copy_fixup[];
 
 /* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT). */
 static bool probe_fixup(struct i386_trap_frame *f)
 {
-	if (f->eip == (uintptr_t)i386_user_copy_ip) {
-		f->eip = (uintptr_t)i386_user_copy_fixup;
-		return true;
-	}
 	if (f->eip != (uintptr_t)i386_probe_read_ip && f->eip != (uintptr_t)i386_probe_write_ip)
 		return false;
 	f->eip = (uintptr_t)i386_probe_fixup;

@@ -45,7 +45,6 @@ static uint64_t gdt[6] = {
 
 extern const uint32_t irq_stubs[16], syscall_stub;
 extern char i386_trap_return[];
-int i386_user_copy(void *dst, const void *src, size_t n);
 
 bool arch_user_supported(void)
 {
@@ -131,26 +130,6 @@ unsigned long arch_frame_syscall(const struct arch_frame *af, unsigned long args
 void arch_frame_set_return(struct arch_frame *af, long value)
 {
 	((struct i386_trap_frame *)af)->eax = (uint32_t)value;
-}
-
-static bool user_range(mmk_vaddr_t va, size_t n)
-{
-	mmk_vaddr_t end = mmk_mmu_user_end(kernel_mmu());
-	return va >= mmk_mmu_user_base(kernel_mmu()) && va < end && n <= end - va;
-}
-
-int arch_copy_from_user(void *dst, mmk_vaddr_t src, size_t n)
-{
-	if (!user_range(src, n))
-		return -MMK_EFAULT;
-	return i386_user_copy(dst, (const void *)(uintptr_t)src, n);
-}
-
-int arch_copy_to_user(mmk_vaddr_t dst, const void *src, size_t n)
-{
-	if (!user_range(dst, n))
-		return -MMK_EFAULT;
-	return i386_user_copy((void *)(uintptr_t)dst, src, n);
 }
 
 bool arch_user_nx(void)

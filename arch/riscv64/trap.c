@@ -18,6 +18,7 @@
 #include <mmukit/services.h>
 #include <mmukit/types.h>
 
+#include "kernel/user_entry.h"
 #include "platform.h"
 #include "pte.h"
 #include "trap.h"
@@ -47,17 +48,19 @@ static const char *cause_name(uint64_t cause)
 }
 
 extern char riscv64_probe_read_ip[], riscv64_probe_write_ip[], riscv64_probe_fixup[];
-extern char riscv64_user_copy_start[], riscv64_user_copy_end[], riscv64_user_copy_fixup[];
+extern char riscv64_load_ip[];
 
-/* A fatal fault in a probe instruction resumes at the probe's fixup (-MMK_EFAULT). */
+/* A fatal fault in a probe instruction resumes at the probe's fixup (-MMK_EFAULT; it
+ * clears SUM, which arch_kernel_load never set); a fetch fault of kernel_exec_probe's
+ * call returns to its caller (ra). */
 static bool probe_fixup(struct riscv64_trap_frame *f)
 {
-	if (f->sepc >= (uintptr_t)riscv64_user_copy_start && f->sepc < (uintptr_t)riscv64_user_copy_end) {
-		f->sepc = (uintptr_t)riscv64_user_copy_fixup;
+	if (kernel_exec_probe_fault(f->sepc)) {
+		f->sepc = f->x[1];
 		return true;
 	}
 	if (f->sepc != (uintptr_t)riscv64_probe_read_ip &&
-	    f->sepc != (uintptr_t)riscv64_probe_write_ip)
+	    f->sepc != (uintptr_t)riscv64_probe_write_ip && f->sepc != (uintptr_t)riscv64_load_ip)
 		return false;
 	f->sepc = (uintptr_t)riscv64_probe_fixup;
 	return true;
@@ -112,9 +115,14 @@ static void page_fault(struct riscv64_trap_frame *f)
 		proc_user_page_fault(&fault); /* returns only when resolved */
 		return;
 	}
-	/* S-mode touching a user page with SUM clear: no handler can make that work. */
-	if (!fault.user && (flags & MMK_PROT_USER) && !sum) {
-		mmk_printf("\nS-mode access to a user page with sstatus.SUM clear");
+	/* S-mode fetching from a user page (never allowed), or touching one with SUM clear:
+	 * no handler can make that work. */
+	bool fetch = fault.access == MMK_ACCESS_EXEC;
+	if (!fault.user && (flags & MMK_PROT_USER) && (fetch || !sum)) {
+		if (probe_fixup(f))
+			return;
+		mmk_printf(fetch ? "\nS-mode fetch from a user page"
+				 : "\nS-mode access to a user page with sstatus.SUM clear");
 		fatal(f, mmu, space, &fault, MMK_FAULT_BAD_ACCESS);
 	}
 	enum mmk_fault_result r = mmk_fault_dispatch(space, &fault);

@@ -9,14 +9,18 @@
  *     on the 10 MHz timebase of QEMU's virt machine. sie.STIE is set and the kernel
  *     keeps sstatus.SIE clear, so the supervisor timer interrupt is taken only in U-mode
  *     (priv 4.1.3: interrupts for a higher mode are always enabled in a lower one);
- *   - SUM discipline: sstatus.SUM is set only inside the user copy (arch/riscv64/switch.S);
- *     user frames return with it clear;
+ *   - SUM discipline: sstatus.SUM stays clear, so an S-mode load or store to a U page
+ *     faults (RISC-V priv 4.1.1.2) and the kernel reaches user memory only through
+ *     mmk_copy_*_user, which copies through the kernel's view of the frame
+ *     (kernel/user_entry.c); user frames return with it clear. S-mode never executes a
+ *     U page whatever SUM says (4.3.1);
  *   - scounteren lets user mode read cycle, time and instret (for user/perf.c).
  */
 #include <mmukit/errno.h>
 #include <mmukit/services.h>
 
 #include "kernel/proc.h"
+#include "kernel/user_entry.h"
 #include "platform.h"
 #include "trap.h"
 
@@ -34,7 +38,6 @@
 
 static uint64_t tick_interval;
 
-int riscv64_user_copy(void *dst, const void *src, size_t n);
 
 bool arch_user_supported(void)
 {
@@ -119,29 +122,31 @@ void arch_frame_set_return(struct arch_frame *af, long value)
 	((struct riscv64_trap_frame *)af)->x[REG_A0] = (uint64_t)value;
 }
 
-static bool user_range(mmk_vaddr_t va, size_t n)
-{
-	mmk_vaddr_t end = mmk_mmu_user_end(kernel_mmu());
-	return va >= mmk_mmu_user_base(kernel_mmu()) && va < end && n <= end - va;
-}
-
-int arch_copy_from_user(void *dst, mmk_vaddr_t src, size_t n)
-{
-	if (!user_range(src, n))
-		return -MMK_EFAULT;
-	return riscv64_user_copy(dst, (const void *)(uintptr_t)src, n);
-}
-
-int arch_copy_to_user(mmk_vaddr_t dst, const void *src, size_t n)
-{
-	if (!user_range(dst, n))
-		return -MMK_EFAULT;
-	return riscv64_user_copy((void *)(uintptr_t)dst, src, n);
-}
-
 bool arch_user_access_guarded(void)
 {
-	return false; /* SUM is clear outside riscv64_user_copy, but the test probes set it */
+	return true; /* sstatus.SUM clear: only the ktest probes (probe.S) set it */
+}
+
+bool arch_user_exec_guarded(void)
+{
+	return true;
+}
+
+/* A load as kernel code makes it, SUM clear (probe.S's set it): a fault resumes at
+ * riscv64_probe_fixup (arch/riscv64/trap.c). */
+int riscv64_load(uint64_t addr, uint32_t *out);
+__asm__(".text\n"
+	".globl riscv64_load, riscv64_load_ip\n"
+	"riscv64_load:\n"
+	"riscv64_load_ip:\n"
+	"	lw t1, 0(a0)\n"
+	"	sw t1, 0(a1)\n"
+	"	li a0, 0\n"
+	"	ret\n");
+
+int arch_kernel_load(mmk_vaddr_t va, uint32_t *value)
+{
+	return riscv64_load(va, value);
 }
 
 bool arch_user_nx(void)

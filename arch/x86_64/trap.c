@@ -11,6 +11,7 @@
 #include <mmukit/services.h>
 #include <mmukit/types.h>
 
+#include "kernel/user_entry.h"
 #include "platform.h"
 #include "trap.h"
 
@@ -71,7 +72,6 @@ static uint64_t read_cr2(void)
 #define VECTOR_PAGE_FAULT 14
 
 extern char x86_64_probe_read_ip[], x86_64_probe_write_ip[], x86_64_probe_fixup[];
-extern char x86_64_user_copy_ip[], x86_64_user_copy_fixup[];
 
 static struct mmk_fault decode_page_fault(const struct x86_64_trap_frame *f)
 {
@@ -88,11 +88,14 @@ static struct mmk_fault decode_page_fault(const struct x86_64_trap_frame *f)
 	};
 }
 
-/* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT). */
+/* A fatal fault in a probe instruction resumes at the probe's fixup (it returns -EFAULT);
+ * a fetch fault of kernel_exec_probe's call returns to its caller (the address the
+ * call pushed). */
 static bool probe_fixup(struct x86_64_trap_frame *f)
 {
-	if (f->rip == (uintptr_t)x86_64_user_copy_ip) {
-		f->rip = (uintptr_t)x86_64_user_copy_fixup;
+	if (kernel_exec_probe_fault(f->rip)) {
+		f->rip = *(const uint64_t *)(uintptr_t)f->rsp;
+		f->rsp += 8;
 		return true;
 	}
 	if (f->rip != (uintptr_t)x86_64_probe_read_ip && f->rip != (uintptr_t)x86_64_probe_write_ip)

@@ -14,7 +14,9 @@
  *     enabled only in user mode (RFLAGS.IF in the user frame); the kernel never enables
  *     them, so it needs no locks and the timer only preempts user code;
  *   - SMEP and SMAP (CR4 bits 20 and 21, SDM Vol 3A 4.6) when CPUID.(EAX=7,ECX=0):EBX
- *     bits 7 and 20 say the CPU has them (-cpu max does, qemu64 does not).
+ *     bits 7 and 20 say the CPU has them (-cpu max does, qemu64 does not). RFLAGS.AC
+ *     stays clear: the kernel reaches user memory only through mmk_copy_*_user, which
+ *     copies through the kernel's view of the frame (kernel/user_entry.c).
  */
 #include <mmukit/errno.h>
 #include <mmukit/services.h>
@@ -22,6 +24,7 @@
 #include "timer.h"
 #include "cpu.h"
 #include "kernel/proc.h"
+#include "kernel/user_entry.h"
 #include "platform.h"
 #include "trap.h"
 
@@ -46,7 +49,7 @@ struct tss {
 
 static struct tss tss;
 static uint8_t double_fault_stack[4096] __attribute__((aligned(16)));
-bool x86_64_smap_on; /* read by switch.S */
+static bool smep_on, smap_on;
 
 /* null, kernel code 0x08, kernel data 0x10, user data 0x18, user code 0x20, TSS 0x28. */
 static uint64_t gdt[7] = {
@@ -60,7 +63,6 @@ static uint64_t gdt[7] = {
 
 extern const uint64_t trap_stubs[32], irq_stubs[16], syscall_stub;
 extern char x86_64_trap_return[];
-int x86_64_user_copy(void *dst, const void *src, size_t n);
 
 bool arch_user_supported(void)
 {
@@ -103,7 +105,8 @@ static void enable_smep_smap(void)
 	if (b & (1u << 20))
 		cr4 |= CR4_SMAP;
 	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
-	x86_64_smap_on = cr4 & CR4_SMAP;
+	smep_on = cr4 & CR4_SMEP;
+	smap_on = cr4 & CR4_SMAP;
 	mmk_printf("# x86_64: SMEP %s, SMAP %s\n", cr4 & CR4_SMEP ? "on" : "absent",
 		   cr4 & CR4_SMAP ? "on" : "absent");
 }
@@ -175,29 +178,14 @@ void arch_frame_set_return(struct arch_frame *af, long value)
 	((struct x86_64_trap_frame *)af)->rax = (uint64_t)value;
 }
 
-static bool user_range(mmk_vaddr_t va, size_t n)
-{
-	mmk_vaddr_t end = mmk_mmu_user_end(kernel_mmu());
-	return va >= mmk_mmu_user_base(kernel_mmu()) && va < end && n <= end - va;
-}
-
-int arch_copy_from_user(void *dst, mmk_vaddr_t src, size_t n)
-{
-	if (!user_range(src, n))
-		return -MMK_EFAULT;
-	return x86_64_user_copy(dst, (const void *)(uintptr_t)src, n);
-}
-
-int arch_copy_to_user(mmk_vaddr_t dst, const void *src, size_t n)
-{
-	if (!user_range(dst, n))
-		return -MMK_EFAULT;
-	return x86_64_user_copy((void *)(uintptr_t)dst, src, n);
-}
-
 bool arch_user_access_guarded(void)
 {
-	return x86_64_smap_on;
+	return smap_on;
+}
+
+bool arch_user_exec_guarded(void)
+{
+	return smep_on;
 }
 
 bool arch_user_nx(void)
