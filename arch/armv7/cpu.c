@@ -22,6 +22,13 @@ static uint32_t ram_base(void)
 	return (uintptr_t)_kernel_phys_start & ~(LINEAR_WINDOW - 1);
 }
 
+bool armv7_has_pxn(void)
+{
+	uint32_t mmfr0;
+	__asm__ volatile("mrc p15, 0, %0, c0, c1, 4" : "=r"(mmfr0)); /* ID_MMFR0 */
+	return (mmfr0 & 0xF) >= 4;
+}
+
 void *armv7_phys(uint64_t pa)
 {
 	MMK_ASSERT(pa >= ram_base() && pa - ram_base() < LINEAR_WINDOW);

@@ -53,6 +53,10 @@ void armv7_tables_written(void);
 void armv7_sync_code(uint64_t pa);
 void armv7_sync_code_done(void);
 
+/* Whether short descriptors have the PXN bit: ID_MMFR0.VMSA (bits 3:0) >= 4, "VMSAv7
+ * with PXN" (ARM ARM B4.1.89; every LPAE CPU, the Cortex-A15 among them). */
+bool armv7_has_pxn(void);
+
 /* Fills one 4 KiB page with zeros / copies one page (pointers from armv7_phys). */
 void armv7_zero_page(void *page);
 void armv7_copy_page(void *dst, const void *src);

@@ -15,7 +15,9 @@
  * tables of four consecutive L1 entries (a 4 MiB group): the engine shares it and frees
  * it when none of the four is a table any more. Every table is reached through the
  * linear map. While the kernel space is active TTBR0 holds an empty user table
- * (md.idle_root), so user addresses fault.
+ * (md.idle_root), so user addresses fault. Where the CPU has PXN (ID_MMFR0.VMSA >= 4,
+ * the Cortex-A15 and every LPAE CPU) the user half's L1 table entries and user-reachable
+ * sections carry it: the kernel never executes user memory.
  * TLB (the invalidate hook): TLBIMVA with the ASID for pages of the active user space,
  * TLBIMVAA for kernel pages, TLBIASID for a space edited while inactive (its entries and
  * cached walks are all tagged), TLBIALL past the flush threshold or at an ASID
@@ -74,7 +76,8 @@ static unsigned access_bits(unsigned flags)
 	return ap;
 }
 
-/* A leaf of a user space is non-global (nG): its TLB entries carry the ASID. */
+/* A leaf of a user space is non-global (nG): its TLB entries carry the ASID. A section
+ * user mode can reach is PXN where the CPU has it: the kernel never runs user memory. */
 static mmk_pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user)
 {
 	(void)mmu;
@@ -85,7 +88,8 @@ static mmk_pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned s
 	if (size == SECTION)
 		return L1_SECTION | (b ? SECT_B : 0) | (c ? SECT_C : 0) | (xn ? SECT_XN : 0) |
 		       (ap & 3) << SECT_AP_SHIFT | tex << SECT_TEX_SHIFT | (ap & 4 ? SECT_APX : 0) |
-		       (user ? SECT_NG : 0);
+		       (user ? SECT_NG : 0) |
+		       ((flags & MMK_PROT_USER) && armv7_has_pxn() ? SECT_PXN : 0);
 	pte_t common = (b ? L2_B : 0) | (c ? L2_C : 0) | (ap & 3) << L2_AP_SHIFT |
 		       (ap & 4 ? L2_APX : 0) | (user ? L2_NG : 0);
 	if (size == LARGE)
@@ -123,13 +127,13 @@ static unsigned leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size
 	return f;
 }
 
-/* An L1 entry pointing to an L2 table, domain 0 (ARM ARM B3.5.1, figure B3-4). */
+/* An L1 entry pointing to an L2 table, domain 0 (ARM ARM B3.5.1, figure B3-4); in the
+ * user half PXN where the CPU has it, so no user page below it runs at PL1. */
 static mmk_pte_t table_bits(const struct mmk_mmu *mmu, unsigned level, mmk_vaddr_t va)
 {
 	(void)mmu;
 	(void)level;
-	(void)va;
-	return L1_TABLE;
+	return va < LINEAR_BASE && armv7_has_pxn() ? L1_TABLE | L1_TABLE_PXN : L1_TABLE;
 }
 
 /* Tables and roots through the linear map, which shows RAM in order (a 16 KiB root
@@ -208,10 +212,10 @@ static const struct mmk_pt_format armv7_format = {
 		{20, 12, 14, L1_TYPE_MASK, L1_TABLE, L1_TABLE_BASE, "L1"},
 	},
 	.size_count = 3,
-	.sizes = { /* B3.5.1: small xN = 1x, large 01; a section 10 with bit 18 clear */
+	.sizes = { /* B3.5.1: small xN = 1x, large 01; a section 1 PXN with bit 18 clear */
 		{12, 0, L2_SMALL, L2_SMALL, L2_SMALL_BASE, 0},
 		{16, 0, L2_TYPE_MASK, L2_LARGE, L2_LARGE_BASE, 0},
-		{20, 1, L1_TYPE_MASK | SECT_SUPER, L1_SECTION, L1_SECTION_BASE, 0},
+		{20, 1, L1_SECTION_KIND | SECT_SUPER, L1_SECTION_KIND, L1_SECTION_BASE, 0},
 	},
 	.entry_bytes = 4,
 	.va_bits = 32,

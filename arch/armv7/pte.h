@@ -20,8 +20,11 @@ typedef uint32_t pte_t;
 #define L1_TYPE_MASK 0x3u
 #define L1_TABLE 0x1u
 #define L1_SECTION 0x2u
+#define L1_TABLE_PXN (1u << 2) /* nothing below runs at PL1 (with PXN: ID_MMFR0.VMSA >= 4) */
+#define L1_SECTION_KIND 0x2u   /* bit 0 of a section is its PXN */
 #define L1_TABLE_BASE 0xFFFFFC00u
 #define L1_SECTION_BASE 0xFFF00000u
+#define SECT_PXN (1u << 0)
 #define SECT_B (1u << 2)
 #define SECT_C (1u << 3)
 #define SECT_XN (1u << 4)

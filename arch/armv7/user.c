@@ -8,7 +8,10 @@
  *     PPI 27 through the GICv2 of QEMU's virt machine (distributor 0x08000000, CPU
  *     interface 0x08010000, mapped in the kernel window). The kernel runs with IRQs
  *     masked (CPSR.I), so the tick is taken only in User mode;
- *   - PMUSERENR.EN lets User mode read the cycle counter (for user/perf.c).
+ *   - PMUSERENR.EN lets User mode read the cycle counter (for user/perf.c);
+ *   - the kernel never runs user memory where the CPU has PXN (arch/armv7/mmu.c). ARMv7
+ *     has no PAN: a plain kernel load of a user page works, so the kernel reaches user
+ *     memory only through mmk_copy_*_user by its own rule (kernel/user_entry.c).
  */
 #include <mmukit/errno.h>
 #include <mmukit/kbench.h>
@@ -16,7 +19,9 @@
 #include <mmukit/services.h>
 
 #include "cp15.h"
+#include "cpu.h"
 #include "kernel/proc.h"
+#include "kernel/user_entry.h"
 #include "platform.h"
 #include "trap.h"
 
@@ -136,6 +141,11 @@ unsigned long arch_frame_syscall(const struct arch_frame *af, unsigned long args
 void arch_frame_set_return(struct arch_frame *af, long value)
 {
 	((struct armv7_trap_frame *)af)->r[0] = (uint32_t)value;
+}
+
+bool arch_user_exec_guarded(void)
+{
+	return armv7_has_pxn();
 }
 
 bool arch_user_nx(void)

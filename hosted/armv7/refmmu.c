@@ -40,6 +40,7 @@ bool refarm_walk_from(const uint8_t *ram, uint64_t ram_base, uint64_t ram_size, 
 	unsigned ap;
 	switch (l1 & 3) {
 	case 2: /* section (bit 18 clear; supersections are not used) */
+	case 3: /* the same with PXN (bit 0) */
 		if (l1 & (1u << 18))
 			return false;
 		out->pa = (l1 & 0xFFF00000u) | (va & 0xFFFFFu);

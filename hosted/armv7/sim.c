@@ -223,6 +223,13 @@ void armv7_tlbi_asid(unsigned asid)
 	walk_invalidate(0, false, asid, false);
 }
 
+/* A Cortex-A15 (LPAE): PXN in short descriptors; the walk ignores it (the simulated
+ * CPU runs no code). */
+bool armv7_has_pxn(void)
+{
+	return true;
+}
+
 /* The simulated CPU has no caches: code syncs are only counted, for the tests. */
 void armv7_sync_code(uint64_t pa)
 {
