@@ -12,6 +12,12 @@
  *
  * turns the MMU and caches on and jumps to the kernel half. There: stack, .bss, VBAR_EL1,
  * then aarch64_boot_main(x0). mmk_mmu_init later replaces all of these tables.
+ *
+ * First it checks the CPU (check_cpu): entered at EL1 or EL2 (this stub has no EL3 exit),
+ * 4 KiB translation granules (ID_AA64MMFR0_EL1.TGran4, which these tables and mmukit's
+ * format use) and an architected PMU (ID_AA64DFR0_EL1.PMUVer: the cycle counter of the
+ * benchmarks and of user/perf.c). What is missing is printed on the PL011 at its physical
+ * address and QEMU ends through semihosting with a failing status, never a hang.
  */
 #include "virt.h"
 
@@ -40,6 +46,14 @@
 #define T1_L1_TOP 0x4000
 #define TABLES_SIZE 0x5000
 
+/* check_cpu: one bit per missing feature, printed in this order. */
+#define MISSING_EL 1
+#define MISSING_TGRAN4 2
+#define MISSING_PMU 4
+#define UARTFR 0x18
+#define UARTFR_TXFF_BIT 5               /* PL011 TRM 3.3.3: transmit FIFO full */
+#define SYS_EXIT 0x18                   /* Arm Semihosting v2, 6.5 (console.c) */
+
 	.section .text.boot, "ax"
 	.globl _start
 _start:
@@ -56,6 +70,7 @@ _start:
 	msr elr_el2, x1
 	eret
 1:	msr daifset, #0xF
+	bl check_cpu                    /* returns only if the kernel can run here */
 
 	adrp x20, boot_tables           /* MMU off: its physical address */
 	mov x1, x20
@@ -152,6 +167,78 @@ aarch64_ttbr1_switch:
 	msr ttbr1_el1, x0
 	isb
 	ret
+
+/*
+ * MMU off. Returns if the CPU has what the boot and mmukit's format need; otherwise
+ * prints the missing features and exits through semihosting SYS_EXIT with status 1.
+ * Uses x0-x3, x9.
+ */
+check_cpu:
+	mov x9, xzr
+	mrs x1, CurrentEL
+	ubfx x1, x1, #2, #2
+	cmp x1, #3                      /* EL3: no code here leaves it */
+	b.ne 1f
+	orr x9, x9, #MISSING_EL
+1:	mrs x1, id_aa64mmfr0_el1
+	ubfx x2, x1, #28, #4            /* TGran4 (ARM ARM D13.2 ID_AA64MMFR0_EL1): 0xF absent */
+	cmp x2, #0xF
+	b.ne 2f
+	orr x9, x9, #MISSING_TGRAN4
+2:	mrs x1, id_aa64dfr0_el1
+	ubfx x2, x1, #8, #4             /* PMUVer (D13.2 ID_AA64DFR0_EL1): 0 none, 0xF not */
+	sub x2, x2, #1                  /* the architected one: 1..0xE pass */
+	cmp x2, #0xE
+	b.lo 3f
+	orr x9, x9, #MISSING_PMU
+3:	cbnz x9, cpu_missing
+	ret
+
+cpu_missing:
+	adr x0, msg_cpu
+	bl boot_puts
+	adr x0, msg_el3
+	tbz x9, #0, 1f
+	bl boot_puts
+1:	adr x0, msg_tgran4
+	tbz x9, #1, 2f
+	bl boot_puts
+2:	adr x0, msg_pmu
+	tbz x9, #2, 3f
+	bl boot_puts
+3:	adr x0, msg_end
+	bl boot_puts
+	mov x0, #SYS_EXIT
+	adr x1, exit_failure
+	hlt #0xf000
+4:	wfi
+	b 4b
+
+/* Prints the NUL-terminated string at x0 on the PL011 (physical: the MMU is off). */
+boot_puts:
+	mov x1, #VIRT_UART_PA
+1:	ldrb w2, [x0], #1
+	cbz w2, 3f
+2:	ldr w3, [x1, #UARTFR]
+	tbnz w3, #UARTFR_TXFF_BIT, 2b
+	str w2, [x1]
+	b 1b
+3:	ret
+
+	.balign 8
+exit_failure:
+	.quad 0x20026, 0x11             /* ADP_Stopped_ApplicationExit, 0x10 + status 1 */
+msg_cpu:
+	.asciz "\nmmukit aarch64: this CPU lacks"
+msg_el3:
+	.asciz " entry at EL1 or EL2 (it was started at EL3)"
+msg_tgran4:
+	.asciz " 4 KiB translation granules (ID_AA64MMFR0_EL1.TGran4)"
+msg_pmu:
+	.asciz " an architected PMU (ID_AA64DFR0_EL1.PMUVer: the cycle counter)"
+msg_end:
+	.asciz "; the kernel needs an ARMv8-A CPU entered at EL1 or EL2\n"
+	.balign 4
 
 	.section .boot.bss, "aw", %nobits
 	.balign 4096

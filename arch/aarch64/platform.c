@@ -129,6 +129,37 @@ int arch_vm_start(struct mmk_pmm *pmm, struct boot_info *b)
 	return 0;
 }
 
+/* ID_AA64MMFR0_EL1.PARange (ARM ARM D13.2): the physical address size in bits. */
+static unsigned pa_bits(uint64_t mmfr0)
+{
+	static const unsigned char bits[] = {32, 36, 40, 42, 44, 48, 52};
+	unsigned range = mmfr0 & 0xF;
+	return range < sizeof(bits) ? bits[range] : 52;
+}
+
+/*
+ * What boot.S checked (4 KiB granules, the PMU, entry below EL3) and what the CPU offers
+ * beyond it, on one line; and RAM must lie inside the CPU's physical address range, or
+ * the direct map would hold addresses the MMU cannot output (an address size fault).
+ */
+static void report_cpu(mmk_paddr_t ram_top)
+{
+	uint64_t midr, mmfr0, dfr0;
+	__asm__("mrs %0, midr_el1" : "=r"(midr));
+	__asm__("mrs %0, id_aa64mmfr0_el1" : "=r"(mmfr0));
+	__asm__("mrs %0, id_aa64dfr0_el1" : "=r"(dfr0));
+	unsigned bits = pa_bits(mmfr0);
+	/* ASIDBits (D13.2): 0 is 8 bits, 2 is 16; PMUVer 1 is PMUv3. */
+	mmk_printf("aarch64: cpu MIDR 0x%llx: 4 KiB granules, %u-bit physical addresses, "
+		   "%u-bit ASIDs, PMU version %u\n", (unsigned long long)midr, bits,
+		   ((mmfr0 >> 4) & 0xF) == 2 ? 16u : 8u, (unsigned)((dfr0 >> 8) & 0xF));
+	if (bits < 64 && ram_top > (1ull << bits)) {
+		mmk_printf("mmukit aarch64: RAM ends at 0x%llx, beyond this CPU's %u-bit physical "
+			   "addresses\n", (unsigned long long)ram_top, bits);
+		arch_exit(1);
+	}
+}
+
 void aarch64_boot_main(uint64_t x0)
 {
 	boot.arch = "aarch64";
@@ -146,6 +177,7 @@ void aarch64_boot_main(uint64_t x0)
 	boot_reserve(&boot, (uintptr_t)_kernel_phys_start,
 		     (uintptr_t)_kernel_phys_end - (uintptr_t)_kernel_phys_start, MMK_MEM_KERNEL);
 	mmk_paddr_t end = ram_end(&boot.memmap);
+	report_cpu(end);
 	boot.early_limit = end < BOOT_WINDOW_END ? end : BOOT_WINDOW_END;
 	kmain(&boot);
 }

@@ -146,6 +146,24 @@ int arch_vm_start(struct mmk_pmm *pmm, struct boot_info *b)
 	return 0;
 }
 
+/* A 4-bit field of a CP15 ID register. */
+static unsigned id_field(uint32_t reg, unsigned shift)
+{
+	return (reg >> shift) & 0xF;
+}
+
+/* What boot.S checked, as this CPU reports it (ARM ARM B4.1: the ID registers). */
+static void report_cpu(void)
+{
+	uint32_t midr, mmfr0, dfr0;
+	__asm__("mrc p15, 0, %0, c0, c0, 0" : "=r"(midr));
+	__asm__("mrc p15, 0, %0, c0, c1, 4" : "=r"(mmfr0));
+	__asm__("mrc p15, 0, %0, c0, c1, 2" : "=r"(dfr0));
+	mmk_printf("armv7: cpu MIDR 0x%08x: VMSAv7 (ID_MMFR0.VMSA %u), Multiprocessing "
+		   "Extensions, SDIV/UDIV, Generic Timer, PMU (ID_DFR0.PerfMon %u)\n",
+		   (unsigned)midr, id_field(mmfr0, 0), id_field(dfr0, 24));
+}
+
 void armv7_boot_main(uint32_t r0, uint32_t r1, uint32_t r2)
 {
 	(void)r0;
@@ -173,5 +191,6 @@ void armv7_boot_main(uint32_t r0, uint32_t r1, uint32_t r2)
 			  MMK_MEM_UNREACHABLE))
 		mmk_panic("boot: memory map full");
 	boot.early_limit = usable_top(&boot.memmap, top);
+	report_cpu();
 	kmain(&boot);
 }

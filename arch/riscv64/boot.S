@@ -16,6 +16,13 @@
  * then jumps to its linked address, clears .bss, sets the stack and stvec, and calls
  * riscv64_boot_main(hart, dtb). boot_root is part of the image (.data), so the PMM
  * never hands its frame out; mmk_mmu_init replaces it.
+ *
+ * The CPU check: the kernel needs an RV64IMAC hart with S-mode and Sv39 paging (Sv48 is
+ * used where satp takes it, probed later by mmk_mmu_init). satp is WARL and a write of a
+ * MODE the hart does not implement has no effect at all (RISC-V priv 4.1.11), so the
+ * stub reads satp back: if Sv39 did not stick, paging is still off (Bare) and it says so
+ * on the UART at its physical address and ends QEMU through the test device with a
+ * failing status (never a jump into unmapped addresses).
  */
 #define PTE_V 0x001
 #define PTE_R 0x002
@@ -27,6 +34,11 @@
 #define LEAF (PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D)
 #define SATP_SV39 (8 << 60)
 #define STACK_SIZE 32768
+#define UART_PA 0x10000000              /* layout.h VIRT_UART_PA: NS16550A, THR at 0 */
+#define UART_LSR 5
+#define LSR_THRE 0x20                   /* transmit holding register empty */
+#define TEST_PA 0x100000                /* layout.h VIRT_TEST_PA: sifive_test */
+#define TEST_EXIT_FAILURE 0x113333      /* ((0x10 + status 1) << 16) | 0x3333: console.c */
 
 	.section .text.boot, "ax"
 	.globl _start
@@ -38,12 +50,36 @@ _start:
 	or t0, t0, t1
 	sfence.vma
 	csrw satp, t0
+	csrr t1, satp                   /* priv 4.1.11: an unsupported MODE changes nothing */
+	bne t0, t1, no_sv39
 	sfence.vma
 	ld t0, high_entry_literal       /* the linked (virtual) address */
 	jr t0
 	.balign 8
 high_entry_literal:
 	.quad high_entry
+
+/* Paging is off (satp kept MODE Bare): say what is missing and stop with a failure. */
+no_sv39:
+	lla a0, msg_no_sv39
+	li t0, UART_PA
+1:	lbu t1, 0(a0)
+	beqz t1, 3f
+2:	lbu t2, UART_LSR(t0)
+	andi t2, t2, LSR_THRE
+	beqz t2, 2b
+	sb t1, 0(t0)
+	addi a0, a0, 1
+	j 1b
+3:	li t0, TEST_PA
+	li t1, TEST_EXIT_FAILURE
+	sw t1, 0(t0)
+4:	wfi
+	j 4b
+
+	.section .rodata
+msg_no_sv39:                            /* reached pc-relative: at its physical address */
+	.asciz "\nmmukit riscv64: this hart lacks Sv39 paging (satp MODE 8 does not stick); the kernel needs an RV64IMAC hart with S-mode and Sv39 or Sv48\n"
 
 	.text
 high_entry:
