@@ -199,7 +199,7 @@ kernels:
 # The kernel runs of the machines in ARCHES: tests/kernel/<arch>.t and <arch>-*.t.
 KERNEL_RUNS := $(foreach a,$(ARCHES),$(wildcard tests/kernel/$(a).t tests/kernel/$(a)-*.t))
 
-test: deps host-tests kernels
+test: deps host-tests kernels bench-doc-check
 	prove --exec '' $(PROVE_FLAGS) $(HOST_TESTS) $(KERNEL_RUNS)
 
 # Benchmarks: optimised, no sanitizers. Each bench/bench_*.c is one program, linked
@@ -248,14 +248,26 @@ bench: deps $(BENCHES) kernels
 	@for b in $(BENCHES); do $$b || exit 1; done
 	@for a in $(ARCHES); do \
 		echo; echo "$$a kernel, QEMU -icount shift=0 (instructions):"; \
-		tools/qemu.sh $$a build/$$a/kernel.img -icount shift=0 -append bench | \
+		tools/qemu.sh $$a $(BUILD)/$$a/kernel.img -icount shift=0 -append bench | \
 			grep '^# bench .*:' | tee $(BUILD)/kbench-$$a.txt; \
 		[ -s $(BUILD)/kbench-$$a.txt ] || exit 1; \
 		echo; echo "$$a kernel, QEMU TCG without -icount (cycle counter, host-time dependent):"; \
-		tools/qemu.sh $$a build/$$a/kernel.img -append bench | grep '^# bench unmap ' || true; \
+		tools/qemu.sh $$a $(BUILD)/$$a/kernel.img -append bench | grep '^# bench unmap ' || true; \
 	done
 	@echo; echo "The backends side by side:"
 	@tools/kbench-table.sh $(foreach a,$(ARCHES),$(a)=$(BUILD)/kbench-$(a).txt)
+
+# docs/performance.md and every <!-- bench:NAME --> figure in docs/ come from one recorded
+# make bench run, docs/bench/bench.txt (tools/bench-doc.sh): bench-doc makes a new run and
+# records it; make test checks that the docs are still what the recorded run gives.
+.PHONY: bench-doc bench-doc-check
+bench-doc:
+	@mkdir -p $(BUILD)
+	@{ $(MAKE) --no-print-directory bench; echo "make bench: status $$?"; } 2>&1 | tee $(BUILD)/bench.txt
+	tools/bench-doc.sh record $(BUILD)/bench.txt
+
+bench-doc-check:
+	@tools/bench-doc.sh check
 
 clean:
 	rm -rf $(BUILD)
