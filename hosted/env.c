@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The host's ktest environment: a simulated boot memory map shaped like QEMU's pc
- * machine with 128 MiB, with the reservations a kernel boot adds, and a PMM over it
- * (metadata from malloc: the PMM never touches the frames themselves).
+ * The host's ktest environment (include/mmukit/ktest.h), its PMM: in a binary with a
+ * simulated machine (hosted/<arch>/env.c defines hosted_sim, hosted/hosted.h) that
+ * machine's, whose MMU the rest of the environment serves (hosted/env_sim.c). Without
+ * one: a simulated boot memory map shaped like QEMU's pc machine with 128 MiB, with the
+ * reservations a kernel boot adds, and a PMM over it (metadata from malloc: the PMM
+ * never touches the frames themselves).
  */
 #include <stdlib.h>
 
@@ -10,9 +13,16 @@
 #include <mmukit/pmm.h>
 #include <mmukit/services.h>
 
+#include "hosted.h"
+
 static struct mmk_memmap env_map;
 static struct mmk_pmm env_pmm;
 static bool env_ready;
+
+__attribute__((weak)) const struct hosted_sim *hosted_sim(void)
+{
+	return NULL;
+}
 
 static void env_add(mmk_paddr_t base, mmk_psize_t size, unsigned type)
 {
@@ -41,12 +51,17 @@ static void env_init(void)
 
 struct mmk_pmm *ktest_env_pmm(void)
 {
+	if (hosted_sim())
+		return hosted_sim()->pmm;
 	env_init();
 	return &env_pmm;
 }
 
 const struct mmk_memmap *ktest_env_memmap(void)
 {
+	if (hosted_sim())
+		return hosted_sim()->map;
 	env_init();
 	return &env_map;
 }
+

@@ -1,96 +1,45 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The VM-layer test environment on the host for riscv64: a simulated hart (64 MiB of
- * RAM, Sv48, 16-bit ASIDs, and no hardware A/D update, so the software half of the A/D
- * rules runs too; hosted/riscv64/sim.c) with its PMM and MMU, and the kernel's window.
+ * The simulated machine of the riscv64 host tests (hosted/hosted.h, used by
+ * hosted/env.c): a simulated hart (64 MiB of RAM, Sv48, 16-bit ASIDs, and no hardware
+ * A/D update, so the software half of the A/D rules runs too; hosted/riscv64/sim.c) with
+ * its PMM and MMU, and the kernel's window. Kernel accesses are S-mode's with SUM set,
+ * as in the kernel's probes; a fault first gets the A/D fix-up of arch/riscv64/trap.c.
  */
-#include <string.h>
-
-#include <mmukit/errno.h>
-#include <mmukit/fault.h>
-#include <mmukit/ktest.h>
-#include <mmukit/kvm.h>
 #include <mmukit/pt.h>
 #include <mmukit/services.h>
 
+#include "hosted/hosted.h"
 #include "layout.h"
 #include "pte.h"
 #include "sim.h"
 
 static struct simrv_machine machine;
-static struct mmk_kvm kvm;
-static bool booted;
 
-static void boot(void)
+static void *translate(mmk_vaddr_t va, bool write)
 {
-	if (booted)
-		return;
-	struct simrv_cpu cpu = {.has_sv48 = true, .asid_bits = 16, .hw_ad = false};
-	MMK_ASSERT(simrv_machine_boot(&machine, 64 * MMK_MIB, cpu) == 0);
-	mmk_kvm_init(&kvm, &machine.mmu, KVM_BASE, KVM_TOP);
-	booted = true;
+	uint64_t pa;
+	return simrv_translate(va, write ? RVREF_WRITE : RVREF_READ, &pa) ? simrv_phys(pa) : NULL;
 }
 
-struct mmk_pmm *ktest_env_pmm(void)
+static bool mapped(mmk_vaddr_t va)
 {
-	boot();
-	return &machine.pmm;
+	struct rvref_translation t;
+	return simrv_walk(va, &t);
 }
 
-const struct mmk_memmap *ktest_env_memmap(void)
+static bool fix_fault(mmk_vaddr_t va, unsigned access)
 {
-	boot();
-	return &machine.map;
+	return riscv64_mmu_fix_accessed(&machine.mmu, va, access, false, true);
 }
 
-struct mmk_mmu *ktest_env_mmu(void)
-{
-	boot();
-	return &machine.mmu;
-}
-
-struct mmk_kvm *ktest_env_kvm(void)
-{
-	boot();
-	return &kvm;
-}
-
-unsigned ktest_env_stale_tlb_entries(void)
+static unsigned stale_tlb_entries(void)
 {
 	return simrv_stale_tlb_entries(true);
 }
 
-/*
- * The hart's side of a kernel access (S-mode, SUM set as in the kernel's probes):
- * translate, or take the fault as arch/riscv64/trap.c does - A/D fix-up first, then the
- * handler - and try again.
- */
-int ktest_env_access(mmk_vaddr_t va, bool write, uint32_t *value)
-{
-	boot();
-	unsigned access = write ? MMK_ACCESS_WRITE : MMK_ACCESS_READ;
-	for (int attempt = 0; attempt < 3; attempt++) {
-		uint64_t pa;
-		if (simrv_translate(va, write ? RVREF_WRITE : RVREF_READ, &pa)) {
-			if (write)
-				memcpy(simrv_phys(pa), value, 4);
-			else
-				memcpy(value, simrv_phys(pa), 4);
-			return 0;
-		}
-		struct rvref_translation t;
-		struct mmk_fault f = {.addr = va, .access = access, .present = simrv_walk(va, &t)};
-		if (f.present && riscv64_mmu_fix_accessed(&machine.mmu, va, access, false, true))
-			continue;
-		if (mmk_fault_dispatch(machine.mmu.active, &f) != MMK_FAULT_RESOLVED)
-			return -MMK_EFAULT;
-	}
-	return -MMK_EFAULT;
-}
-
 /* The reference walk of space's tables (one root holds both halves on RISC-V). */
-bool ktest_env_ref_translate(const struct mmk_mmu_space *space, mmk_vaddr_t va,
-			     struct ktest_ref *out)
+static bool ref_translate(const struct mmk_mmu_space *space, mmk_vaddr_t va, struct ktest_ref *out)
 {
 	uint64_t mode = machine.mmu.fmt->levels == 4 ? SATP_MODE_SV48 : SATP_MODE_SV39;
 	struct rvref_translation t;
@@ -101,7 +50,25 @@ bool ktest_env_ref_translate(const struct mmk_mmu_space *space, mmk_vaddr_t va,
 	return true;
 }
 
-unsigned ktest_env_freed_table_uses(void)
+static unsigned freed_table_uses(void)
 {
 	return simrv.freed_table_uses;
+}
+
+const struct hosted_sim *hosted_sim(void)
+{
+	static struct hosted_sim s = {
+		.kvm_base = KVM_BASE, .kvm_top = KVM_TOP,
+		.translate = translate, .mapped = mapped, .fix_fault = fix_fault,
+		.stale_tlb_entries = stale_tlb_entries, .ref_translate = ref_translate,
+		.freed_table_uses = freed_table_uses,
+	};
+	if (!s.mmu) {
+		struct simrv_cpu cpu = {.has_sv48 = true, .asid_bits = 16, .hw_ad = false};
+		MMK_ASSERT(simrv_machine_boot(&machine, 64 * MMK_MIB, cpu) == 0);
+		s.pmm = &machine.pmm;
+		s.map = &machine.map;
+		s.mmu = &machine.mmu;
+	}
+	return &s;
 }
