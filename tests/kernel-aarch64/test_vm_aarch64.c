@@ -15,6 +15,7 @@
 #include <mmukit/pmm.h>
 
 #include "platform.h"
+#include "tests/kernel-common/faults.h"
 #include "virt.h"
 
 #define RW (MMK_PROT_READ | MMK_PROT_WRITE)
@@ -53,24 +54,6 @@ static uint64_t read_tcr(void)
 	return v;
 }
 
-/* Unmaps [va, va+size) of the kernel space; its frames (single PMM frames) go back. */
-static int unmap_and_free(mmk_vaddr_t va, mmk_vsize_t size)
-{
-	struct mmk_mmu_batch b;
-	mmk_mmu_batch_begin(&b, &mmu()->kernel, mmk_pmm_release_frames, ktest_env_pmm());
-	int err = mmk_mmu_unmap(&mmu()->kernel, va, size, &b);
-	mmk_mmu_batch_finish(&b);
-	return err;
-}
-
-static unsigned flags_at(mmk_vaddr_t va)
-{
-	struct mmk_mmu_mapping m;
-	if (mmk_mmu_query(&mmu()->kernel, va, &m))
-		return 0;
-	return m.flags;
-}
-
 /* ------------------------------------------------------------ the layout */
 
 KTEST(vm_aarch64, ttbr1_holds_the_kernel_and_ttbr0_an_empty_root)
@@ -97,7 +80,7 @@ KTEST(vm_aarch64, ram_is_in_the_direct_map_and_the_identity_map_is_gone)
 	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA, pa, MMK_PAGE_SIZE, RW, 0), 0);
 	direct[3] = 0x5EED;
 	KEXPECT_EQ(((volatile uint32_t *)TEST_VA)[3], 0x5EED);
-	KEXPECT_EQ(unmap_and_free(TEST_VA, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(TEST_VA, MMK_PAGE_SIZE), 0);
 	/* The stub ran at its physical address; nothing translates there now. */
 	uint32_t v;
 	KEXPECT_EQ(ktest_env_access((uintptr_t)_start, false, &v), -MMK_EFAULT);
@@ -107,9 +90,9 @@ KTEST(vm_aarch64, ram_is_in_the_direct_map_and_the_identity_map_is_gone)
 
 KTEST(vm_aarch64, the_image_has_its_own_protection)
 {
-	unsigned text = flags_at((mmk_vaddr_t)(uintptr_t)flags_at);
-	unsigned ro = flags_at((mmk_vaddr_t)(uintptr_t)&constant);
-	unsigned rw = flags_at((mmk_vaddr_t)(uintptr_t)&variable);
+	unsigned text = kernel_flags_at((mmk_vaddr_t)(uintptr_t)kernel_flags_at);
+	unsigned ro = kernel_flags_at((mmk_vaddr_t)(uintptr_t)&constant);
+	unsigned rw = kernel_flags_at((mmk_vaddr_t)(uintptr_t)&variable);
 	KEXPECT_TRUE(text & MMK_PROT_EXEC);
 	KEXPECT_FALSE(text & MMK_PROT_WRITE);
 	KEXPECT_FALSE(ro & (MMK_PROT_WRITE | MMK_PROT_EXEC));
@@ -137,34 +120,6 @@ KTEST(vm_aarch64, the_console_is_a_device_page)
 
 /* ------------------------------------------------------------ aborts */
 
-struct seen_fault {
-	unsigned count;
-	struct mmk_fault last;
-	unsigned grant; /* what a protection fault is resolved with */
-};
-
-/* Records the fault and resolves it: maps a frame where nothing was, or grants rights. */
-static enum mmk_fault_result record_and_fix(void *ctx, struct mmk_mmu_space *space,
-					    const struct mmk_fault *f)
-{
-	struct seen_fault *seen = ctx;
-	seen->count++;
-	seen->last = *f;
-	mmk_vaddr_t page = mmk_align_down(f->addr, MMK_PAGE_SIZE);
-	if (!f->present) {
-		mmk_paddr_t frame;
-		if (mmk_pmm_alloc(ktest_env_pmm(), &frame))
-			return MMK_FAULT_OOM;
-		mmk_mmu_zero_frame(space->mmu, frame);
-		return mmk_mmu_map(&space->mmu->kernel, page, frame, MMK_PAGE_SIZE, RW, 0)
-			       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
-	}
-	return mmk_mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, seen->grant, NULL)
-		       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
-}
-
-static const struct mmk_fault_ops record_and_fix_ops = {record_and_fix, NULL};
-
 /* ESR_EL1 (ARM ARM D13.2): EC bits 31:26, the fault status code bits 5:0. */
 static unsigned class_of(const struct mmk_fault *f)
 {
@@ -178,17 +133,14 @@ static unsigned status_of(const struct mmk_fault *f)
 
 KTEST(vm_aarch64, a_translation_fault_is_decoded_and_resolved)
 {
-	struct seen_fault seen = {0};
-	struct mmk_mmu_space *borrowed = &mmu()->kernel;
-	const struct mmk_fault_ops *old = borrowed->fault_ops;
-	void *old_ctx = borrowed->owner;
+	struct seen_fault seen;
 	uint64_t free_before = ktest_env_pmm()->free_frames;
-	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
+	catch_kernel_faults(&seen, 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x20010);
 	uint32_t first = *p; /* faults: nothing mapped there */
 	*p = 0x1234;         /* mapped writable by the handler: no fault */
 	uint32_t back = *p;
-	mmk_fault_set_owner(borrowed, old, old_ctx);
+	stop_catching_kernel_faults(&seen);
 	KEXPECT_EQ(first, 0);
 	KEXPECT_EQ(back, 0x1234);
 	KEXPECT_EQ(seen.count, 1);
@@ -198,39 +150,33 @@ KTEST(vm_aarch64, a_translation_fault_is_decoded_and_resolved)
 	KEXPECT_FALSE(seen.last.user);
 	KEXPECT_EQ(class_of(&seen.last), 0x25);        /* data abort, same EL */
 	KEXPECT_EQ(status_of(&seen.last) >> 2, 1);     /* translation fault, some level */
-	KEXPECT_EQ(unmap_and_free(TEST_VA + 0x20000, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(TEST_VA + 0x20000, MMK_PAGE_SIZE), 0);
 	KEXPECT_EQ(ktest_env_pmm()->free_frames, free_before);
 }
 
 KTEST(vm_aarch64, a_write_to_a_read_only_page_is_a_permission_fault)
 {
-	struct seen_fault seen = {.grant = RW};
-	struct mmk_mmu_space *borrowed = &mmu()->kernel;
-	const struct mmk_fault_ops *old = borrowed->fault_ops;
-	void *old_ctx = borrowed->owner;
+	struct seen_fault seen;
 	mmk_paddr_t pa;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
 	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA + 0x30000, pa, MMK_PAGE_SIZE, MMK_PROT_READ, 0), 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x30008);
 	uint32_t before = *p; /* reading is fine */
-	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
+	catch_kernel_faults(&seen, RW);
 	*p = before + 1; /* AP[2]: read-only for EL1 too */
-	mmk_fault_set_owner(borrowed, old, old_ctx);
+	stop_catching_kernel_faults(&seen);
 	KEXPECT_EQ(*p, before + 1);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x30008);
 	KEXPECT_EQ(seen.last.access, MMK_ACCESS_WRITE); /* WnR set */
 	KEXPECT_TRUE(seen.last.present);
 	KEXPECT_EQ(status_of(&seen.last), 0x0F); /* permission fault, level 3 */
-	KEXPECT_EQ(unmap_and_free(TEST_VA + 0x30000, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(TEST_VA + 0x30000, MMK_PAGE_SIZE), 0);
 }
 
 KTEST(vm_aarch64, fetching_from_a_never_execute_page_is_an_instruction_abort)
 {
-	struct seen_fault seen = {.grant = MMK_PROT_READ | MMK_PROT_EXEC};
-	struct mmk_mmu_space *borrowed = &mmu()->kernel;
-	const struct mmk_fault_ops *old = borrowed->fault_ops;
-	void *old_ctx = borrowed->owner;
+	struct seen_fault seen;
 	mmk_paddr_t pa;
 	mmk_vaddr_t code = TEST_VA + 0x40000;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
@@ -240,10 +186,10 @@ KTEST(vm_aarch64, fetching_from_a_never_execute_page_is_an_instruction_abort)
 	insn[1] = 0xD65F03C0u; /* ret */
 	/* No cache maintenance here: mmk_mmu_protect cleans the frame to the point of
 	 * unification and invalidates the instruction cache before it grants execute. */
-	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
+	catch_kernel_faults(&seen, MMK_PROT_READ | MMK_PROT_EXEC);
 	int (*fn)(void) = (int (*)(void))code;
 	int r = fn(); /* PXN: aborts; the handler makes the page executable (and read-only) */
-	mmk_fault_set_owner(borrowed, old, old_ctx);
+	stop_catching_kernel_faults(&seen);
 	KEXPECT_EQ(r, 42);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, code);
@@ -252,7 +198,7 @@ KTEST(vm_aarch64, fetching_from_a_never_execute_page_is_an_instruction_abort)
 	KEXPECT_TRUE(seen.last.present);
 	KEXPECT_EQ(class_of(&seen.last), 0x21);  /* instruction abort, same EL */
 	KEXPECT_EQ(status_of(&seen.last), 0x0F); /* permission fault, level 3 */
-	KEXPECT_EQ(unmap_and_free(code, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(code, MMK_PAGE_SIZE), 0);
 }
 
 /* ------------------------------------------------------------ spaces, MMIO */
@@ -297,6 +243,6 @@ KTEST(vm_aarch64, heap_grows_up_and_mmio_down_in_the_kernel_window)
 	KEXPECT_TRUE(va < KVM_TOP && va >= KVM_TOP - 0x100000u);
 	KEXPECT_EQ(*(volatile uint32_t *)(va + 0xFE0) & 0xFFu, 0x11);
 	KEXPECT_EQ(*(volatile uint32_t *)(va + 0xFF0) & 0xFFu, 0x0D);
-	KEXPECT_EQ(flags_at(va) & MMK_CACHE_MASK, MMK_CACHE_UC);
+	KEXPECT_EQ(kernel_flags_at(va) & MMK_CACHE_MASK, MMK_CACHE_UC);
 	KEXPECT_EQ(mmk_kvm_pages_release(&uart, false), 0);
 }

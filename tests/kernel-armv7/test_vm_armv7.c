@@ -15,6 +15,7 @@
 #include <mmukit/pmm.h>
 
 #include "platform.h"
+#include "tests/kernel-common/faults.h"
 #include "trap.h"
 #include "virt.h"
 
@@ -60,24 +61,6 @@ static uint32_t read_contextidr(void)
 	return v;
 }
 
-/* Unmaps [va, va+size) of the kernel space; its frames (single PMM frames) go back. */
-static int unmap_and_free(mmk_vaddr_t va, mmk_vsize_t size)
-{
-	struct mmk_mmu_batch b;
-	mmk_mmu_batch_begin(&b, &mmu()->kernel, mmk_pmm_release_frames, ktest_env_pmm());
-	int err = mmk_mmu_unmap(&mmu()->kernel, va, size, &b);
-	mmk_mmu_batch_finish(&b);
-	return err;
-}
-
-static unsigned flags_at(mmk_vaddr_t va)
-{
-	struct mmk_mmu_mapping m;
-	if (mmk_mmu_query(&mmu()->kernel, va, &m))
-		return 0;
-	return m.flags;
-}
-
 /* ------------------------------------------------------------ the layout */
 
 KTEST(vm_armv7, ttbr1_holds_the_kernel_and_ttbr0_the_active_space)
@@ -102,7 +85,7 @@ KTEST(vm_armv7, ram_is_linear_at_2_gib_and_the_identity_map_is_gone)
 	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA, pa, MMK_PAGE_SIZE, RW, 0), 0);
 	linear[3] = 0x5EED;
 	KEXPECT_EQ(((volatile uint32_t *)TEST_VA)[3], 0x5EED);
-	KEXPECT_EQ(unmap_and_free(TEST_VA, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(TEST_VA, MMK_PAGE_SIZE), 0);
 	/* The stub ran at its physical address; nothing translates there now. */
 	uint32_t v;
 	KEXPECT_EQ(ktest_env_access((uintptr_t)_start, false, &v), -MMK_EFAULT);
@@ -111,9 +94,9 @@ KTEST(vm_armv7, ram_is_linear_at_2_gib_and_the_identity_map_is_gone)
 
 KTEST(vm_armv7, the_image_has_its_own_protection)
 {
-	unsigned text = flags_at((mmk_vaddr_t)(uintptr_t)flags_at);
-	unsigned ro = flags_at((mmk_vaddr_t)(uintptr_t)&constant);
-	unsigned rw = flags_at((mmk_vaddr_t)(uintptr_t)&variable);
+	unsigned text = kernel_flags_at((mmk_vaddr_t)(uintptr_t)kernel_flags_at);
+	unsigned ro = kernel_flags_at((mmk_vaddr_t)(uintptr_t)&constant);
+	unsigned rw = kernel_flags_at((mmk_vaddr_t)(uintptr_t)&variable);
 	KEXPECT_TRUE(text & MMK_PROT_EXEC);
 	KEXPECT_FALSE(text & MMK_PROT_WRITE);
 	KEXPECT_FALSE(ro & (MMK_PROT_WRITE | MMK_PROT_EXEC));
@@ -149,34 +132,6 @@ KTEST(vm_armv7, vectors_are_high_and_the_console_is_a_device_page)
 
 /* ------------------------------------------------------------ aborts */
 
-struct seen_fault {
-	unsigned count;
-	struct mmk_fault last;
-	unsigned grant; /* what a protection fault is resolved with */
-};
-
-/* Records the fault and resolves it: maps a frame where nothing was, or grants rights. */
-static enum mmk_fault_result record_and_fix(void *ctx, struct mmk_mmu_space *space,
-					const struct mmk_fault *f)
-{
-	struct seen_fault *seen = ctx;
-	seen->count++;
-	seen->last = *f;
-	mmk_vaddr_t page = mmk_align_down(f->addr, MMK_PAGE_SIZE);
-	if (!f->present) {
-		mmk_paddr_t frame;
-		if (mmk_pmm_alloc(ktest_env_pmm(), &frame))
-			return MMK_FAULT_OOM;
-		mmk_mmu_zero_frame(space->mmu, frame);
-		return mmk_mmu_map(&space->mmu->kernel, page, frame, MMK_PAGE_SIZE, RW, 0)
-			       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
-	}
-	return mmk_mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, seen->grant, NULL)
-		       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
-}
-
-static const struct mmk_fault_ops record_and_fix_ops = {record_and_fix, NULL};
-
 /* DFSR/IFSR status (B4.1.52): FS[4] is bit 10. */
 static unsigned status_of(const struct mmk_fault *f)
 {
@@ -185,17 +140,14 @@ static unsigned status_of(const struct mmk_fault *f)
 
 KTEST(vm_armv7, a_translation_fault_is_decoded_and_resolved)
 {
-	struct seen_fault seen = {0};
-	struct mmk_mmu_space *borrowed = &mmu()->kernel;
-	const struct mmk_fault_ops *old = borrowed->fault_ops;
-	void *old_ctx = borrowed->owner;
+	struct seen_fault seen;
 	uint64_t free_before = ktest_env_pmm()->free_frames;
-	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
+	catch_kernel_faults(&seen, 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x20010);
 	uint32_t first = *p; /* faults: nothing mapped there */
 	*p = 0x1234;         /* mapped writable by the handler: no fault */
 	uint32_t back = *p;
-	mmk_fault_set_owner(borrowed, old, old_ctx);
+	stop_catching_kernel_faults(&seen);
 	KEXPECT_EQ(first, 0);
 	KEXPECT_EQ(back, 0x1234);
 	KEXPECT_EQ(seen.count, 1);
@@ -205,39 +157,33 @@ KTEST(vm_armv7, a_translation_fault_is_decoded_and_resolved)
 	KEXPECT_FALSE(seen.last.user);
 	unsigned fs = status_of(&seen.last);
 	KEXPECT_TRUE(fs == 0x05 || fs == 0x07); /* translation, section or page */
-	KEXPECT_EQ(unmap_and_free(TEST_VA + 0x20000, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(TEST_VA + 0x20000, MMK_PAGE_SIZE), 0);
 	KEXPECT_EQ(ktest_env_pmm()->free_frames, free_before);
 }
 
 KTEST(vm_armv7, a_write_to_a_read_only_page_is_a_permission_fault)
 {
-	struct seen_fault seen = {.grant = RW};
-	struct mmk_mmu_space *borrowed = &mmu()->kernel;
-	const struct mmk_fault_ops *old = borrowed->fault_ops;
-	void *old_ctx = borrowed->owner;
+	struct seen_fault seen;
 	mmk_paddr_t pa;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
 	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA + 0x30000, pa, MMK_PAGE_SIZE, MMK_PROT_READ, 0), 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x30008);
 	uint32_t before = *p; /* reading is fine */
-	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
+	catch_kernel_faults(&seen, RW);
 	*p = before + 1; /* APX: read-only for the kernel too */
-	mmk_fault_set_owner(borrowed, old, old_ctx);
+	stop_catching_kernel_faults(&seen);
 	KEXPECT_EQ(*p, before + 1);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x30008);
 	KEXPECT_EQ(seen.last.access, MMK_ACCESS_WRITE); /* DFSR.WnR set */
 	KEXPECT_TRUE(seen.last.present);
 	KEXPECT_EQ(status_of(&seen.last), 0x0F); /* permission fault, page */
-	KEXPECT_EQ(unmap_and_free(TEST_VA + 0x30000, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(TEST_VA + 0x30000, MMK_PAGE_SIZE), 0);
 }
 
 KTEST(vm_armv7, fetching_from_a_never_execute_page_is_a_prefetch_abort)
 {
-	struct seen_fault seen = {.grant = MMK_PROT_READ | MMK_PROT_EXEC};
-	struct mmk_mmu_space *borrowed = &mmu()->kernel;
-	const struct mmk_fault_ops *old = borrowed->fault_ops;
-	void *old_ctx = borrowed->owner;
+	struct seen_fault seen;
 	mmk_paddr_t pa;
 	mmk_vaddr_t code = TEST_VA + 0x40000;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
@@ -247,10 +193,10 @@ KTEST(vm_armv7, fetching_from_a_never_execute_page_is_a_prefetch_abort)
 	insn[1] = 0xE12FFF1Eu; /* bx lr */
 	/* No cache maintenance here: mmk_mmu_protect cleans the frame to the point of
 	 * unification and invalidates the instruction cache before it grants execute. */
-	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
+	catch_kernel_faults(&seen, MMK_PROT_READ | MMK_PROT_EXEC);
 	int (*fn)(void) = (int (*)(void))code;
 	int r = fn(); /* XN: aborts; the handler makes the page executable (and read-only) */
-	mmk_fault_set_owner(borrowed, old, old_ctx);
+	stop_catching_kernel_faults(&seen);
 	KEXPECT_EQ(r, 42);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, code); /* IFAR */
@@ -258,7 +204,7 @@ KTEST(vm_armv7, fetching_from_a_never_execute_page_is_a_prefetch_abort)
 	KEXPECT_EQ(seen.last.access, MMK_ACCESS_EXEC);
 	KEXPECT_TRUE(seen.last.present);
 	KEXPECT_EQ(status_of(&seen.last), 0x0F); /* IFSR: permission fault, page */
-	KEXPECT_EQ(unmap_and_free(code, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(code, MMK_PAGE_SIZE), 0);
 }
 
 /* ------------------------------------------------------------ spaces, MMIO */
@@ -303,6 +249,6 @@ KTEST(vm_armv7, heap_grows_up_from_0xc0000000_and_mmio_down_from_0xfff00000)
 	KEXPECT_TRUE(va < KVM_TOP && va >= KVM_TOP - 0x100000u);
 	KEXPECT_EQ(*(volatile uint32_t *)(va + 0xFE0) & 0xFFu, 0x11);
 	KEXPECT_EQ(*(volatile uint32_t *)(va + 0xFF0) & 0xFFu, 0x0D);
-	KEXPECT_EQ(flags_at(va) & MMK_CACHE_MASK, MMK_CACHE_UC);
+	KEXPECT_EQ(kernel_flags_at(va) & MMK_CACHE_MASK, MMK_CACHE_UC);
 	KEXPECT_EQ(mmk_kvm_pages_release(&uart, false), 0);
 }

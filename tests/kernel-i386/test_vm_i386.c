@@ -11,6 +11,7 @@
 #include <mmukit/pmm.h>
 
 #include "platform.h"
+#include "tests/kernel-common/faults.h"
 
 #define RW (MMK_PROT_READ | MMK_PROT_WRITE)
 #define TEST_VA 0xD0000000u
@@ -138,44 +139,15 @@ KTEST(vm_i386, a_table_through_0xffc00000_matches_the_frame)
 
 /* ------------------------------------------------------------ faults */
 
-struct seen_fault {
-	unsigned count;
-	struct mmk_fault last;
-	mmk_paddr_t frame;
-};
-
-/* Records the fault and resolves it: maps a frame where nothing was, or allows writes. */
-static enum mmk_fault_result record_and_fix(void *ctx, struct mmk_mmu_space *space,
-					const struct mmk_fault *f)
-{
-	struct seen_fault *seen = ctx;
-	seen->count++;
-	seen->last = *f;
-	mmk_vaddr_t page = mmk_align_down(f->addr, MMK_PAGE_SIZE);
-	if (!f->present) {
-		if (mmk_pmm_alloc(ktest_env_pmm(), &seen->frame))
-			return MMK_FAULT_OOM;
-		return mmk_mmu_map(&space->mmu->kernel, page, seen->frame, MMK_PAGE_SIZE, RW, 0)
-			       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
-	}
-	return mmk_mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, RW, NULL) ? MMK_FAULT_BAD_ACCESS
-									  : MMK_FAULT_RESOLVED;
-}
-
-static const struct mmk_fault_ops record_and_fix_ops = {record_and_fix, NULL};
-
 KTEST(vm_i386, a_not_present_fault_is_decoded_and_resolved)
 {
-	struct seen_fault seen = {0};
-	struct mmk_mmu_space *borrowed = &mmu()->kernel;
-	const struct mmk_fault_ops *old = borrowed->fault_ops;
-	void *old_ctx = borrowed->owner;
+	struct seen_fault seen;
 	uint64_t free_before = ktest_env_pmm()->free_frames;
-	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
+	catch_kernel_faults(&seen, RW);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x20010);
 	*p = 0x1234; /* faults: nothing mapped there */
 	uint32_t back = *p;
-	mmk_fault_set_owner(borrowed, old, old_ctx);
+	stop_catching_kernel_faults(&seen);
 	KEXPECT_EQ(back, 0x1234);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x20010); /* CR2 */
@@ -189,18 +161,15 @@ KTEST(vm_i386, a_not_present_fault_is_decoded_and_resolved)
 
 KTEST(vm_i386, a_write_to_a_read_only_page_is_decoded_and_resolved)
 {
-	struct seen_fault seen = {0};
-	struct mmk_mmu_space *borrowed = &mmu()->kernel;
-	const struct mmk_fault_ops *old = borrowed->fault_ops;
-	void *old_ctx = borrowed->owner;
+	struct seen_fault seen;
 	mmk_paddr_t pa;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
 	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA + 0x30000, pa, MMK_PAGE_SIZE, MMK_PROT_READ, 0), 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x30008);
 	uint32_t before = *p; /* reading is fine */
-	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
+	catch_kernel_faults(&seen, RW);
 	*p = before + 1; /* CR0.WP: the kernel cannot write a read-only page either */
-	mmk_fault_set_owner(borrowed, old, old_ctx);
+	stop_catching_kernel_faults(&seen);
 	KEXPECT_EQ(*p, before + 1);
 	KEXPECT_EQ(seen.count, 1);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x30008);

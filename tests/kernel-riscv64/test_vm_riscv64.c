@@ -17,6 +17,7 @@
 
 #include "layout.h"
 #include "platform.h"
+#include "tests/kernel-common/faults.h"
 #include "pte.h"
 
 #define RW (MMK_PROT_READ | MMK_PROT_WRITE)
@@ -46,23 +47,6 @@ static uint64_t read_sstatus(void)
 	uint64_t v;
 	__asm__ volatile("csrr %0, sstatus" : "=r"(v));
 	return v;
-}
-
-static int unmap_and_free(mmk_vaddr_t va, mmk_vsize_t size)
-{
-	struct mmk_mmu_batch b;
-	mmk_mmu_batch_begin(&b, &mmu()->kernel, mmk_pmm_release_frames, ktest_env_pmm());
-	int err = mmk_mmu_unmap(&mmu()->kernel, va, size, &b);
-	mmk_mmu_batch_finish(&b);
-	return err;
-}
-
-static unsigned flags_at(mmk_vaddr_t va)
-{
-	struct mmk_mmu_mapping m;
-	if (mmk_mmu_query(&mmu()->kernel, va, &m))
-		return 0;
-	return m.flags;
 }
 
 /* ------------------------------------------------------------ the layout */
@@ -95,7 +79,7 @@ KTEST(vm_riscv64, ram_is_in_the_direct_map_and_the_identity_map_is_gone)
 	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA, pa, MMK_PAGE_SIZE, RW, 0), 0);
 	direct[3] = 0x5EED;
 	KEXPECT_EQ(((volatile uint32_t *)TEST_VA)[3], 0x5EEDu);
-	KEXPECT_EQ(unmap_and_free(TEST_VA, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(TEST_VA, MMK_PAGE_SIZE), 0);
 	/* The stub ran at its physical address; nothing translates there now. */
 	uint32_t v;
 	KEXPECT_EQ(ktest_env_access((uintptr_t)_start - KERNEL_OFFSET, false, &v), -MMK_EFAULT);
@@ -106,9 +90,9 @@ KTEST(vm_riscv64, ram_is_in_the_direct_map_and_the_identity_map_is_gone)
 
 KTEST(vm_riscv64, the_image_has_its_own_protection)
 {
-	unsigned text = flags_at((uintptr_t)flags_at);
-	unsigned ro = flags_at((uintptr_t)&constant);
-	unsigned rw = flags_at((uintptr_t)&variable);
+	unsigned text = kernel_flags_at((uintptr_t)kernel_flags_at);
+	unsigned ro = kernel_flags_at((uintptr_t)&constant);
+	unsigned rw = kernel_flags_at((uintptr_t)&variable);
 	KEXPECT_TRUE(text & MMK_PROT_EXEC);
 	KEXPECT_FALSE(text & MMK_PROT_WRITE);
 	KEXPECT_FALSE(ro & (MMK_PROT_WRITE | MMK_PROT_EXEC));
@@ -136,47 +120,16 @@ KTEST(vm_riscv64, the_console_and_the_test_device_are_device_pages)
 
 /* ------------------------------------------------------------ page faults */
 
-struct seen_fault {
-	unsigned count;
-	struct mmk_fault last;
-	unsigned grant; /* what a fault on a present page is resolved with */
-};
-
-/* Records the fault and resolves it: maps a frame where nothing was, or grants rights. */
-static enum mmk_fault_result record_and_fix(void *ctx, struct mmk_mmu_space *space,
-					    const struct mmk_fault *f)
-{
-	struct seen_fault *seen = ctx;
-	seen->count++;
-	seen->last = *f;
-	mmk_vaddr_t page = mmk_align_down(f->addr, MMK_PAGE_SIZE);
-	if (!f->present) {
-		mmk_paddr_t frame;
-		if (mmk_pmm_alloc(ktest_env_pmm(), &frame))
-			return MMK_FAULT_OOM;
-		mmk_mmu_zero_frame(space->mmu, frame);
-		return mmk_mmu_map(&space->mmu->kernel, page, frame, MMK_PAGE_SIZE, RW, 0)
-			       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
-	}
-	return mmk_mmu_protect(&space->mmu->kernel, page, MMK_PAGE_SIZE, seen->grant, NULL)
-		       ? MMK_FAULT_BAD_ACCESS : MMK_FAULT_RESOLVED;
-}
-
-static const struct mmk_fault_ops record_and_fix_ops = {record_and_fix, NULL};
-
 KTEST(vm_riscv64, a_load_page_fault_is_decoded_and_resolved)
 {
-	struct seen_fault seen = {0};
-	struct mmk_mmu_space *borrowed = &mmu()->kernel;
-	const struct mmk_fault_ops *old = borrowed->fault_ops;
-	void *old_ctx = borrowed->owner;
+	struct seen_fault seen;
 	uint64_t free_before = ktest_env_pmm()->free_frames;
-	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
+	catch_kernel_faults(&seen, 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x20010);
 	uint32_t first = *p; /* faults: nothing mapped there */
 	*p = 0x1234;         /* mapped writable by the handler: no fault */
 	uint32_t back = *p;
-	mmk_fault_set_owner(borrowed, old, old_ctx);
+	stop_catching_kernel_faults(&seen);
 	KEXPECT_EQ(first, 0u);
 	KEXPECT_EQ(back, 0x1234u);
 	KEXPECT_EQ(seen.count, 1u);
@@ -185,40 +138,34 @@ KTEST(vm_riscv64, a_load_page_fault_is_decoded_and_resolved)
 	KEXPECT_EQ(seen.last.arch_code, 13u); /* scause: load page fault */
 	KEXPECT_FALSE(seen.last.present);
 	KEXPECT_FALSE(seen.last.user);
-	KEXPECT_EQ(unmap_and_free(TEST_VA + 0x20000, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(TEST_VA + 0x20000, MMK_PAGE_SIZE), 0);
 	KEXPECT_EQ(ktest_env_pmm()->free_frames, free_before);
 }
 
 KTEST(vm_riscv64, a_store_to_a_read_only_page_is_a_store_page_fault)
 {
-	struct seen_fault seen = {.grant = RW};
-	struct mmk_mmu_space *borrowed = &mmu()->kernel;
-	const struct mmk_fault_ops *old = borrowed->fault_ops;
-	void *old_ctx = borrowed->owner;
+	struct seen_fault seen;
 	mmk_paddr_t pa;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
 	KASSERT_EQ(mmk_mmu_map(&mmu()->kernel, TEST_VA + 0x30000, pa, MMK_PAGE_SIZE,
 			       MMK_PROT_READ, 0), 0);
 	volatile uint32_t *p = (volatile uint32_t *)(TEST_VA + 0x30008);
 	uint32_t before = *p;
-	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
+	catch_kernel_faults(&seen, RW);
 	*p = before + 1;
-	mmk_fault_set_owner(borrowed, old, old_ctx);
+	stop_catching_kernel_faults(&seen);
 	KEXPECT_EQ(*p, before + 1);
 	KEXPECT_EQ(seen.count, 1u);
 	KEXPECT_EQ(seen.last.addr, TEST_VA + 0x30008);
 	KEXPECT_EQ(seen.last.access, MMK_ACCESS_WRITE);
 	KEXPECT_EQ(seen.last.arch_code, 15u); /* store/AMO page fault */
 	KEXPECT_TRUE(seen.last.present);
-	KEXPECT_EQ(unmap_and_free(TEST_VA + 0x30000, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(TEST_VA + 0x30000, MMK_PAGE_SIZE), 0);
 }
 
 KTEST(vm_riscv64, fetching_from_a_page_without_x_is_an_instruction_page_fault)
 {
-	struct seen_fault seen = {.grant = MMK_PROT_READ | MMK_PROT_EXEC};
-	struct mmk_mmu_space *borrowed = &mmu()->kernel;
-	const struct mmk_fault_ops *old = borrowed->fault_ops;
-	void *old_ctx = borrowed->owner;
+	struct seen_fault seen;
 	mmk_paddr_t pa;
 	mmk_vaddr_t code = TEST_VA + 0x40000;
 	KASSERT_EQ(mmk_pmm_alloc(ktest_env_pmm(), &pa), 0);
@@ -227,10 +174,10 @@ KTEST(vm_riscv64, fetching_from_a_page_without_x_is_an_instruction_page_fault)
 	insn[0] = 0x02A00513u; /* addi a0, zero, 42 */
 	insn[1] = 0x00008067u; /* jalr zero, 0(ra): ret */
 	/* No FENCE.I here: mmk_mmu_protect issues it before it grants execute. */
-	mmk_fault_set_owner(borrowed, &record_and_fix_ops, &seen);
+	catch_kernel_faults(&seen, MMK_PROT_READ | MMK_PROT_EXEC);
 	int (*fn)(void) = (int (*)(void))code;
 	int r = fn(); /* X clear: faults; the handler makes the page executable */
-	mmk_fault_set_owner(borrowed, old, old_ctx);
+	stop_catching_kernel_faults(&seen);
 	KEXPECT_EQ(r, 42);
 	KEXPECT_EQ(seen.count, 1u);
 	KEXPECT_EQ(seen.last.addr, code);
@@ -238,7 +185,7 @@ KTEST(vm_riscv64, fetching_from_a_page_without_x_is_an_instruction_page_fault)
 	KEXPECT_EQ(seen.last.access, MMK_ACCESS_EXEC);
 	KEXPECT_EQ(seen.last.arch_code, 12u);
 	KEXPECT_TRUE(seen.last.present);
-	KEXPECT_EQ(unmap_and_free(code, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(code, MMK_PAGE_SIZE), 0);
 }
 
 static int note_flags(void *ctx, const struct mmk_mmu_mapping *m)
@@ -269,7 +216,7 @@ KTEST(vm_riscv64, cleared_accessed_and_dirty_bits_are_set_again_by_an_access)
 	KASSERT_EQ(mmk_mmu_clear_accessed(&mmu()->kernel, TEST_VA + 0x50000, MMK_PAGE_SIZE, 0,
 					  note_flags, &flags, NULL), 0);
 	KEXPECT_TRUE(flags & MMK_MAP_DIRTY);
-	KEXPECT_EQ(unmap_and_free(TEST_VA + 0x50000, MMK_PAGE_SIZE), 0);
+	KEXPECT_EQ(kernel_unmap_and_free(TEST_VA + 0x50000, MMK_PAGE_SIZE), 0);
 }
 
 /* ------------------------------------------------------------ spaces, MMIO */
@@ -320,6 +267,6 @@ KTEST(vm_riscv64, heap_grows_up_from_kvm_base_and_mmio_down_from_kvm_top)
 	KEXPECT_TRUE(regs[5] & 0x20);
 	regs[7] = 0xA5;
 	KEXPECT_EQ(regs[7], 0xA5);
-	KEXPECT_EQ(flags_at(va) & MMK_CACHE_MASK, MMK_CACHE_UC);
+	KEXPECT_EQ(kernel_flags_at(va) & MMK_CACHE_MASK, MMK_CACHE_UC);
 	KEXPECT_EQ(mmk_kvm_pages_release(&uart, false), 0);
 }
