@@ -14,6 +14,53 @@
 #include "proc.h"
 #include "user_entry.h"
 
+static uintptr_t *frame_word(const struct arch_frame *f, size_t offset)
+{
+	return (uintptr_t *)((uintptr_t)f + offset);
+}
+
+uintptr_t arch_thread_init(uintptr_t top, struct arch_frame **frame)
+{
+	const struct arch_user_facts *m = &arch_user_facts;
+	uintptr_t *f = (uintptr_t *)(top - m->frame_size);
+	for (size_t i = 0; i < m->frame_size / sizeof(uintptr_t); i++)
+		f[i] = 0;
+	*frame = (struct arch_frame *)f;
+	uintptr_t *sp = f - m->switch_words;
+	for (unsigned i = 0; i < m->switch_words; i++)
+		sp[i] = 0;
+	sp[m->return_word] = (uintptr_t)m->trap_return;
+	return (uintptr_t)sp;
+}
+
+void arch_frame_copy(struct arch_frame *dst, const struct arch_frame *src)
+{
+	for (size_t off = 0; off < arch_user_facts.frame_size; off += sizeof(uintptr_t))
+		*frame_word(dst, off) = *frame_word(src, off);
+}
+
+unsigned long arch_frame_syscall(const struct arch_frame *f, unsigned long args[5])
+{
+	for (unsigned i = 0; i < 5; i++)
+		args[i] = *frame_word(f, arch_user_facts.args[i]);
+	return *frame_word(f, arch_user_facts.number);
+}
+
+void arch_frame_set_return(struct arch_frame *f, long value)
+{
+	*frame_word(f, arch_user_facts.result) = (uintptr_t)value;
+}
+
+unsigned arch_elf_machine(void)
+{
+	return arch_user_facts.elf_machine;
+}
+
+unsigned arch_elf_class(void)
+{
+	return arch_user_facts.elf_class;
+}
+
 static struct mmk_vm_space *current_space(void)
 {
 	struct proc *p = proc_current();

@@ -1,13 +1,33 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * User mode pieces every machine shares (kernel/user_entry.c): the kernel's copies to and
- * from the running process, and the probes kernel/proc_test.c uses to check that the CPU
- * keeps the kernel off user pages (SMEP/SMAP, PXN/PAN, SUM).
+ * User mode pieces every machine shares (kernel/user_entry.c): a new thread's stack and
+ * the trap frame's system-call registers from the machine's facts below, the kernel's
+ * copies to and from the running process, and the probes kernel/proc_test.c uses to
+ * check that the CPU keeps the kernel off user pages (SMEP/SMAP, PXN/PAN, SUM).
  */
 #ifndef MMUKIT_KERNEL_USER_ENTRY_H
 #define MMUKIT_KERNEL_USER_ENTRY_H
 
 #include <mmukit/types.h>
+
+/*
+ * What a machine's user mode looks like to the portable code: arch/<arch>/user.c defines
+ * arch_user_facts, and kernel/user_entry.c makes of it arch_thread_init,
+ * arch_frame_copy, arch_frame_syscall, arch_frame_set_return, arch_elf_machine and
+ * arch_elf_class (kernel/platform.h). Registers are uintptr_t wide in every trap frame.
+ */
+struct arch_user_facts {
+	size_t frame_size;          /* the trap frame (arch/<arch>/trap.h) */
+	size_t number;              /* byte offsets in it: the system-call number register, */
+	size_t args[5];             /* its argument registers */
+	size_t result;              /* and the one its result goes back in */
+	unsigned switch_words;      /* words arch_switch loads below the frame (switch.S) */
+	unsigned return_word;       /* which of them (lowest address first) it returns through */
+	const char *trap_return;    /* restores the frame above and returns to user mode */
+	unsigned elf_machine;       /* what exec accepts: ELF e_machine */
+	unsigned elf_class;         /* and class (1: ELF32, 2: ELF64) */
+};
+extern const struct arch_user_facts arch_user_facts;
 
 /*
  * Calls user address va as a function from kernel mode. Returns -MMK_EFAULT when the

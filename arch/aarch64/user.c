@@ -6,9 +6,8 @@
  *   - svc from EL0 (ESR EC 0x15) is the system call: x8 number, x0-x4 arguments, x0
  *     result;
  *   - the timer: the EL1 virtual timer (CNTV, ARM ARM D11) at PROC_HZ, PPI 27 through the
- *     GICv2 of QEMU's virt machine (distributor 0x08000000, CPU interface 0x08010000,
- *     mapped in the kernel window). The kernel runs with IRQs masked (PSTATE.I), so the
- *     tick is taken only at EL0;
+ *     GICv2 of QEMU's virt machine (arch/arm/gic.c, shared with ARMv7). The kernel runs
+ *     with IRQs masked (PSTATE.I), so the tick is taken only at EL0;
  *   - PMUSERENR_EL0.EN lets EL0 read the cycle counter (for user/perf.c);
  *   - the kernel kept off user pages: user leaves are PXN (arch/aarch64/mmu.c), so EL1
  *     never executes them; with FEAT_PAN (ID_AA64MMFR1_EL1.PAN, -cpu max has it,
@@ -18,52 +17,31 @@
  *     only through mmk_copy_*_user, which copies through the kernel's view of the frame
  *     (kernel/user_entry.c), so PAN is never lifted.
  */
+#include <stddef.h>
+
 #include <mmukit/errno.h>
 #include <mmukit/kbench.h>
-#include <mmukit/kvm.h>
 #include <mmukit/services.h>
 
 #include "cpu.h"
+#include "gic.h"
 #include "kernel/proc.h"
 #include "kernel/user_entry.h"
 #include "platform.h"
 #include "trap.h"
 
-#define GIC_PA 0x08000000ull /* GICD, then GICC at +64 KiB (QEMU virt) */
-#define GIC_SIZE 0x20000ull
-#define GICD_CTLR 0x000
-#define GICD_ISENABLER0 0x100
-#define GICD_IPRIORITYR 0x400
-#define GICC 0x10000
-#define GICC_CTLR 0x00
-#define GICC_PMR 0x04
-#define GICC_IAR 0x0C
-#define GICC_EOIR 0x10
 #define VTIMER_INTID 27
 #define ELF_EM_AARCH64 183
 #define MMFR1_PAN_SHIFT 20
 #define SCTLR_SPAN (1ull << 23)
 #define PSTATE_PAN (1ull << 22)
 
-static volatile uint8_t *gic;
-static struct mmk_kvm_pages gic_pages;
 static uint64_t tick_interval;
 static bool pan_on;
-
 
 bool arch_user_supported(void)
 {
 	return true;
-}
-
-static void gic_write(unsigned offset, uint32_t v)
-{
-	*(volatile uint32_t *)(gic + offset) = v;
-}
-
-static uint32_t gic_read(unsigned offset)
-{
-	return *(volatile uint32_t *)(gic + offset);
 }
 
 static void timer_arm(void)
@@ -90,16 +68,9 @@ static void enable_pan(void)
 
 int arch_user_init(unsigned hz)
 {
-	mmk_vaddr_t va;
-	int err = mmk_kvm_map_mmio(kernel_kvm(), &gic_pages, GIC_PA, GIC_SIZE, MMK_CACHE_UC, &va);
+	int err = arm_gic_start(VTIMER_INTID);
 	if (err)
 		return err;
-	gic = (volatile uint8_t *)(uintptr_t)va;
-	gic[GICD_IPRIORITYR + VTIMER_INTID] = 0x80;
-	gic_write(GICD_ISENABLER0, 1u << VTIMER_INTID);
-	gic_write(GICD_CTLR, 1);
-	gic_write(GICC + GICC_PMR, 0xFF);
-	gic_write(GICC + GICC_CTLR, 1);
 	uint64_t freq;
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
 	tick_interval = freq / hz;
@@ -112,27 +83,8 @@ int arch_user_init(unsigned hz)
 
 void aarch64_irq(void)
 {
-	uint32_t iar = gic_read(GICC + GICC_IAR);
-	unsigned id = iar & 0x3FF;
-	if (id == 1023)
-		return; /* spurious */
-	if (id == VTIMER_INTID)
-		timer_arm(); /* the next tick; lowers the interrupt */
-	gic_write(GICC + GICC_EOIR, iar);
-	if (id == VTIMER_INTID)
+	if (arm_gic_irq(VTIMER_INTID, timer_arm))
 		proc_timer_tick();
-}
-
-uintptr_t arch_thread_init(uintptr_t top, struct arch_frame **frame)
-{
-	struct aarch64_trap_frame *f = (struct aarch64_trap_frame *)top - 1;
-	*f = (struct aarch64_trap_frame){0};
-	*frame = (struct arch_frame *)f;
-	uint64_t *sp = (uint64_t *)f - 12; /* arch_switch's x19-x30 */
-	for (unsigned i = 0; i < 12; i++)
-		sp[i] = 0;
-	sp[11] = (uint64_t)(uintptr_t)aarch64_trap_return; /* x30 */
-	return (uintptr_t)sp;
 }
 
 void arch_set_trap_stack(uintptr_t top)
@@ -147,24 +99,6 @@ void arch_frame_init_user(struct arch_frame *af, mmk_vaddr_t pc, mmk_vaddr_t sp)
 	f->elr = pc;
 	f->spsr = 0; /* EL0t, D A I F clear */
 	f->sp = sp;
-}
-
-void arch_frame_copy(struct arch_frame *dst, const struct arch_frame *src)
-{
-	*(struct aarch64_trap_frame *)dst = *(const struct aarch64_trap_frame *)src;
-}
-
-unsigned long arch_frame_syscall(const struct arch_frame *af, unsigned long args[5])
-{
-	const struct aarch64_trap_frame *f = (const struct aarch64_trap_frame *)af;
-	for (unsigned i = 0; i < 5; i++)
-		args[i] = f->x[i];
-	return f->x[8];
-}
-
-void arch_frame_set_return(struct arch_frame *af, long value)
-{
-	((struct aarch64_trap_frame *)af)->x[0] = (uint64_t)value;
 }
 
 bool arch_user_access_guarded(void)
@@ -182,12 +116,17 @@ bool arch_user_nx(void)
 	return true;
 }
 
-unsigned arch_elf_machine(void)
-{
-	return ELF_EM_AARCH64;
-}
+/* The trap frame's registers for kernel/user_entry.c. */
+#define AT(reg) offsetof(struct aarch64_trap_frame, reg)
 
-unsigned arch_elf_class(void)
-{
-	return 2;
-}
+const struct arch_user_facts arch_user_facts = {
+	.frame_size = sizeof(struct aarch64_trap_frame),
+	.number = AT(x[8]),
+	.args = {AT(x[0]), AT(x[1]), AT(x[2]), AT(x[3]), AT(x[4])},
+	.result = AT(x[0]),
+	.switch_words = 12, /* x19-x30: returns through x30 (switch.S) */
+	.return_word = 11,
+	.trap_return = aarch64_trap_return,
+	.elf_machine = ELF_EM_AARCH64,
+	.elf_class = 2,
+};

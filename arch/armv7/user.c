@@ -5,57 +5,36 @@
  *     on sp_svc, the top of the process's kernel stack (arch/armv7/vectors.S);
  *   - svc from User mode is the system call: r7 number, r0-r4 arguments, r0 result;
  *   - the timer: the virtual timer of the Generic Timer (CNTV, ARM ARM B8) at PROC_HZ,
- *     PPI 27 through the GICv2 of QEMU's virt machine (distributor 0x08000000, CPU
- *     interface 0x08010000, mapped in the kernel window). The kernel runs with IRQs
- *     masked (CPSR.I), so the tick is taken only in User mode;
+ *     PPI 27 through the GICv2 of QEMU's virt machine (arch/arm/gic.c, shared with
+ *     AArch64). The kernel runs with IRQs masked (CPSR.I), so the tick is taken only
+ *     in User mode;
  *   - PMUSERENR.EN lets User mode read the cycle counter (for user/perf.c);
  *   - the kernel never runs user memory where the CPU has PXN (arch/armv7/mmu.c). ARMv7
  *     has no PAN: a plain kernel load of a user page works, so the kernel reaches user
  *     memory only through mmk_copy_*_user by its own rule (kernel/user_entry.c).
  */
+#include <stddef.h>
+
 #include <mmukit/errno.h>
 #include <mmukit/kbench.h>
-#include <mmukit/kvm.h>
 #include <mmukit/services.h>
 
 #include "cp15.h"
 #include "cpu.h"
+#include "gic.h"
 #include "kernel/proc.h"
 #include "kernel/user_entry.h"
 #include "platform.h"
 #include "trap.h"
 
-#define GIC_PA 0x08000000ull /* GICD, then GICC at +64 KiB (QEMU virt) */
-#define GIC_SIZE 0x20000ull
-#define GICD_CTLR 0x000
-#define GICD_ISENABLER0 0x100
-#define GICD_IPRIORITYR 0x400
-#define GICC 0x10000
-#define GICC_CTLR 0x00
-#define GICC_PMR 0x04
-#define GICC_IAR 0x0C
-#define GICC_EOIR 0x10
 #define VTIMER_INTID 27
 #define ELF_EM_ARM 40
 
-static volatile uint8_t *gic;
-static struct mmk_kvm_pages gic_pages;
 static uint32_t tick_interval;
-
 
 bool arch_user_supported(void)
 {
 	return true;
-}
-
-static void gic_write(unsigned offset, uint32_t v)
-{
-	*(volatile uint32_t *)(gic + offset) = v;
-}
-
-static uint32_t gic_read(unsigned offset)
-{
-	return *(volatile uint32_t *)(gic + offset);
 }
 
 /* CNTV_TVAL then CNTV_CTL = ENABLE (B4.1.21, B4.1.22). */
@@ -67,16 +46,9 @@ static void timer_arm(void)
 
 int arch_user_init(unsigned hz)
 {
-	mmk_vaddr_t va;
-	int err = mmk_kvm_map_mmio(kernel_kvm(), &gic_pages, GIC_PA, GIC_SIZE, MMK_CACHE_UC, &va);
+	int err = arm_gic_start(VTIMER_INTID);
 	if (err)
 		return err;
-	gic = (volatile uint8_t *)(uintptr_t)va;
-	gic[GICD_IPRIORITYR + VTIMER_INTID] = 0x80;
-	gic_write(GICD_ISENABLER0, 1u << VTIMER_INTID);
-	gic_write(GICD_CTLR, 1);
-	gic_write(GICC + GICC_PMR, 0xFF);
-	gic_write(GICC + GICC_CTLR, 1);
 	uint32_t freq;
 	__asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(freq)); /* CNTFRQ */
 	tick_interval = freq / hz;
@@ -88,27 +60,8 @@ int arch_user_init(unsigned hz)
 
 void armv7_irq(void)
 {
-	uint32_t iar = gic_read(GICC + GICC_IAR);
-	unsigned id = iar & 0x3FF;
-	if (id == 1023)
-		return; /* spurious */
-	if (id == VTIMER_INTID)
-		timer_arm(); /* the next tick; lowers the interrupt */
-	gic_write(GICC + GICC_EOIR, iar);
-	if (id == VTIMER_INTID)
+	if (arm_gic_irq(VTIMER_INTID, timer_arm))
 		proc_timer_tick();
-}
-
-uintptr_t arch_thread_init(uintptr_t top, struct arch_frame **frame)
-{
-	struct armv7_trap_frame *f = (struct armv7_trap_frame *)top - 1;
-	*f = (struct armv7_trap_frame){0};
-	*frame = (struct arch_frame *)f;
-	uint32_t *sp = (uint32_t *)f - 10; /* arch_switch's pad, r4-r11, lr */
-	for (unsigned i = 0; i < 10; i++)
-		sp[i] = 0;
-	sp[9] = (uint32_t)(uintptr_t)armv7_trap_return; /* lr */
-	return (uintptr_t)sp;
 }
 
 void arch_set_trap_stack(uintptr_t top)
@@ -125,24 +78,6 @@ void arch_frame_init_user(struct arch_frame *af, mmk_vaddr_t pc, mmk_vaddr_t sp)
 	f->usr_sp = (uint32_t)sp;
 }
 
-void arch_frame_copy(struct arch_frame *dst, const struct arch_frame *src)
-{
-	*(struct armv7_trap_frame *)dst = *(const struct armv7_trap_frame *)src;
-}
-
-unsigned long arch_frame_syscall(const struct arch_frame *af, unsigned long args[5])
-{
-	const struct armv7_trap_frame *f = (const struct armv7_trap_frame *)af;
-	for (unsigned i = 0; i < 5; i++)
-		args[i] = f->r[i];
-	return f->r[7];
-}
-
-void arch_frame_set_return(struct arch_frame *af, long value)
-{
-	((struct armv7_trap_frame *)af)->r[0] = (uint32_t)value;
-}
-
 bool arch_user_exec_guarded(void)
 {
 	return armv7_has_pxn();
@@ -153,12 +88,17 @@ bool arch_user_nx(void)
 	return true;
 }
 
-unsigned arch_elf_machine(void)
-{
-	return ELF_EM_ARM;
-}
+/* The trap frame's registers for kernel/user_entry.c. */
+#define AT(reg) offsetof(struct armv7_trap_frame, reg)
 
-unsigned arch_elf_class(void)
-{
-	return 1;
-}
+const struct arch_user_facts arch_user_facts = {
+	.frame_size = sizeof(struct armv7_trap_frame),
+	.number = AT(r[7]),
+	.args = {AT(r[0]), AT(r[1]), AT(r[2]), AT(r[3]), AT(r[4])},
+	.result = AT(r[0]),
+	.switch_words = 10, /* a pad, r4-r11, lr: returns through lr (switch.S) */
+	.return_word = 9,
+	.trap_return = armv7_trap_return,
+	.elf_machine = ELF_EM_ARM,
+	.elf_class = 1,
+};

@@ -8,10 +8,13 @@
  *   - the timer: PIT + 8259 (arch/x86/timer.c), interrupts on in user mode only, as on
  *     x86_64. No SMEP/SMAP here, and no NX: the 2-level tables have no execute bit.
  */
+#include <stddef.h>
+
 #include <mmukit/errno.h>
 #include <mmukit/services.h>
 
 #include "kernel/proc.h"
+#include "kernel/user_entry.h"
 #include "platform.h"
 #include "timer.h"
 #include "trap.h"
@@ -82,18 +85,6 @@ void i386_irq(unsigned irq)
 		proc_timer_tick();
 }
 
-uintptr_t arch_thread_init(uintptr_t top, struct arch_frame **frame)
-{
-	struct i386_trap_frame *f = (struct i386_trap_frame *)top - 1;
-	*f = (struct i386_trap_frame){0};
-	*frame = (struct arch_frame *)f;
-	uint32_t *sp = (uint32_t *)f;
-	*--sp = (uint32_t)(uintptr_t)i386_trap_return; /* arch_switch's ret */
-	for (unsigned i = 0; i < 4; i++)
-		*--sp = 0; /* ebp, ebx, esi, edi */
-	return (uintptr_t)sp;
-}
-
 void arch_set_trap_stack(uintptr_t top)
 {
 	tss.esp0 = (uint32_t)top;
@@ -111,38 +102,22 @@ void arch_frame_init_user(struct arch_frame *af, mmk_vaddr_t pc, mmk_vaddr_t sp)
 	f->ss = USER_DS;
 }
 
-void arch_frame_copy(struct arch_frame *dst, const struct arch_frame *src)
-{
-	*(struct i386_trap_frame *)dst = *(const struct i386_trap_frame *)src;
-}
-
-unsigned long arch_frame_syscall(const struct arch_frame *af, unsigned long args[5])
-{
-	const struct i386_trap_frame *f = (const struct i386_trap_frame *)af;
-	args[0] = f->ebx;
-	args[1] = f->ecx;
-	args[2] = f->edx;
-	args[3] = f->esi;
-	args[4] = f->edi;
-	return f->eax;
-}
-
-void arch_frame_set_return(struct arch_frame *af, long value)
-{
-	((struct i386_trap_frame *)af)->eax = (uint32_t)value;
-}
-
 bool arch_user_nx(void)
 {
 	return false;
 }
 
-unsigned arch_elf_machine(void)
-{
-	return ELF_EM_386;
-}
+/* The trap frame's registers for kernel/user_entry.c. */
+#define AT(reg) offsetof(struct i386_trap_frame, reg)
 
-unsigned arch_elf_class(void)
-{
-	return 1;
-}
+const struct arch_user_facts arch_user_facts = {
+	.frame_size = sizeof(struct i386_trap_frame),
+	.number = AT(eax),
+	.args = {AT(ebx), AT(ecx), AT(edx), AT(esi), AT(edi)},
+	.result = AT(eax),
+	.switch_words = 5, /* ebp, ebx, esi, edi under the return address (switch.S) */
+	.return_word = 4,
+	.trap_return = i386_trap_return,
+	.elf_machine = ELF_EM_386,
+	.elf_class = 1,
+};

@@ -16,6 +16,8 @@
  *     U page whatever SUM says (4.3.1);
  *   - scounteren lets user mode read cycle, time and instret (for user/perf.c).
  */
+#include <stddef.h>
+
 #include <mmukit/errno.h>
 #include <mmukit/services.h>
 
@@ -76,18 +78,6 @@ void riscv64_timer_interrupt(void)
 	proc_timer_tick();
 }
 
-uintptr_t arch_thread_init(uintptr_t top, struct arch_frame **frame)
-{
-	struct riscv64_trap_frame *f = (struct riscv64_trap_frame *)top - 1;
-	*f = (struct riscv64_trap_frame){0};
-	*frame = (struct arch_frame *)f;
-	uint64_t *sp = (uint64_t *)f - 14; /* arch_switch's ra, s0-s11 */
-	for (unsigned i = 0; i < 14; i++)
-		sp[i] = 0;
-	sp[0] = (uint64_t)(uintptr_t)riscv64_trap_return;
-	return (uintptr_t)sp;
-}
-
 void arch_set_trap_stack(uintptr_t top)
 {
 	/* riscv64_trap_return puts the top of the frame's stack in sscratch. */
@@ -102,24 +92,6 @@ void arch_frame_init_user(struct arch_frame *af, mmk_vaddr_t pc, mmk_vaddr_t sp)
 	f->sepc = pc;
 	f->x[REG_SP] = sp;
 	f->sstatus = (sstatus & ~(SSTATUS_SPP | SSTATUS_SUM | SSTATUS_SIE)) | SSTATUS_SPIE;
-}
-
-void arch_frame_copy(struct arch_frame *dst, const struct arch_frame *src)
-{
-	*(struct riscv64_trap_frame *)dst = *(const struct riscv64_trap_frame *)src;
-}
-
-unsigned long arch_frame_syscall(const struct arch_frame *af, unsigned long args[5])
-{
-	const struct riscv64_trap_frame *f = (const struct riscv64_trap_frame *)af;
-	for (unsigned i = 0; i < 5; i++)
-		args[i] = f->x[REG_A0 + i];
-	return f->x[REG_A7];
-}
-
-void arch_frame_set_return(struct arch_frame *af, long value)
-{
-	((struct riscv64_trap_frame *)af)->x[REG_A0] = (uint64_t)value;
 }
 
 bool arch_user_access_guarded(void)
@@ -154,12 +126,18 @@ bool arch_user_nx(void)
 	return true;
 }
 
-unsigned arch_elf_machine(void)
-{
-	return ELF_EM_RISCV;
-}
+/* The trap frame's registers for kernel/user_entry.c. */
+#define AT(reg) offsetof(struct riscv64_trap_frame, reg)
 
-unsigned arch_elf_class(void)
-{
-	return 2;
-}
+const struct arch_user_facts arch_user_facts = {
+	.frame_size = sizeof(struct riscv64_trap_frame),
+	.number = AT(x[REG_A7]),
+	.args = {AT(x[REG_A0]), AT(x[REG_A0 + 1]), AT(x[REG_A0 + 2]), AT(x[REG_A0 + 3]),
+		 AT(x[REG_A0 + 4])},
+	.result = AT(x[REG_A0]),
+	.switch_words = 14, /* ra, s0-s11: returns through ra (switch.S) */
+	.return_word = 0,
+	.trap_return = riscv64_trap_return,
+	.elf_machine = ELF_EM_RISCV,
+	.elf_class = 2,
+};

@@ -18,6 +18,8 @@
  *     stays clear: the kernel reaches user memory only through mmk_copy_*_user, which
  *     copies through the kernel's view of the frame (kernel/user_entry.c).
  */
+#include <stddef.h>
+
 #include <mmukit/errno.h>
 #include <mmukit/services.h>
 
@@ -129,18 +131,6 @@ void x86_64_irq(unsigned irq)
 		proc_timer_tick();
 }
 
-uintptr_t arch_thread_init(uintptr_t top, struct arch_frame **frame)
-{
-	struct x86_64_trap_frame *f = (struct x86_64_trap_frame *)top - 1;
-	*f = (struct x86_64_trap_frame){0};
-	*frame = (struct arch_frame *)f;
-	uint64_t *sp = (uint64_t *)f;
-	*--sp = (uint64_t)(uintptr_t)x86_64_trap_return; /* arch_switch's ret */
-	for (unsigned i = 0; i < 6; i++)
-		*--sp = 0; /* rbp, rbx, r12-r15 */
-	return (uintptr_t)sp;
-}
-
 void arch_set_trap_stack(uintptr_t top)
 {
 	tss.rsp[0] = top;
@@ -155,27 +145,6 @@ void arch_frame_init_user(struct arch_frame *af, mmk_vaddr_t pc, mmk_vaddr_t sp)
 	f->rflags = RFLAGS_IF | RFLAGS_RESERVED;
 	f->rsp = sp;
 	f->ss = USER_DS;
-}
-
-void arch_frame_copy(struct arch_frame *dst, const struct arch_frame *src)
-{
-	*(struct x86_64_trap_frame *)dst = *(const struct x86_64_trap_frame *)src;
-}
-
-unsigned long arch_frame_syscall(const struct arch_frame *af, unsigned long args[5])
-{
-	const struct x86_64_trap_frame *f = (const struct x86_64_trap_frame *)af;
-	args[0] = f->rdi;
-	args[1] = f->rsi;
-	args[2] = f->rdx;
-	args[3] = f->r10;
-	args[4] = f->r8;
-	return f->rax;
-}
-
-void arch_frame_set_return(struct arch_frame *af, long value)
-{
-	((struct x86_64_trap_frame *)af)->rax = (uint64_t)value;
 }
 
 bool arch_user_access_guarded(void)
@@ -193,12 +162,17 @@ bool arch_user_nx(void)
 	return x86_64_has_nx();
 }
 
-unsigned arch_elf_machine(void)
-{
-	return ELF_EM_X86_64;
-}
+/* The trap frame's registers for kernel/user_entry.c. */
+#define AT(reg) offsetof(struct x86_64_trap_frame, reg)
 
-unsigned arch_elf_class(void)
-{
-	return 2;
-}
+const struct arch_user_facts arch_user_facts = {
+	.frame_size = sizeof(struct x86_64_trap_frame),
+	.number = AT(rax),
+	.args = {AT(rdi), AT(rsi), AT(rdx), AT(r10), AT(r8)},
+	.result = AT(rax),
+	.switch_words = 7, /* rbp, rbx, r12-r15 under the return address (switch.S) */
+	.return_word = 6,
+	.trap_return = x86_64_trap_return,
+	.elf_machine = ELF_EM_X86_64,
+	.elf_class = 2,
+};
