@@ -251,9 +251,10 @@ How it measures:
   instructions, the same on every run and every host. They count work, not time: TCG
   does not model caches, TLB misses or pipelines.
 - **On the host** (\`bench/bench_*.c\`, \`bench/<arch>/\`): optimised, no sanitizers,
-  nanoseconds, the median of several runs, on a shared machine (they move by about 30 %
-  between runs). The page-table and heap benchmarks run over a machine's simulator, which
-  pays a simulated TLB on every access.
+  nanoseconds, the median of several runs, on a shared machine: they move by a third
+  between quiet runs and by twice that when other work shares the cores, so read them as
+  orders of magnitude. The page-table and heap benchmarks run over a machine's simulator,
+  which pays a simulated TLB on every access.
 - **Peers**, measured in the same run: a bitmap PMM that scans from the start
   (\`bench/peer_bitmap_pmm.c\`), a sorted first-fit list of ranges (\`bench/peer_list_vas.c\`),
   glibc's malloc, and the naive way of editing i386 page tables (a walk and an INVLPG per
