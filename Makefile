@@ -29,7 +29,7 @@ COMMON_CFLAGS := -std=c11 -g $(WARNINGS) -Iinclude -Ilib -I. -MMD -MP
 # (above include/mmukit/mmu.h) links only where the machine has an MMU backend
 # (arch/<arch>/mmu.c), as do its tests (tests/vm/), which then run on the host over
 # that backend's simulator and inside that kernel.
-VM_LAYER_SRCS := core/pt.c core/pt_boot.c core/fault.c core/kvm.c core/kheap.c core/vm.c \
+VM_LAYER_SRCS := $(wildcard core/pt*.c core/vm*.c) core/fault.c core/kvm.c core/kheap.c \
 	core/uaccess.c
 PORTABLE_SRCS := $(filter-out $(VM_LAYER_SRCS),$(wildcard core/*.c firmware/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
@@ -179,7 +179,7 @@ $(KDIR)/kernel.elf: $(KERNEL_OBJS) $(ARCH_LDSCRIPT) $(KDIR)/objects.list
 kernel: $(ARCH_IMAGE)
 
 # ---------------------------------------------------------------- commands
-.PHONY: deps run debug test bench clean kernels FORCE
+.PHONY: deps run debug test bench stress clean kernels FORCE
 .SECONDARY:
 deps:
 	@tools/deps.sh
@@ -268,6 +268,25 @@ bench-doc:
 
 bench-doc-check:
 	@tools/bench-doc.sh check
+
+# The stress run (kernel/stress.h): each machine's kernel (ARCH=... on the command line:
+# that one only) booted with stress=$(STRESS_OPS), one machine after the other; the KTAP
+# goes to $(BUILD)/stress-<arch>.log, the time and operations per second to the screen.
+# STRESS_ARGS=stress_rng=K replays another random sequence. Not part of make test
+# (tests/kernel/<arch>-stress.t run 20,000 operations there).
+STRESS_OPS ?= 1000000
+STRESS_ARCHES := $(if $(filter command line,$(origin ARCH)),$(ARCH),$(ARCHES))
+stress: deps
+	@for a in $(STRESS_ARCHES); do $(MAKE) --no-print-directory ARCH=$$a kernel || exit 1; done
+	@bad=0; for a in $(STRESS_ARCHES); do \
+		start=$$(date +%s); \
+		BUILD=$(BUILD) TIMEOUT=$${TIMEOUT:-3600} tools/ktest-qemu.sh $$a \
+			-append "stress=$(STRESS_OPS) $(STRESS_ARGS)" > $(BUILD)/stress-$$a.log; \
+		rc=$$?; secs=$$(( $$(date +%s) - start )); [ $$secs -gt 0 ] || secs=1; \
+		echo "$$a: $(STRESS_OPS) operations in $$secs s ($$(( $(STRESS_OPS) / secs )) per second):" \
+			"$$([ $$rc -eq 0 ] && echo pass || echo FAIL, see $(BUILD)/stress-$$a.log)"; \
+		[ $$rc -eq 0 ] || bad=1; \
+	done; exit $$bad
 
 clean:
 	rm -rf $(BUILD)

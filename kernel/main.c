@@ -3,6 +3,7 @@
  * The demo kernel's portable part: print the boot memory map, bring up the PMM on it,
  * let the machine start its VM (arch_vm_start: mmukit's own page tables, the
  * kernel window, heap and VM), then by the command line:
+ *   stress=N  the stress run (kernel/stress.h): N random operations, KTAP, exit
  *   test    run every in-kernel test suite (KTAP on the serial port), exit with the result
  *   bench   run the benchmarks, exit
  *   else    print the kernel's virtual memory map and MMU features, then the shell
@@ -16,6 +17,7 @@
 
 #include "platform.h"
 #include "shell.h"
+#include "stress.h"
 
 static struct mmk_pmm the_pmm;
 static struct boot_info *the_boot;
@@ -86,6 +88,8 @@ _Noreturn void kmain(struct boot_info *boot)
 		mmk_printf("# %u benchmarks\n", n);
 		arch_exit(n ? 0 : 1);
 	}
+	if (stress_requested(boot->cmdline)) /* before "test", which make test adds */
+		arch_exit(stress_boot() ? 1 : 0);
 	if (cmdline_has(boot->cmdline, "procs")) /* user programs (kernel/proc_test.c) */
 		arch_exit(proc_boot() ? 1 : 0);
 

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The stress run's user phase (kernel/stress.h): user/stress.c run again and again as a
+ * process, each run with its own generator start (from the stress run's) and count of
+ * operations, handed over in a page at STRESS_PARAMS_VA. The program forks, exits,
+ * waits, maps, unmaps, grows its break and touches its memory at random, checking the
+ * contents itself; it exits 0 only when every check held, and so do its children (a
+ * parent checks their status). Each process's sequence depends only on its start
+ * state, never on how the timer interleaves them. Between runs: no process left, the
+ * status 0; every 16 runs mmk_pmm_check and mmk_kheap_check; the phase's frame
+ * balance is checked by the suite.
+ */
+#include <mmukit/errno.h>
+#include <mmukit/kheap.h>
+#include <mmukit/ktest.h>
+#include <mmukit/pmm.h>
+#include <mmukit/services.h>
+#include <mmukit/uaccess.h>
+
+#include "lib/divide.h"
+#include "proc.h"
+#include "stress.h"
+
+#define OPS_PER_RUN 400
+
+static bool procs_ready;
+static uint64_t kept;
+
+void stress_proc_setup(void)
+{
+	static bool done;
+	if (done || !arch_user_supported())
+		return;
+	done = true;
+	uint64_t before = stress_free_frames(0);
+	int err = arch_user_init(PROC_HZ);
+	if (!err)
+		err = proc_init();
+	if (err)
+		ktest_log("user: no processes: %s", mmk_strerror(err));
+	procs_ready = !err;
+	kept = before - stress_free_frames(0);
+}
+
+uint64_t stress_proc_kept_frames(void)
+{
+	return kept;
+}
+
+/* The space of the only process there is (just spawned): the process layer's VM owns it
+ * (include/mmukit/vm.h: the VM is the fault owner of each of its spaces). */
+static struct mmk_vm_space *only_process_space(void)
+{
+	struct mmk_vm_space *found = NULL;
+	unsigned n = 0;
+	for (struct mmk_mmu_space *m = kernel_mmu()->spaces; m; m = m->next) {
+		struct mmk_vm_space *s = (struct mmk_vm_space *)(void *)m; /* mmu is its first member */
+		if (m->owner == (void *)s && s->vm == proc_vm()) {
+			found = s;
+			n++;
+		}
+	}
+	return n == 1 ? found : NULL;
+}
+
+static int give_params(uint64_t start, uint32_t ops)
+{
+	struct mmk_vm_space *space = only_process_space();
+	if (!space)
+		return -MMK_ESTATE;
+	mmk_vaddr_t va = STRESS_PARAMS_VA;
+	int err = mmk_vm_map_anon(space, &va, MMK_PAGE_SIZE,
+				  MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER);
+	if (err)
+		return err;
+	struct stress_params p = {STRESS_PARAMS_MAGIC, ops, start};
+	return mmk_copy_to_user(space, va, &p, sizeof(p)); /* through the tables: no switch */
+}
+
+void stress_proc_run(struct stress *s, uint64_t ops)
+{
+	if (!STRESS_CHECK(s, procs_ready, 0, 0))
+		return;
+	uint64_t runs = mmk_udivmod64(ops + OPS_PER_RUN - 1, OPS_PER_RUN, NULL);
+	uint64_t r = 0;
+	for (; r < runs && !s->broken; r++) {
+		s->step = r * OPS_PER_RUN;
+		uint64_t start = stress_random(s) | 1;
+		stress_trace(s, 1, r, start);
+		int pid = proc_spawn("stress");
+		if (!STRESS_CHECK(s, pid > 0, r, (unsigned)pid))
+			break;
+		int err = give_params(start, OPS_PER_RUN);
+		STRESS_CHECK(s, err == 0, r, (unsigned)err); /* the program then fails, and says why */
+		STRESS_CHECK(s, proc_run() == 0, r, 0);
+		STRESS_CHECK(s, proc_count() == 0, r, proc_count());
+		int status = -1;
+		STRESS_CHECK(s, proc_status(pid, &status) == 0 && status == 0, start, (unsigned)status);
+		if ((r + 1) % 16 == 0) {
+			STRESS_CHECK(s, mmk_pmm_check(kernel_mmu()->pmm) == 0, r, 0);
+			STRESS_CHECK(s, mmk_kheap_check(kernel_heap()) == 0, r, 0);
+		}
+	}
+	s->step = r * OPS_PER_RUN;
+	ktest_log("user: %llu runs of user/stress.c, %lu preemptions", (unsigned long long)r,
+		  proc_preemptions);
+}

@@ -1,0 +1,6 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# x86_64 stress run, short (kernel/stress.h): 20,000 random operations - kernel structures,
+# VM spaces, user processes - against a model, every invariant checked after each batch
+# and every frame back at the end. make stress runs 1,000,000.
+exec "$(dirname "$0")/../../tools/ktest-qemu.sh" x86_64 -append stress=20000
