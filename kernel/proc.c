@@ -97,6 +97,16 @@ static struct proc *find(int pid)
 	return NULL;
 }
 
+struct proc *proc_find(int pid)
+{
+	return find(pid);
+}
+
+struct proc *proc_slot(unsigned i)
+{
+	return i < PROC_MAX && table[i].state != PROC_FREE ? &table[i] : NULL;
+}
+
 /* A free slot with a kernel stack and a frame, or NULL (the table is full). */
 static struct proc *proc_alloc(int parent, const char *name)
 {
@@ -233,13 +243,13 @@ void proc_timer_tick(void)
 	proc_yield();
 }
 
-_Noreturn void proc_exit(int status)
+/* Makes p (its space not active) a zombie with status: its space goes, its children
+ * become the kernel's, a parent waiting for it runs again. */
+static void end(struct proc *p, int status)
 {
-	struct proc *p = current;
 	for (unsigned i = 0; i < PROC_MAX; i++)
 		if (table[i].state != PROC_FREE && table[i].parent == p->pid)
 			table[i].parent = 0; /* orphans: the kernel reaps them */
-	mmk_mmu_activate(&mmu()->kernel);
 	MMK_ASSERT(mmk_vm_space_destroy(p->space) == 0);
 	p->space = NULL;
 	p->root = NULL;
@@ -248,6 +258,13 @@ _Noreturn void proc_exit(int status)
 	struct proc *parent = p->parent ? find(p->parent) : NULL;
 	if (parent && parent->state == PROC_WAITING)
 		parent->state = PROC_RUNNABLE;
+}
+
+_Noreturn void proc_exit(int status)
+{
+	struct proc *p = current;
+	mmk_mmu_activate(&mmu()->kernel);
+	end(p, status);
 	to_scheduler(p);
 	mmk_panic("proc: zombie %d ran again", p->pid);
 }
@@ -313,6 +330,18 @@ static void reap_orphans(void)
 	}
 }
 
+int proc_kill(int pid, int status)
+{
+	struct proc *p = find(pid);
+	if (!p)
+		return -MMK_ENOENT;
+	if (p == current || p->state == PROC_ZOMBIE)
+		return -MMK_ESTATE;
+	end(p, status); /* its kernel context, wherever it stopped, is never resumed */
+	reap_orphans();
+	return 0;
+}
+
 int proc_status(int pid, int *status)
 {
 	for (unsigned i = 0; i < REAPED_MAX; i++)
@@ -335,10 +364,13 @@ static struct proc *next_runnable(void)
 	return NULL;
 }
 
-int proc_run(void)
+/* Runs processes until pid has left the table (0: until none is left). */
+static int schedule(int pid)
 {
 	for (;;) {
 		reap_orphans();
+		if (pid && !find(pid))
+			break;
 		struct proc *p = next_runnable();
 		if (!p)
 			break;
@@ -349,5 +381,17 @@ int proc_run(void)
 		current = NULL;
 	}
 	mmk_mmu_activate(&mmu()->kernel);
+	if (pid)
+		return find(pid) ? -MMK_ESTATE : 0;
 	return proc_count() ? -MMK_ESTATE : 0;
+}
+
+int proc_run(void)
+{
+	return schedule(0);
+}
+
+int proc_run_until(int pid)
+{
+	return pid > 0 ? schedule(pid) : -MMK_EINVAL;
 }

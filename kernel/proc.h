@@ -55,6 +55,26 @@ int proc_spawn(const char *name);
  * wait (which cannot happen: a waiting process has a child that is alive). */
 int proc_run(void);
 
+/* Runs processes until process pid has ended and left the table (the kernel reaped it,
+ * or its parent did); the others stay as they are, to run again at the next call.
+ * Returns 0, or -MMK_ESTATE when pid cannot end (every live process waits). */
+int proc_run_until(int pid);
+
+/* Ends process pid, which is not running, as if it had exited with status: a zombie for
+ * its parent, or reaped at once when its parent is the kernel; its children become the
+ * kernel's. Returns 0, -MMK_ENOENT (no such process) or -MMK_ESTATE (it has ended, or
+ * it is the running one). */
+int proc_kill(int pid, int status);
+
+/* The status proc_kill gives a process killed by the kernel on request (the SYS_KILLED
+ * encoding of user/lib/sys.h, reason 3). */
+#define PROC_KILLED_ON_REQUEST (0x100 | 3)
+
+/* The process with pid, or the one in table slot i (i < PROC_MAX), in any state but
+ * free; NULL when there is none. */
+struct proc *proc_find(int pid);
+struct proc *proc_slot(unsigned i);
+
 /* The exit status of a process the kernel reaped (-MMK_ENOENT if not known). */
 int proc_status(int pid, int *status);
 

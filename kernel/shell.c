@@ -27,12 +27,12 @@ static const struct shell_command commands[] = {
 	{"help", "[COMMAND]", "list the commands, or explain one", cmd_help, 0, 1},
 	{"meminfo", "", "physical memory: PMM totals, free blocks by order, heap, table pages",
 	 shell_cmd_meminfo, 0, 0},
-	{"vmmap", "", "the kernel space's regions: range, size, kind, protection, page sizes",
-	 shell_cmd_vmmap, 0, 0},
-	{"ptdump", "[START END]", "the kernel page tables as ranges with page size and flags",
-	 shell_cmd_ptdump, 0, 2},
-	{"walk", "ADDR", "the table walk for ADDR, each level's entry decoded", shell_cmd_walk,
-	 1, 1},
+	{"vmmap", "[PID]", "the regions of the kernel space, or of process PID: range, size, protection, kind, pages",
+	 shell_cmd_vmmap, 0, 1},
+	{"ptdump", "[START END] [PID]", "the page tables (kernel's, or PID's user half) as ranges with page size and flags",
+	 shell_cmd_ptdump, 0, 3},
+	{"walk", "ADDR [PID]", "the table walk for ADDR (in PID's space), each level's entry decoded",
+	 shell_cmd_walk, 1, 2},
 	{"translate", "ADDR", "the physical address ADDR maps to, with page size and flags",
 	 shell_cmd_translate, 1, 1},
 	{"scratch", "", "where map/unmap/protect/touch may work, and what is mapped there",
@@ -45,6 +45,16 @@ static const struct shell_command commands[] = {
 	 shell_cmd_protect, 3, 3},
 	{"touch", "ADDR [r|w]", "read (or write) the word at ADDR through the MMU",
 	 shell_cmd_touch, 1, 2},
+	{"ps", "", "the processes: pid, parent, state, program, resident pages, table pages",
+	 shell_cmd_ps, 0, 0},
+	{"run", "[PROGRAM]", "run a user program and wait for it (it runs, and the others); no PROGRAM: list them",
+	 shell_cmd_run, 0, 2},
+	{"spawn", "PROGRAM", "start a user program without running it yet (it runs during the next run or wait)",
+	 shell_cmd_spawn, 1, 1},
+	{"wait", "PID", "run the processes until PID (started by the shell) ends; say how it ended",
+	 shell_cmd_wait, 1, 1},
+	{"kill", "PID", "end process PID (its children go on, as the kernel's)", shell_cmd_kill, 1,
+	 1},
 	{"bench", "", "run the in-kernel benchmarks", cmd_bench, 0, 0},
 	{"halt", "", "stop the machine (QEMU exits with status 0)", cmd_halt, 0, 0},
 };
@@ -94,7 +104,7 @@ static int cmd_help(int argc, char **argv)
 	}
 	mmk_printf("commands (numbers: decimal or 0x hex; sizes may end in K, M or G):\n");
 	for (unsigned i = 0; i < COMMAND_COUNT; i++) {
-		char left[40];
+		char left[48];
 		unsigned n = 0;
 		for (const char *s = commands[i].name; *s && n < sizeof(left) - 1; s++)
 			left[n++] = *s;
@@ -103,7 +113,7 @@ static int cmd_help(int argc, char **argv)
 		for (const char *s = commands[i].usage; *s && n < sizeof(left) - 1; s++)
 			left[n++] = *s;
 		left[n] = '\0';
-		mmk_printf("  %-26s %s\n", left, commands[i].help);
+		mmk_printf("  %-28s %s\n", left, commands[i].help);
 	}
 	mmk_printf("keys: left/right, home/end, backspace/delete, up/down for history, "
 		   "Ctrl-U erases, Ctrl-D on an empty line ends the session\n");

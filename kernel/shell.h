@@ -7,10 +7,12 @@
  *   shell_mem.c      what the VMM looks like: meminfo, vmmap, ptdump, walk, translate,
  *                    and the boot summary kmain prints before the prompt
  *   shell_scratch.c  map / unmap / protect / touch on a scratch range of the kernel space
+ *   shell_proc.c     ps, run, spawn, wait, kill, and a process's regions for vmmap PID
+ *   arch/<arch>/features.c (arch/x86/ for both x86 machines): the CPU features the VMM
+ *                    uses, for the boot summary
  *
  * A command is one row of a table (shell.c): a name, a usage line, one line of help and
- * a function taking the words after the name. Commands that need a process (ps, run,
- * kill) join the table as rows of their own; nothing else changes.
+ * a function taking the words after the name.
  */
 #ifndef MMUKIT_KERNEL_SHELL_H
 #define MMUKIT_KERNEL_SHELL_H
@@ -33,7 +35,7 @@ struct shell_env {
 /* Runs the shell until `halt` or the end of input; returns the exit status (0). */
 int shell_run(const struct shell_env *env);
 
-/* The boot summary: physical map, kernel virtual map, PMM, page sizes, MMU features. */
+/* The boot summary: kernel virtual map, page sizes, MMU features, CPU features. */
 void shell_boot_summary(const struct shell_env *env);
 
 /* shell_line.c: reads one line into buf (NUL-terminated, without the newline), with
@@ -58,6 +60,22 @@ int shell_cmd_unmap(int argc, char **argv);
 int shell_cmd_protect(int argc, char **argv);
 int shell_cmd_touch(int argc, char **argv);
 int shell_cmd_scratch(int argc, char **argv);
+int shell_cmd_ps(int argc, char **argv);
+int shell_cmd_run(int argc, char **argv);
+int shell_cmd_spawn(int argc, char **argv);
+int shell_cmd_wait(int argc, char **argv);
+int shell_cmd_kill(int argc, char **argv);
+
+/* shell_proc.c: the live process whose pid is word (it has a space), or NULL after a
+ * clear error; and vmmap's listing of its regions. */
+struct proc;
+struct proc *shell_proc_arg(const char *word);
+void shell_proc_vmmap(struct proc *p);
+
+/* arch/<arch>/features.c: prints which CPU features the VMM uses on this machine (from
+ * the CPU's identification registers and what the kernel turned on), for the boot
+ * summary. */
+void arch_print_cpu_features(void);
 
 /* shell_scratch.c: the scratch range, [*start, *end); false when there is none. */
 bool shell_scratch_range(mmk_vaddr_t *start, mmk_vaddr_t *end);

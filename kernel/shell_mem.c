@@ -5,7 +5,8 @@
  * walk_steps, query; pt.h only for the format's name, levels and entry layout), so each
  * machine shows its own tables without code of its own here.
  *
- * ptdump prints the kernel space as Linux's /sys/kernel/debug/page_tables does: runs of
+ * ptdump prints the kernel space (or a process's user half) as Linux's
+ * /sys/kernel/debug/page_tables does: runs of
  * leaves contiguous in both address spaces, with one page size and one set of flags, as
  * one line. A root entry pointing back at a root (i386's recursive slot, which maps the
  * space's own tables, and its alternate window onto another space's) is one line too,
@@ -21,6 +22,7 @@
 #include <mmukit/services.h>
 
 #include "platform.h"
+#include "proc.h"
 #include "shell.h"
 
 #define MAX_ROOT_WINDOWS 4
@@ -292,14 +294,12 @@ static struct mmk_mmu *need_mmu(void)
 	return mmu;
 }
 
-/* Dumps [start, end) of the kernel space; the root windows are listed after. */
-static unsigned dump(bool regions, mmk_vaddr_t start, mmk_vaddr_t end)
+/* Dumps [start, end) of space; the root windows in it are listed after. */
+static unsigned dump(const struct mmk_mmu_space *space, bool regions, mmk_vaddr_t start,
+		     mmk_vaddr_t end)
 {
-	struct mmk_mmu *mmu = need_mmu();
-	if (!mmu)
-		return 0;
 	static struct dump d;
-	d = (struct dump){.space = &mmu->kernel, .regions = regions};
+	d = (struct dump){.space = space, .regions = regions};
 	find_root_windows(&d);
 	if (wide())
 		mmk_printf("%-18s %-18s", "start", "end");
@@ -309,7 +309,7 @@ static unsigned dump(bool regions, mmk_vaddr_t start, mmk_vaddr_t end)
 		mmk_printf("     size  prot     kind               pages\n");
 	else
 		mmk_printf("     size  page  prot     frames\n");
-	mmk_mmu_walk(&mmu->kernel, start, end, visit, &d);
+	mmk_mmu_walk(space, start, end, visit, &d);
 	print_run(&d);
 	for (unsigned i = 0; i < d.window_count; i++)
 		if (d.windows[i].start >= start && d.windows[i].start < end)
@@ -322,21 +322,30 @@ int shell_cmd_ptdump(int argc, char **argv)
 	struct mmk_mmu *mmu = need_mmu();
 	if (!mmu)
 		return 1;
+	const struct mmk_mmu_space *space = &mmu->kernel;
+	struct proc *p = NULL;
 	uint64_t start = mmk_mmu_kernel_base(mmu), end = UINTPTR_MAX;
-	if (argc == 2 && (!shell_parse_u64(argv[0], &start) || !shell_parse_u64(argv[1], &end)))
-		return 1;
-	if (argc == 1) {
-		mmk_printf("error: ptdump takes both START and END, or neither\n");
-		return 1;
+	if (argc == 1 || argc == 3) { /* a PID last */
+		if (!(p = shell_proc_arg(argv[argc - 1])))
+			return 1;
+		space = &p->space->mmu;
+		start = 0;
+		end = mmk_mmu_user_end(mmu);
 	}
+	if (argc >= 2 && (!shell_parse_u64(argv[0], &start) || !shell_parse_u64(argv[1], &end)))
+		return 1;
 	if (end <= start || end > UINTPTR_MAX) {
 		mmk_printf("error: the range [0x%llx, 0x%llx) is empty or too large\n",
 			   (unsigned long long)start, (unsigned long long)end);
 		return 1;
 	}
-	mmk_printf("kernel space, root 0x%llx (%s):\n", (unsigned long long)mmu->kernel.root,
-		   mmu->fmt->name);
-	dump(false, (mmk_vaddr_t)start, (mmk_vaddr_t)end);
+	if (p)
+		mmk_printf("pid %d (%s), root 0x%llx (%s), user half:\n", p->pid,
+			   p->name, (unsigned long long)space->root, mmu->fmt->name);
+	else
+		mmk_printf("kernel space, root 0x%llx (%s):\n", (unsigned long long)space->root,
+			   mmu->fmt->name);
+	dump(space, false, (mmk_vaddr_t)start, (mmk_vaddr_t)end);
 	return 0;
 }
 
@@ -366,13 +375,20 @@ static unsigned vmmap(void)
 	if (shell_scratch_range(&s0, &s1))
 		print_window_line("shell scratch (in it)", s0, s1);
 	mmk_printf("regions (what is mapped; frames need not be contiguous):\n");
-	return dump(true, mmk_mmu_kernel_base(mmu), UINTPTR_MAX);
+	return dump(&mmu->kernel, true, mmk_mmu_kernel_base(mmu), UINTPTR_MAX);
 }
 
 int shell_cmd_vmmap(int argc, char **argv)
 {
 	if (!need_mmu())
 		return 1;
+	if (argc == 1) {
+		struct proc *p = shell_proc_arg(argv[0]);
+		if (!p)
+			return 1;
+		shell_proc_vmmap(p);
+		return 0;
+	}
 	vmmap();
 	return 0;
 }
@@ -388,7 +404,15 @@ int shell_cmd_walk(int argc, char **argv)
 			   (unsigned long long)va);
 		return 1;
 	}
-	mmk_mmu_print_walk(&mmu->kernel, (mmk_vaddr_t)va);
+	const struct mmk_mmu_space *space = &mmu->kernel;
+	if (argc == 2) {
+		struct proc *p = shell_proc_arg(argv[1]);
+		if (!p)
+			return 1;
+		space = &p->space->mmu;
+		mmk_printf("pid %d (%s): ", p->pid, p->name);
+	}
+	mmk_mmu_print_walk(space, (mmk_vaddr_t)va);
 	return 0;
 }
 
@@ -507,5 +531,6 @@ void shell_boot_summary(const struct shell_env *env)
 	unsigned used = vmmap();
 	mmk_printf("\n");
 	print_features(mmu, used);
+	arch_print_cpu_features();
 	mmk_printf("\n");
 }

@@ -13,3 +13,4 @@ ARCH_IMAGE := $(KDIR)/kernel.img
 
 $(ARCH_IMAGE): $(KDIR)/kernel.elf
 	cp $< $@
+ARCH_SRCS += arch/aarch64/features.c

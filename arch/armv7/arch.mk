@@ -15,3 +15,4 @@ ARCH_IMAGE := $(KDIR)/kernel.img
 
 $(ARCH_IMAGE): $(KDIR)/kernel.elf
 	cp $< $@
+ARCH_SRCS += arch/armv7/features.c

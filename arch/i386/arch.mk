@@ -9,3 +9,4 @@ ARCH_IMAGE := $(KDIR)/kernel.img
 
 $(ARCH_IMAGE): $(KDIR)/kernel.elf
 	cp $< $@
+ARCH_SRCS += arch/x86/features.c

@@ -14,3 +14,4 @@ ARCH_IMAGE := $(KDIR)/kernel.img
 
 $(ARCH_IMAGE): $(KDIR)/kernel.elf
 	cp $< $@
+ARCH_SRCS += arch/riscv64/features.c

@@ -13,8 +13,10 @@
 # mapping in the kernel space; map / ptdump / protect / touch / unmap on the scratch
 # range with the page sizes the machine has; every entry `walk` prints read back from
 # guest physical memory by QEMU; a store through the MMU seen at the frame `translate`
-# names; i386's recursive window shown as such; `halt` and the end of input both ending
-# QEMU with status 0.
+# names; i386's recursive window shown as such; processes: ps, run hello (its exit
+# status), run wild (its children killed and reported), kill of bad pids, spawn spin and
+# its space through vmmap / ptdump / walk PID (entries read back by QEMU), kill; `halt`
+# and the end of input both ending QEMU with status 0.
 use strict;
 use warnings;
 no warnings 'portable'; # 64-bit addresses in hex
@@ -192,33 +194,38 @@ ok(@lines == 2 && $lines[0] =~ /$re_small/ && $lines[1] =~ /$re_big/,
    "ptdump of the scratch range: two runs, 4K and $large_name pages", $dump);
 
 # walk: every entry read back by QEMU from guest physical memory.
-my $walk = cmd('walk ' . h($s0));
-my ($root) = $walk =~ /root (0x[0-9a-f]+)\):/;
-my $table = defined $root ? hex($root) : undef;
-my @steps = $walk =~ /^\s+\S+\s*\[\s*(\d+)\] = 0x([0-9a-f]+) (.*)$/mg;
-my ($agree, $checked, $why) = (1, 0, '');
-my $leaf_pa;
-while (@steps && defined $table) {
-	my ($index, $hex, $rest) = splice(@steps, 0, 3);
-	my $bytes = length($hex) / 2;
-	my $entry = hex($hex);
-	my $seen = xp($table + $index * $bytes, $bytes);
-	my $mask = $arch eq 'i386' ? ~0x60 : ~0; # the CPU sets accessed/dirty in i386 entries
-	if (!defined $seen || ($seen & $mask) != ($entry & $mask)) {
-		$agree = 0;
-		$why .= sprintf("entry %u of table 0x%x: shell 0x%x, QEMU %s\n", $index, $table,
-				$entry, defined $seen ? h($seen) : 'nothing');
+sub check_walk {
+	my ($walk) = @_;
+	my ($root) = $walk =~ /root (0x[0-9a-f]+)\):/;
+	my $table = defined $root ? hex($root) : undef;
+	my @steps = $walk =~ /^\s+\S+\s*\[\s*(\d+)\] = 0x([0-9a-f]+) (.*)$/mg;
+	my ($agree, $checked, $why) = (1, 0, '');
+	my $leaf_pa;
+	while (@steps && defined $table) {
+		my ($index, $hex, $rest) = splice(@steps, 0, 3);
+		my $bytes = length($hex) / 2;
+		my $entry = hex($hex);
+		my $seen = xp($table + $index * $bytes, $bytes);
+		my $mask = $arch eq 'i386' ? ~0x60 : ~0; # the CPU sets accessed/dirty in i386 entries
+		if (!defined $seen || ($seen & $mask) != ($entry & $mask)) {
+			$agree = 0;
+			$why .= sprintf("entry %u of table 0x%x: shell 0x%x, QEMU %s\n", $index, $table,
+					$entry, defined $seen ? h($seen) : 'nothing');
+		}
+		$checked++;
+		if ($rest =~ /^table at (0x[0-9a-f]+)/) {
+			$table = hex($1);
+		} else {
+			($leaf_pa) = $rest =~ /page \d+ KiB at (0x[0-9a-f]+)/;
+			last;
+		}
 	}
-	$checked++;
-	if ($rest =~ /^table at (0x[0-9a-f]+)/) {
-		$table = hex($1);
-	} else {
-		($leaf_pa) = $rest =~ /page \d+ KiB at (0x[0-9a-f]+)/;
-		last;
-	}
+	return ($agree && $checked >= 2 && defined $leaf_pa, $checked, $why, $leaf_pa);
 }
-ok($agree && $checked >= 2 && defined $leaf_pa,
-   "walk: all $checked entries match guest memory as QEMU reads it", "$why$walk");
+
+my $walk = cmd('walk ' . h($s0));
+my ($walk_ok, $checked, $why, $leaf_pa) = check_walk($walk);
+ok($walk_ok, "walk: all $checked entries match guest memory as QEMU reads it", "$why$walk");
 
 my $tr = cmd('translate ' . h($s0));
 my ($pa) = $tr =~ /-> (0x[0-9a-f]+)  \(/;
@@ -238,6 +245,64 @@ ok(cmd('unmap ' . h($s0) . ' 4K') =~ /^error: unmap: .*not mapped/m, "unmap it a
 ok(cmd('unmap ' . h($big) . ' 2M') =~ /^unmapped /m, "unmap 2 MiB");
 @lines = grep { /^0x/ } split /\n/, cmd('ptdump ' . h($s0) . ' ' . h($s0 + (4 << 20)));
 ok(@lines == 0, "the scratch range is empty again");
+
+# Processes: ps, run, spawn, kill, and a process's space through vmmap / ptdump / walk.
+my $help_ps = cmd('help');
+@missing = grep { $help_ps !~ /^  \Q$_\E\b/m } qw(ps run spawn wait kill);
+ok(!@missing, "help lists the process commands", "missing: @missing");
+ok(cmd('ps') =~ /^no processes/m, "ps with no process");
+my $list = cmd('run');
+ok($list =~ /^programs:.* hello\b/m && $list =~ / spin\b/ && $list =~ / wild\b/,
+   "run without a program lists them", $list);
+ok(cmd('run nope') =~ /^error: no program 'nope'; programs: /m, "run of an unknown program");
+ok(cmd('run hello 1') =~ /^error: programs take no arguments/m, "run with arguments");
+my $hello = cmd('run hello');
+my ($hello_pid) = $hello =~ /^pid (\d+) \(hello\) started/m;
+ok(defined $hello_pid && $hello =~ /^# $hello_pid: hello from pid $hello_pid$/m &&
+   $hello =~ /^pid $hello_pid \(hello\) exited with status 0$/m,
+   "run hello: its output, then its exit status", $hello);
+my $wild = cmd('run wild');
+my @killed = $wild =~ /^proc: pid \d+ \(wild\) killed by a page fault:$/mg;
+ok(@killed == 3 && $wild =~ /^page fault: user write of 0x5eadb000 /m &&
+   $wild =~ /its guard page/ && $wild =~ /^pid \d+ \(wild\) exited with status 0$/m,
+   "run wild: three children killed and reported, the parent exits with 0", $wild);
+ok(cmd('kill 0') =~ /^error: pid 0 is the kernel/m, "kill 0 is refused");
+ok(cmd('kill 77777') =~ /^error: no process with pid 77777/m, "kill of an unknown pid");
+ok(cmd('kill 1x') =~ /^error: '1x' is not a number/m, "kill of a bad pid");
+ok(cmd('kill 99999999999') =~ /^error: 99999999999 is not a pid/m, "kill of a pid too large");
+ok(cmd('vmmap 77777') =~ /^error: no process with pid 77777/m, "vmmap of an unknown pid");
+ok(cmd('wait 77777') =~ /^error: no process with pid 77777/m, "wait for an unknown pid");
+
+my $spawn = cmd('spawn spin');
+my ($spin) = $spawn =~ /^pid (\d+) \(spin\) is ready to run/m;
+ok(defined $spin, "spawn spin", $spawn) or do {
+	print "1..$tests\n";
+	exit 1;
+};
+my $ps = cmd('ps');
+my ($resident, $tables) = $ps =~ /^\s*$spin\s+0\s+runnable\s+spin\s+(\d+)\s+(\d+)$/m;
+ok(defined $resident && $resident > 0 && $tables > 0,
+   "ps: pid, parent, state, program, resident and table pages", $ps);
+my $vmmap = cmd("vmmap $spin");
+my @regions = $vmmap =~ /^0x[0-9a-f]+-0x[0-9a-f]+\s+\d+K\s+\S+ wb\s+(.*?)\s+(\d+)$/mg;
+my ($text) = $vmmap =~ /^(0x[0-9a-f]+)-0x[0-9a-f]+\s+4K\s+r-xu- wb\s+anonymous\s+1$/m;
+my ($res_total) = $vmmap =~ /^(\d+) regions, (\d+) pages resident/m;
+ok(@regions >= 8 && $vmmap =~ /^0x\S+\s+68K\s+rw-u- wb\s+stack, 4K guard\s+0$/m &&
+   defined $text && $vmmap =~ /^\d+ regions, $resident pages resident/m,
+   "vmmap PID: the program's regions, its stack with the guard, resident pages as ps says", $vmmap);
+$text = hex($text || '0');
+my $pdump = cmd("ptdump $spin");
+my ($text_pa) = $pdump =~ /^0x0*@{[sprintf('%x', $text)]}-0x[0-9a-f]+\s+\S+\s+4K\s+r-xu- wb\s+pa (0x[0-9a-f]+)$/m;
+ok($pdump =~ /^pid $spin \(spin\), root 0x[0-9a-f]+ .*user half:$/m && defined $text_pa,
+   "ptdump PID: the text page, user and executable", $pdump);
+my $pwalk = cmd('walk ' . h($text) . " $spin");
+my ($pwalk_ok, $pchecked, $pwhy, $pleaf) = check_walk($pwalk);
+ok($pwalk_ok && $pwalk =~ /^pid $spin \(spin\): walk of /m && defined $text_pa &&
+   hex($pleaf) == hex($text_pa),
+   "walk ADDR PID: all $pchecked entries match guest memory, the frame ptdump names", "$pwhy$pwalk");
+ok(cmd("kill $spin") =~ /^pid $spin \(spin\) was killed \(kill\)$/m, "kill PID");
+ok(cmd('ps') =~ /^no processes/m, "ps after the kill");
+ok(cmd("kill $spin") =~ /^error: no process with pid $spin/m, "kill it again");
 
 my $full = cmd('ptdump');
 if ($arch eq 'i386') {
