@@ -47,25 +47,11 @@ uint64_t stress_proc_kept_frames(void)
 	return kept;
 }
 
-/* The space of the only process there is (just spawned): the process layer's VM owns it
- * (include/mmukit/vm.h: the VM is the fault owner of each of its spaces). */
-static struct mmk_vm_space *only_process_space(void)
+/* The parameters page in the space of process pid, which has not run yet. */
+static int give_params(int pid, uint64_t start, uint32_t ops)
 {
-	struct mmk_vm_space *found = NULL;
-	unsigned n = 0;
-	for (struct mmk_mmu_space *m = kernel_mmu()->spaces; m; m = m->next) {
-		struct mmk_vm_space *s = (struct mmk_vm_space *)(void *)m; /* mmu is its first member */
-		if (m->owner == (void *)s && s->vm == proc_vm()) {
-			found = s;
-			n++;
-		}
-	}
-	return n == 1 ? found : NULL;
-}
-
-static int give_params(uint64_t start, uint32_t ops)
-{
-	struct mmk_vm_space *space = only_process_space();
+	struct proc *p = proc_find(pid);
+	struct mmk_vm_space *space = p ? p->space : NULL;
 	if (!space)
 		return -MMK_ESTATE;
 	mmk_vaddr_t va = STRESS_PARAMS_VA;
@@ -73,8 +59,8 @@ static int give_params(uint64_t start, uint32_t ops)
 				  MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER);
 	if (err)
 		return err;
-	struct stress_params p = {STRESS_PARAMS_MAGIC, ops, start};
-	return mmk_copy_to_user(space, va, &p, sizeof(p)); /* through the tables: no switch */
+	struct stress_params params = {STRESS_PARAMS_MAGIC, ops, start};
+	return mmk_copy_to_user(space, va, &params, sizeof(params)); /* through the tables: no switch */
 }
 
 void stress_proc_run(struct stress *s, uint64_t ops)
@@ -90,7 +76,7 @@ void stress_proc_run(struct stress *s, uint64_t ops)
 		int pid = proc_spawn("stress");
 		if (!STRESS_CHECK(s, pid > 0, r, (unsigned)pid))
 			break;
-		int err = give_params(start, OPS_PER_RUN);
+		int err = give_params(pid, start, OPS_PER_RUN);
 		STRESS_CHECK(s, err == 0, r, (unsigned)err); /* the program then fails, and says why */
 		STRESS_CHECK(s, proc_run() == 0, r, 0);
 		STRESS_CHECK(s, proc_count() == 0, r, proc_count());
