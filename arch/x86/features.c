@@ -64,7 +64,8 @@ void arch_print_cpu_features(void)
 	struct cpuid l0 = cpuid(0), l1 = cpuid(1), l7 = {0}, x1 = {0};
 	if (l0.a >= 7)
 		l7 = cpuid(7);
-	if (cpuid(0x80000000u).a >= 0x80000001u)
+	uint32_t top = cpuid(0x80000000u).a; /* a CPU without extended leaves answers anything */
+	if (top >= 0x80000001u && top <= 0x8000ffffu)
 		x1 = cpuid(0x80000001u);
 	uintptr_t cr4 = read_cr4();
 	/* EFER exists where the CPU has long mode or NX (SDM Vol 3A 2.2.1). */

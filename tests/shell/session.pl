@@ -142,6 +142,16 @@ ok(defined $boot, "the shell prompt appears") or do {
 ok($boot =~ /physical memory map:/ && $boot =~ /kernel virtual memory \(/ &&
    $boot =~ /^regions /m && $boot =~ /^page sizes: supported (\S+);/m && $boot =~ /^MMU: /m,
    "boot summary: physical map, kernel virtual map, page sizes, MMU features", $boot);
+# The CPU features the VMM uses, as each machine's features.c reads them.
+my %features = (
+	i386 => qr/^  PSE\s+yes\s+on\s+4 MiB pages/m,
+	x86_64 => qr/^  NX\s+yes\s+on\s+non-executable pages/m,
+	armv7 => qr/^  VMSA: VMSAv7 with PXN and long descriptors \(LPAE-capable\); tables: short/m,
+	aarch64 => qr/^  granules: 4K yes, .* in use: 4K$/m,
+	riscv64 => qr/^  translation: Sv48 /m,
+);
+ok($boot =~ /^CPU features the VMM uses /m && $boot =~ $features{$arch},
+   "boot summary: the CPU features the VMM uses", $boot);
 my ($sizes) = $boot =~ /^page sizes: supported (\S+);/m;
 $sizes ||= '4K';
 
