@@ -9,7 +9,8 @@
  *             page holds a known pattern (a tag in its first word, its complement in the
  *             last), read through the real CPU and through the frame's direct pointer,
  *             so a stale TLB entry (an old frame, a write that should fault, a page that
- *             should be gone) shows as a wrong value or a missing fault.
+ *             should be gone) shows as a wrong value or a missing fault; and
+ *             mmk_mmu_remap puts another frame under a page, as copy-on-write does.
  *   heap      mmk_kmalloc / mmk_kfree / mmk_krealloc of sizes from 1 byte to 64 KiB, with
  *             contents checked, and frees of pointers that are not allocations.
  *   window    kernel stacks (their guard page must fault) and page handles with every
@@ -47,7 +48,8 @@
 #define KRO (MMK_PROT_READ | MMK_PROT_GLOBAL)
 
 enum { PAGE_NONE, PAGE_RO, PAGE_RW };
-enum { OP_MAP = 1, OP_UNMAP, OP_PROTECT, OP_TOUCH, OP_LARGE, OP_HEAP, OP_WINDOW, OP_BLOCK, OP_VAS };
+enum { OP_MAP = 1, OP_UNMAP, OP_PROTECT, OP_TOUCH, OP_LARGE, OP_HEAP, OP_WINDOW, OP_BLOCK, OP_VAS,
+       OP_REMAP };
 
 struct kpage {
 	mmk_paddr_t pa;
@@ -320,6 +322,45 @@ static void op_protect(void)
 	for (unsigned j = 0; j < n; j++)
 		k.page[first + j].state = rw ? PAGE_RW : PAGE_RO;
 	write_page_by_cpu(first + stress_below(k.s, n)); /* a store lands or faults */
+}
+
+/* Another frame under a mapped small page (what copy-on-write does): the CPU must see
+ * the new frame at once, and the old one goes back to the PMM with the batch. Inside a
+ * large page the va is not aligned to its page: refused. */
+static void op_remap(void)
+{
+	unsigned i = stress_below(k.s, k.pages);
+	struct kpage *p = &k.page[i];
+	bool rw = stress_below(k.s, 2);
+	stress_trace(k.s, OP_REMAP, page_va(i), p->state | (unsigned)rw << 8);
+	struct mmk_mmu_mapping m;
+	int q = mmk_mmu_query(&k.mmu->kernel, page_va(i), &m);
+	if (p->state == PAGE_NONE || q != 0) {
+		CHECK(p->state == PAGE_NONE && q == -MMK_ENOENT, page_va(i), (unsigned)q);
+		return;
+	}
+	uint32_t tag = (uint32_t)stress_random(k.s);
+	mmk_paddr_t pa;
+	if (!take_frames(0, &pa, tag))
+		return;
+	mmk_vsize_t size = (mmk_vsize_t)1 << m.page_shift;
+	if (m.page_shift != 12 && mmk_is_aligned(page_va(i), size) && mmk_is_aligned(pa, size)) {
+		give_frames(pa, 1); /* a valid remap of the whole large page: not with one frame */
+		return;
+	}
+	struct mmk_mmu_batch b;
+	mmk_mmu_batch_begin(&b, &k.mmu->kernel, mmk_pmm_release_frames, k.pmm);
+	int err = mmk_mmu_remap(&k.mmu->kernel, page_va(i), pa, rw ? KRW : KRO, &b);
+	mmk_mmu_batch_finish(&b);
+	if (m.page_shift != 12) {
+		CHECK(err == -MMK_EALIGN, page_va(i), (unsigned)err);
+		give_frames(pa, 1);
+		return;
+	}
+	CHECK(err == 0, page_va(i), (unsigned)err);
+	CHECK(mmk_pmm_refcount(k.pmm, p->pa) == 0, p->pa, i); /* the old frame is back */
+	*p = (struct kpage){pa, tag, rw ? PAGE_RW : PAGE_RO};
+	check_page_by_cpu(i); /* the new frame, not a stale entry's old one */
 }
 
 static void op_touch(void)
@@ -677,8 +718,10 @@ void stress_kernel_run(struct stress *s, uint64_t ops)
 			op_unmap();
 		else if (op < 15)
 			op_protect();
-		else if (op < 21)
+		else if (op < 20)
 			op_touch();
+		else if (op < 21)
+			op_remap();
 		else if (op < 22)
 			op_large();
 		else if (op < 29)
