@@ -151,7 +151,7 @@ static void report_cpu(mmk_paddr_t ram_top)
 	unsigned bits = pa_bits(mmfr0);
 	/* ASIDBits (D13.2): 0 is 8 bits, 2 is 16; PMUVer 1 is PMUv3. */
 	mmk_printf("aarch64: cpu MIDR 0x%llx: 4 KiB granules, %u-bit physical addresses, "
-		   "%u-bit ASIDs, PMU version %u\n", (unsigned long long)midr, bits,
+		   "%u-bit ASIDs, PMUVer %u\n", (unsigned long long)midr, bits,
 		   ((mmfr0 >> 4) & 0xF) == 2 ? 16u : 8u, (unsigned)((dfr0 >> 8) & 0xF));
 	if (bits < 64 && ram_top > (1ull << bits)) {
 		mmk_printf("mmukit aarch64: RAM ends at 0x%llx, beyond this CPU's %u-bit physical "
