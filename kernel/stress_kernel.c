@@ -13,8 +13,9 @@
  *             mmk_mmu_remap puts another frame under a page, as copy-on-write does.
  *   heap      mmk_kmalloc / mmk_kfree / mmk_krealloc of sizes from 1 byte to 64 KiB, with
  *             contents checked, and frees of pointers that are not allocations.
- *   window    kernel stacks (their guard page must fault) and page handles with every
- *             other page mapped (mmk_kvm_*).
+ *   window    kernel stacks (their guard page must fault), page handles with every
+ *             other page mapped, and device mappings (uncached or write-combining, at
+ *             the window's top) of a frame with a pattern (mmk_kvm_*).
  *   blocks    PMM blocks of order 0 to 9, with references added and dropped.
  *   vas       a private VAS: reserve, allocate lowest / highest with alignment, free.
  *   failures  now and then the next operation's nth PMM allocation fails: it must fail
@@ -65,8 +66,9 @@ struct object {
 
 struct window {
 	struct mmk_kvm_pages pages;
-	bool live, stack;
+	bool live, stack, mmio;
 	uint32_t tag;
+	mmk_paddr_t pa; /* mmio: the frame shown as a device */
 };
 
 struct block {
@@ -452,6 +454,11 @@ static void check_window(const struct window *w)
 {
 	mmk_vaddr_t lo = w->pages.range.start, hi = w->pages.range.end;
 	uint32_t v = 0;
+	if (w->mmio) {
+		CHECK(cpu_read(lo, &v) == 0 && v == w->tag, lo, v);
+		CHECK(cpu_read(lo + P - 4, &v) == 0 && v == ~w->tag, lo, v);
+		return;
+	}
 	if (w->stack) {
 		CHECK(cpu_read(lo, &v) == -MMK_EFAULT, lo, v); /* the guard */
 		CHECK(cpu_read(hi - 4, &v) == 0 && v == w->tag, hi - 4, v);
@@ -476,14 +483,39 @@ static void op_window(void)
 		CHECK(mmk_kfree((void *)(uintptr_t)(w->pages.range.start + (w->stack ? P : 0))) ==
 			      -MMK_EINVAL, w->pages.range.start, 0);
 		mmk_vaddr_t lo = w->pages.range.start;
-		CHECK(mmk_kvm_pages_release(&w->pages, true) == 0, lo, 0);
+		CHECK(mmk_kvm_pages_release(&w->pages, !w->mmio) == 0, lo, 0);
+		if (w->mmio)
+			give_frames(w->pa, 1);
 		uint32_t v;
 		CHECK(cpu_read(lo + P, &v) == -MMK_EFAULT || !w->stack, lo, v);
+		CHECK(cpu_read(lo, &v) == -MMK_EFAULT || w->stack, lo, v);
 		w->live = false;
 		return;
 	}
 	w->tag = (uint32_t)stress_random(k.s);
-	w->stack = stress_below(k.s, 2);
+	unsigned kind = stress_below(k.s, 3);
+	w->stack = kind == 0;
+	w->mmio = kind == 1;
+	if (w->mmio) { /* a frame of ours as a device, from any byte of it, at the top */
+		unsigned off = 4 * stress_below(k.s, 64);
+		unsigned cache = stress_below(k.s, 2) ? MMK_CACHE_UC : MMK_CACHE_WC;
+		mmk_vaddr_t va;
+		CHECK(mmk_kvm_map_mmio(kvm, &w->pages, 0, P, MMK_CACHE_WB, &va) == -MMK_EINVAL, 0, 0);
+		CHECK(mmk_kvm_map_mmio(kvm, &w->pages, 0, 0, cache, &va) == -MMK_EINVAL, 0, 0);
+		if (!take_frames(0, &w->pa, w->tag))
+			return;
+		int err = mmk_kvm_map_mmio(kvm, &w->pages, w->pa + off, P - off, cache, &va);
+		if (err) {
+			CHECK(err == -MMK_ENOMEM, w->pa, (unsigned)err);
+			give_frames(w->pa, 1);
+			return;
+		}
+		CHECK(va == w->pages.range.start + off && w->pages.range.end == w->pages.range.start + P,
+		      va, off);
+		w->live = true;
+		check_window(w);
+		return;
+	}
 	if (w->stack) {
 		mmk_vaddr_t top;
 		int err = mmk_kvm_stack_alloc(kvm, &w->pages, pages, &top);
@@ -698,9 +730,13 @@ static void teardown(void)
 	for (unsigned i = 0; i < OBJECTS; i++)
 		if (k.obj[i].p)
 			CHECK(mmk_kfree(k.obj[i].p) == 0, (uintptr_t)k.obj[i].p, i);
-	for (unsigned i = 0; i < WINDOWS; i++)
-		if (k.win[i].live)
-			CHECK(mmk_kvm_pages_release(&k.win[i].pages, true) == 0, i, 0);
+	for (unsigned i = 0; i < WINDOWS; i++) {
+		struct window *w = &k.win[i];
+		if (w->live)
+			CHECK(mmk_kvm_pages_release(&w->pages, !w->mmio) == 0, i, 0);
+		if (w->live && w->mmio)
+			give_frames(w->pa, 1);
+	}
 	for (unsigned i = 0; i < BLOCKS; i++)
 		for (; k.blk[i].refs; k.blk[i].refs--)
 			CHECK(mmk_pmm_free_block(k.pmm, k.blk[i].pa, k.blk[i].order) == 0, k.blk[i].pa, i);
