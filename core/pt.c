@@ -64,6 +64,13 @@ static inline uint64_t span(const struct mmk_pt_format *f, unsigned level)
 	return 1ull << f->level[level].shift;
 }
 
+/* The offset bits inside one last-level table: native width, the hot paths' test for
+ * "one table" (a last-level table never covers the whole address space). */
+static inline mmk_vaddr_t last_table_mask(const struct mmk_pt_format *f)
+{
+	return ((mmk_vaddr_t)1 << (f->level[0].shift + f->level[0].bits)) - 1;
+}
+
 /* Bytes one table at level covers. */
 static inline uint64_t table_span(const struct mmk_pt_format *f, unsigned level)
 {
@@ -177,6 +184,26 @@ static inline bool small_leaf(const struct mmk_pt_format *f, mmk_pte_t e)
 	return (e & f->valid) && (e & f->sizes[0].kind_mask) == f->sizes[0].kind_match;
 }
 
+/* How many of entries [i, i+max) of a last-level table t, from i on, are small leaves:
+ * the scan of every run of pages (an unmap, a protect), in the entries' own width. */
+static unsigned small_leaves(const struct mmk_pt_format *f, const void *t, unsigned i,
+			     unsigned max)
+{
+	mmk_pte_t v = f->valid, mask = f->sizes[0].kind_mask, match = f->sizes[0].kind_match;
+	unsigned k = 0;
+	if (f->entry_bytes == 8) {
+		const uint64_t *p = (const uint64_t *)t + i;
+		while (k < max && (p[k] & v) && (p[k] & mask) == match)
+			k++;
+	} else {
+		const uint32_t *p = (const uint32_t *)t + i;
+		uint32_t v32 = (uint32_t)v, mask32 = (uint32_t)mask, match32 = (uint32_t)match;
+		while (k < max && (p[k] & v32) && (p[k] & mask32) == match32)
+			k++;
+	}
+	return k;
+}
+
 /* ------------------------------------------------------------ lookup */
 
 /* Where a walk stopped: the entry e at index of table (at level, memory at table_pa). */
@@ -253,7 +280,7 @@ static void lookup(const struct mmk_mmu_space *s, mmk_vaddr_t va, unsigned want,
 		mmk_pte_t e = load(f, t, i);
 		if (l == want || !valid(f, e) || !is_table(f, l, e)) {
 			*out = (struct slot){t, pa, l, i, e};
-			if (t != mmu->walk_cache.table)
+			if (t != mmu->walk_cache.table || mmu->walk_cache.space != s)
 				cache_keep(s, va, l, t, pa);
 			return;
 		}
@@ -369,17 +396,24 @@ void mmk_mmu_batch_begin(struct mmk_mmu_batch *b, struct mmk_mmu_space *space,
 	b->free_count = 0;
 }
 
+/* The TLB side of a batch: the format's invalidation of pages[0..n) of s, or of all. */
+static void invalidate_pages(struct mmk_mmu_space *s, const struct mmk_mmu_batch_page *pages,
+			     unsigned n, bool all)
+{
+	struct mmk_mmu *mmu = s->mmu;
+	mmu->fmt->invalidate(s, pages, n, all);
+	if (all)
+		mmu->stats.tlb_full_flushes++;
+	else
+		mmu->stats.tlb_page_invalidations += n;
+}
+
 /* Invalidates what the batch recorded, then frees its tables and releases its frames. */
 static void batch_flush(struct mmk_mmu_batch *b)
 {
 	struct mmk_mmu *mmu = b->space->mmu;
-	if (b->page_count || b->all) {
-		mmu->fmt->invalidate(b->space, b->pages, b->page_count, b->all);
-		if (b->all)
-			mmu->stats.tlb_full_flushes++;
-		else
-			mmu->stats.tlb_page_invalidations += b->page_count;
-	}
+	if (b->page_count || b->all)
+		invalidate_pages(b->space, b->pages, b->page_count, b->all);
 	for (unsigned i = 0; i < b->free_count; i++) {
 		const struct mmk_mmu_batch_free *fr = &b->frees[i];
 		if (fr->size == 0) {
@@ -438,11 +472,12 @@ static bool flags_valid(unsigned flags)
 /* Alignment, size, and [va, va+size) inside the space's half. */
 static int check_range(const struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size)
 {
-	if (!mmk_is_aligned(va, MMK_PAGE_SIZE) || !mmk_is_aligned(size, MMK_PAGE_SIZE))
+	if ((va | size) & (MMK_PAGE_SIZE - 1))
 		return -MMK_EALIGN;
 	if (size == 0)
 		return -MMK_EINVAL;
-	if (va + size < va || va < half_lo(s) || va + size > half_hi(s))
+	mmk_vaddr_t hi = half_hi(s);
+	if (va < half_lo(s) || va > hi || size > hi - va)
 		return -MMK_ERANGE;
 	return 0;
 }
@@ -831,7 +866,7 @@ static bool map_in_one_table(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_
 {
 	struct mmk_mmu *mmu = s->mmu;
 	const struct mmk_pt_format *f = mmu->fmt;
-	mmk_vaddr_t tmask = (mmk_vaddr_t)table_span(f, 0) - 1;
+	mmk_vaddr_t tmask = last_table_mask(f);
 	if (copies(f, 0) != 1 || (f->size_count > 1 && size >= size_bytes(f, 1)) ||
 	    (va & ~tmask) != ((va + size - 1) & ~tmask))
 		return false;
@@ -852,6 +887,28 @@ static bool map_in_one_table(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_
 	if (f->publish)
 		f->publish(mmu);
 	*err = 0;
+	return true;
+}
+
+/*
+ * A whole last-level table of small pages from e where none is yet: the table is filled
+ * in its frame and then linked, so it needs no zeroing and no walk ever sees it half
+ * made. False (nothing done) when the table is there already or shares its frame.
+ */
+static bool fill_new_table(struct mmk_mmu_space *s, uint64_t va, mmk_pte_t e, struct reserve *r)
+{
+	struct mmk_mmu *mmu = s->mmu;
+	const struct mmk_pt_format *f = mmu->fmt;
+	if (tables_per_frame(f, 0) != 1)
+		return false;
+	struct slot parent;
+	ensure(s, va, 1, r, &parent);
+	if (parent.level != 1 || valid(f, parent.e))
+		return false;
+	mmk_paddr_t pa = reserve_use(mmu, r);
+	s->table_pages++;
+	fill(f, frame_of(mmu, pa), 0, 1u << f->level[0].bits, 1, e, pa_bits(f, MMK_PAGE_SIZE));
+	set_entry(s, &parent, va, pa_bits(f, pa) | f->table_bits(mmu, 1, (mmk_vaddr_t)va));
 	return true;
 }
 
@@ -904,10 +961,14 @@ int mmk_mmu_map(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsi
 		unsigned sz = piece_size(s, at, here_pa, end - at, forced);
 		unsigned level = f->sizes[sz].level;
 		uint64_t bytes = piece_bytes(mmu, sz, at, end, forced);
+		mmk_pte_t e = pa_bits(f, here_pa) | f->leaf_bits(mmu, flags, sz, !s->is_kernel);
+		if (level == 0 && bytes == table_span(f, 0) && fill_new_table(s, at, e, &r)) {
+			at += bytes;
+			continue;
+		}
 		struct slot slot;
 		ensure(s, at, level, &r, &slot);
 		free_empty_tables(s, &slot, at, (unsigned)(bytes >> f->level[level].shift));
-		mmk_pte_t e = pa_bits(f, here_pa) | f->leaf_bits(mmu, flags, sz, !s->is_kernel);
 		if (level == root_level(f))
 			set_root_entry(s, slot.table, slot.index, at, e);
 		else
@@ -1042,14 +1103,11 @@ static int check_mapped(const struct mmk_mmu_space *s, uint64_t va, uint64_t siz
 		if (next > end || next < start) /* sticks out past the end (or to the top) */
 			*splits += splits_for(s->mmu, end, sz);
 		/* The rest of this table's leaves of the smallest size: scan them in place. */
-		if (sz == 0 && copies(f, 0) == 1) {
+		if (sz == 0) {
 			uint64_t stop = table_end(s->mmu, 0, at, end);
-			unsigned i = slot.index + 1;
-			for (; next < stop; next += MMK_PAGE_SIZE, i++) {
-				mmk_pte_t e = load(f, slot.table, i);
-				if (!small_leaf(f, e))
-					break;
-			}
+			unsigned max = (unsigned)((stop - next) >> f->level[0].shift);
+			next += (uint64_t)small_leaves(f, slot.table, slot.index + 1, max)
+				<< f->level[0].shift;
 		}
 		if (next <= at)
 			break; /* the top of the address space */
@@ -1072,16 +1130,14 @@ static int prepare_change(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t s
 }
 
 /*
- * True when table t at level has no valid entry at all, given that [first, last] was
- * just cleared: looks at a few neighbours outward first (an unmap next to live entries
+ * True when table t at level has no valid entry outside [first, last], which holds none
+ * (just cleared): looks at a few neighbours outward first (an unmap next to live entries
  * answers in a step or two), then at the rest in bulk.
  */
 static bool empty_around(const struct mmk_pt_format *f, const void *t, unsigned level,
 			 unsigned first, unsigned last)
 {
 	unsigned n = 1u << f->level[level].bits;
-	if (any_valid(f, t, first, last - first + 1))
-		return false;
 	unsigned up = last + 1, down = first;
 	for (unsigned step = 0; step < 4 && (up < n || down > 0); step++) {
 		if (up < n && valid(f, load(f, t, up++)))
@@ -1169,7 +1225,10 @@ static void prune_user(struct mmk_mmu_space *s, uint64_t lo, uint64_t hi, struct
 		if (level < root_level(f)) {
 			unsigned first, last;
 			touched(f, level, mmk_align_down(at, tspan), lo, hi, &first, &last);
-			if (empty_around(f, slot.table, level, first, last)) {
+			/* Entries of a table above the last level that the range only partly
+			 * covers may still point to tables with live entries. */
+			if (!any_valid(f, slot.table, first, last - first + 1) &&
+			    empty_around(f, slot.table, level, first, last)) {
 				struct path p;
 				walk_path(s, at, &p);
 				MMK_ASSERT(p.deepest == level && p.table[level] == slot.table);
@@ -1200,14 +1259,10 @@ static void change_range(struct mmk_mmu_space *s, uint64_t va, uint64_t size, st
 		leaf_inside(s, at, va, end, &slot, &sz, r);
 		uint64_t bytes = size_bytes(f, sz);
 		unsigned n = 1;
-		if (sz == 0 && copies(f, 0) == 1) { /* a run of small leaves in this table */
+		if (sz == 0) { /* a run of small leaves in this table */
 			uint64_t stop = table_end(s->mmu, 0, at, end);
-			unsigned i = slot.index + 1;
-			for (uint64_t next = at + bytes; next < stop; next += bytes, i++, n++) {
-				mmk_pte_t e = load(f, slot.table, i);
-				if (!small_leaf(f, e))
-					break;
-			}
+			unsigned max = (unsigned)((stop - at - bytes) >> f->level[0].shift);
+			n += small_leaves(f, slot.table, slot.index + 1, max);
 		}
 		fn(s, &slot, at, sz, n, arg, b);
 		at += bytes * n;
@@ -1217,12 +1272,19 @@ static void change_range(struct mmk_mmu_space *s, uint64_t va, uint64_t size, st
 /* Clears entries [i, i+n) of t. */
 static void clear_entries(const struct mmk_pt_format *f, void *t, unsigned i, unsigned n)
 {
-	if (f->entry_bytes == 8)
-		for (uint64_t *p = (uint64_t *)t + i, *end = p + n; p < end; p++)
+	if (f->entry_bytes == 8) {
+		uint64_t *p = (uint64_t *)t + i, *end = p + n;
+		for (; end - p >= 4; p += 4) /* by four: the hot loop of a large unmap */
+			p[0] = p[1] = p[2] = p[3] = 0;
+		for (; p < end; p++)
 			*p = 0;
-	else
-		for (uint32_t *p = (uint32_t *)t + i, *end = p + n; p < end; p++)
-			*p = 0;
+		return;
+	}
+	uint32_t *p = (uint32_t *)t + i, *end = p + n;
+	for (; end - p >= 4; p += 4)
+		p[0] = p[1] = p[2] = p[3] = 0;
+	for (; p < end; p++)
+		*p = 0;
 }
 
 static void unmap_leaves(struct mmk_mmu_space *s, const struct slot *at, mmk_vaddr_t va,
@@ -1303,36 +1365,40 @@ static void finish_change(struct mmk_mmu_space *s, struct mmk_mmu_batch *b,
 
 /*
  * The common case, done with one walk: [va, va+size) lies in one last-level table and
- * is all small pages, so there is nothing to split and one table to prune. Returns
- * false (nothing done) when that is not so.
+ * is all small pages, so there is nothing to split and one table to prune. Finds that
+ * table's slot for va; false when that is not so.
  */
-static bool change_in_one_table(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size,
-				struct mmk_mmu_batch *b, change_fn fn, void *arg, bool prune_after)
+static inline bool small_run(const struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size,
+			     struct slot *at)
 {
 	const struct mmk_pt_format *f = s->mmu->fmt;
-	mmk_vaddr_t tmask = (mmk_vaddr_t)table_span(f, 0) - 1; /* below the address width */
-	if (copies(f, 0) != 1 || (va & ~tmask) != ((va + size - 1) & ~tmask))
-		return false;
-	struct slot at;
-	if (!cached_last_level(s, va, &at))
-		lookup(s, va, 0, &at);
-	unsigned n = (unsigned)(size >> f->level[0].shift);
-	if (at.level != 0)
-		return false;
-	for (unsigned k = 0; k < n; k++)
-		if (!small_leaf(f, load(f, at.table, at.index + k)))
-			return false;
-	fn(s, &at, va, 0, n, arg, b);
-	if (prune_after && !s->is_kernel &&
-	    empty_around(f, at.table, 0, at.index, at.index + n - 1)) {
-		struct path p;
-		walk_path(s, va, &p);
-		unlink_empty(s, &p, 0, va, b);
+	if (!cached_last_level(s, va, at)) {
+		lookup(s, va, 0, at);
+		if (at->level != 0)
+			return false; /* its table is missing, or a large page is there */
 	}
-	return true;
+	unsigned shift = f->level[0].shift;
+	unsigned room = (1u << f->level[0].bits) - at->index; /* entries to the table's end */
+	if (size > (mmk_vsize_t)room << shift)
+		return false;
+	unsigned n = (unsigned)(size >> shift);
+	return small_leaves(f, at->table, at->index, n) == n;
 }
 
-/* Runs one change under the caller's batch, or under one of its own finished at the end. */
+/* After an unmap of entries [i, i+n) of va's last-level table t: frees t if that left it
+ * empty (and its parents after it), with the batch. */
+static void prune_last_level(struct mmk_mmu_space *s, mmk_vaddr_t va, const void *t, unsigned i,
+			     unsigned n, struct mmk_mmu_batch *b)
+{
+	if (s->is_kernel || !empty_around(s->mmu->fmt, t, 0, i, i + n - 1))
+		return;
+	struct path p;
+	walk_path(s, va, &p);
+	unlink_empty(s, &p, 0, va, b);
+}
+
+/* Runs one change over a range of leaves under the caller's batch, or under one of its own
+ * finished at the end. */
 static int with_batch(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size,
 		      struct mmk_mmu_batch *b, change_fn fn, void *arg, bool prune_after)
 {
@@ -1344,7 +1410,12 @@ static int with_batch(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size,
 		mmk_mmu_batch_begin(&own, s, NULL, NULL);
 		b = &own;
 	}
-	if (change_in_one_table(s, va, size, b, fn, arg, prune_after)) {
+	struct slot at;
+	if (small_run(s, va, size, &at)) {
+		unsigned n = (unsigned)(size >> s->mmu->fmt->level[0].shift);
+		fn(s, &at, va, 0, n, arg, b);
+		if (prune_after)
+			prune_last_level(s, va, at.table, at.index, n, b);
 		finish_change(s, b, &own);
 		return 0;
 	}
@@ -1360,6 +1431,41 @@ static int with_batch(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size,
 	return 0;
 }
 
+/*
+ * An unmap of small pages in one last-level table with no batch of the caller's (a
+ * page-by-page caller): the entries cleared, the TLB told at once; a batch of its own
+ * only when that emptied the table (which goes with it).
+ */
+static bool unmap_small_run(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size)
+{
+	struct mmk_mmu *mmu = s->mmu;
+	const struct mmk_pt_format *f = mmu->fmt;
+	struct slot at;
+	unsigned n = (unsigned)(size >> f->level[0].shift);
+	if (n > MMK_MMU_BATCH_PAGES || !small_run(s, va, size, &at))
+		return false;
+	clear_entries(f, at.table, at.index, n);
+	struct mmk_mmu_batch_page pages[MMK_MMU_BATCH_PAGES];
+	for (unsigned k = 0; k < n; k++)
+		pages[k] = (struct mmk_mmu_batch_page){va + k * MMK_PAGE_SIZE, 0, false};
+	if (!s->is_kernel && empty_around(f, at.table, 0, at.index, at.index + n - 1)) {
+		struct mmk_mmu_batch b;
+		mmk_mmu_batch_begin(&b, s, NULL, NULL);
+		for (unsigned k = 0; k < n; k++)
+			batch_page(&b, pages[k].va, 0, false);
+		struct path p;
+		walk_path(s, va, &p);
+		unlink_empty(s, &p, 0, va, &b);
+		finish_change(s, &b, &b);
+		return true;
+	}
+	if (f->publish)
+		f->publish(mmu);
+	invalidate_pages(s, pages, n, n > batch_limit(mmu));
+	mmu->stats.batches_finished++;
+	return true;
+}
+
 int mmk_mmu_unmap(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size,
 		  struct mmk_mmu_batch *batch)
 {
@@ -1368,6 +1474,13 @@ int mmk_mmu_unmap(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_vsize_t size,
 	int err = check_batch(s, batch);
 	if (err)
 		return err;
+	if (!batch) {
+		err = check_range(s, va, size);
+		if (err)
+			return err;
+		if (unmap_small_run(s, va, size))
+			return 0;
+	}
 	return with_batch(s, va, size, batch, unmap_leaves, NULL, true);
 }
 
@@ -1746,6 +1859,7 @@ void mmk_pt_setup(struct mmk_mmu *mmu, const struct mmk_pt_format *format, struc
 {
 	*mmu = (struct mmk_mmu){.fmt = format, .pmm = pmm, .features = features,
 				.flush_threshold = format->flush_threshold};
+	MMK_ASSERT(copies(format, 0) == 1); /* the smallest page is one entry (pt.h) */
 	cache_drop(mmu);
 	for (unsigned i = 0; i < format->size_count; i++)
 		if (size_usable(mmu, i))

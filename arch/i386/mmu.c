@@ -320,21 +320,19 @@ static void invalidate(struct mmk_mmu_space *s, const struct mmk_mmu_batch_page 
 		       unsigned n, bool all)
 {
 	bool seen = s->is_kernel || s == s->mmu->active; /* the CPU translates with it */
-	bool alt = !seen && alt_shows(s);               /* its tables are in that window */
 	if (all) {
 		if (s->is_kernel)
 			i386_flush_tlb_global();
-		else if (seen || alt)
+		else if (seen || alt_shows(s)) /* its tables are in that window */
 			i386_write_cr3(i386_read_cr3());
 		return;
 	}
-	uint32_t window = seen ? SELF_BASE : alt ? ALT_BASE : 0; /* where its tables show */
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t va = (uint32_t)pages[i].va;
 		if (seen)
 			i386_invlpg(va);
-		if (pages[i].table && window)
-			i386_invlpg(window + pd_index(va) * 4096u);
+		if (pages[i].table && (seen || alt_shows(s))) /* where its tables show */
+			i386_invlpg((seen ? SELF_BASE : ALT_BASE) + pd_index(va) * 4096u);
 	}
 }
 
