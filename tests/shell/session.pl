@@ -283,6 +283,11 @@ ok(cmd('kill 99999999999') =~ /^error: 99999999999 is not a pid/m, "kill of a pi
 ok(cmd('vmmap 77777') =~ /^error: no process with pid 77777/m, "vmmap of an unknown pid");
 ok(cmd('wait 77777') =~ /^error: no process with pid 77777/m, "wait for an unknown pid");
 
+sub free_frames {
+	my ($m) = cmd('meminfo') =~ /^  free\s+\d+ KiB\s+\((\d+) frames/m;
+	return $m;
+}
+my $free_before = free_frames();
 my $spawn = cmd('spawn spin');
 my ($spin) = $spawn =~ /^pid (\d+) \(spin\) is ready to run/m;
 ok(defined $spin, "spawn spin", $spawn) or do {
@@ -312,6 +317,10 @@ ok($pwalk_ok && $pwalk =~ /^pid $spin \(spin\): walk of /m && defined $text_pa &
    "walk ADDR PID: all $pchecked entries match guest memory, the frame ptdump names", "$pwhy$pwalk");
 ok(cmd("kill $spin") =~ /^pid $spin \(spin\) was killed \(kill\)$/m, "kill PID");
 ok(cmd('ps') =~ /^no processes/m, "ps after the kill");
+my $free_after = free_frames();
+ok(defined $free_before && defined $free_after && $free_before == $free_after,
+   "kill gives back every frame the process had", "free frames before spawn " .
+   ($free_before // '?') . ", after kill " . ($free_after // '?'));
 ok(cmd("kill $spin") =~ /^error: no process with pid $spin/m, "kill it again");
 
 my $full = cmd('ptdump');
