@@ -285,12 +285,16 @@ static void op_unmap(void)
 	unsigned first, n;
 	run_pick(&first, &n);
 	stress_trace(k.s, OP_UNMAP, page_va(first), n);
-	bool all, none;
+	bool all, none, batched = stress_below(k.s, 2);
 	run_state(first, n, &all, &none);
 	struct mmk_mmu_batch b;
 	mmk_mmu_batch_begin(&b, &k.mmu->kernel, mmk_pmm_release_frames, k.pmm);
-	int err = mmk_mmu_unmap(&k.mmu->kernel, page_va(first), (mmk_vsize_t)n * P, &b);
+	int err = mmk_mmu_unmap(&k.mmu->kernel, page_va(first), (mmk_vsize_t)n * P,
+				batched ? &b : NULL); /* NULL: a batch of its own, frames to nobody */
 	mmk_mmu_batch_finish(&b);
+	if (!batched && err == 0 && all)
+		for (unsigned j = 0; j < n; j++) /* ours to give back */
+			CHECK(mmk_pmm_free(k.pmm, k.page[first + j].pa) == 0, k.page[first + j].pa, j);
 	if (!all || err == -MMK_ENOMEM) {
 		CHECK(all || err == -MMK_ENOENT || err == -MMK_ENOMEM, page_va(first), (unsigned)err);
 		return; /* nothing changed: the next check of the walk says so */
