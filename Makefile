@@ -256,6 +256,13 @@ bench: deps $(BENCHES) kernels
 	done
 	@echo; echo "The backends side by side:"
 	@tools/kbench-table.sh $(foreach a,$(ARCHES),$(a)=$(BUILD)/kbench-$(a).txt)
+	@for a in $(ARCHES); do \
+		echo; echo "$$a user programs (user/perf.c), QEMU -icount shift=0 (instructions from user mode):"; \
+		printf 'run perf\nhalt\n' | tools/qemu.sh $$a $(BUILD)/$$a/kernel.img -icount shift=0 | \
+			grep 'perf: .* [0-9][0-9]*$$' | tee $(BUILD)/uperf-$$a.txt; \
+	done
+	@echo; echo "User-mode costs side by side:"
+	@tools/uperf-table.sh $(foreach a,$(ARCHES),$(a)=$(BUILD)/uperf-$(a).txt)
 
 # docs/performance.md and every <!-- bench:NAME --> figure in docs/ come from one recorded
 # make bench run, docs/bench/bench.txt (tools/bench-doc.sh): bench-doc makes a new run and

@@ -52,7 +52,8 @@ int example_run(struct mmk_memmap *map, mmk_paddr_t meta_limit, struct mmk_mmu_b
 	if (step("kernel heap", obj ? 0 : -MMK_ENOMEM))
 		return 1;
 	obj[0] = 42;
-	mmk_vm_init(&vm, &example_mmu, mmk_kmalloc, mmk_kfree);
+	if (step("the VM and its zero page", mmk_vm_init(&vm, &example_mmu, mmk_kmalloc, mmk_kfree)))
+		return 1;
 	if (step("user space", mmk_vm_space_create(&vm, &space)))
 		return 1;
 	if (step("anonymous region",

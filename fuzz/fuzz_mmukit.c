@@ -120,8 +120,6 @@ struct frame_count {
 	unsigned n;
 };
 
-static struct frame_count counted;
-
 static int collect(void *ctx, const struct mmk_mmu_mapping *m)
 {
 	struct frame_count *c = ctx;
@@ -132,30 +130,16 @@ static int collect(void *ctx, const struct mmk_mmu_mapping *m)
 	return 0;
 }
 
-static int cmp_pa(const void *a, const void *b)
-{
-	mmk_paddr_t x = *(const mmk_paddr_t *)a, y = *(const mmk_paddr_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Every anonymous frame's reference count is the number of its mappings. */
+/* Every VM space: its regions, amaps and objects agree with every mapped page (a page
+ * writable only where its frame has one holder), and its VAS is sound. */
 static void check_vm_frames(void)
 {
-	counted.n = 0;
 	for (unsigned i = 0; i < VM_SPACES; i++) {
 		if (!st.vm_live[i])
 			continue;
-		struct mmk_vm_space *s = &st.vm_spaces[i];
-		CHECK(mmk_vas_check(&s->regions) == 0, i, 0);
-		mmk_mmu_walk(&s->mmu, 0, mmk_mmu_user_end(mmu()), collect, &counted);
-	}
-	qsort(counted.pa, counted.n, sizeof(counted.pa[0]), cmp_pa);
-	for (unsigned i = 0; i < counted.n;) {
-		unsigned j = i;
-		while (j < counted.n && counted.pa[j] == counted.pa[i])
-			j++;
-		CHECK(mmk_pmm_refcount(pmm(), counted.pa[i]) == j - i, counted.pa[i], j - i);
-		i = j;
+		CHECK(mmk_vm_check(&st.vm_spaces[i]) == 0, i, 0);
+		struct frame_count none = {.n = 0};
+		mmk_mmu_walk(&st.vm_spaces[i].mmu, 0, mmk_mmu_user_end(mmu()), collect, &none);
 	}
 }
 
@@ -257,8 +241,13 @@ static void op_vm_unmap(unsigned i, struct input *in)
 {
 	if (!st.vm_live[i])
 		return;
-	unsigned slot = take(in) % (REGION_SLOTS + 8);
-	(void)mmk_vm_unmap(&st.vm_spaces[i], st.window + (mmk_vaddr_t)(RAW_PAGES + slot) * K4);
+	unsigned slot = take(in) % (REGION_SLOTS + 8), pages = 1 + take(in) % 8;
+	unsigned what = take(in);
+	mmk_vaddr_t va = st.window + (mmk_vaddr_t)(RAW_PAGES + slot) * K4;
+	if (what & 0x80)
+		(void)mmk_vm_protect(&st.vm_spaces[i], va, pages * K4, prots[what % MMK_ARRAY_SIZE(prots)]);
+	else
+		(void)mmk_vm_unmap(&st.vm_spaces[i], va, pages * K4);
 }
 
 static void op_vm_touch(unsigned i, struct input *in)
@@ -462,6 +451,7 @@ static void teardown(void)
 			st.raw_live[s] = false;
 		}
 	CHECK(ktest_env_freed_table_uses() == 0, 3, 0);
+	mmk_vm_fini(&st.vm);
 	for (unsigned i = 0; i < OBJECTS; i++)
 		if (st.objects[i].p) {
 			CHECK(mmk_kheap_free(&st.heap, st.objects[i].p) == 0, i, 0);
@@ -496,12 +486,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup();
 	memset(&st, 0, sizeof(st));
 	mmk_kheap_init(&st.heap, ktest_env_kvm());
-	mmk_vm_init(&st.vm, mmu(), ktest_env_malloc, ktest_env_free);
 	st.window = mmk_mmu_user_base(mmu()) + MMK_MIB;
 	struct mmk_pmm_stats s;
 	mmk_pmm_get_stats(pmm(), &s);
 	start_free = s.free_frames;
 	start_tables = mmu()->kernel.table_pages;
+	CHECK(mmk_vm_init(&st.vm, mmu(), ktest_env_malloc, ktest_env_free) == 0, 0, 0);
 	struct input in = {data, size};
 	traced = 0;
 	for (unsigned steps = 0; in.left && steps < 256; steps++) {

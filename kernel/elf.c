@@ -16,6 +16,7 @@
 #include <mmukit/errno.h>
 #include <mmukit/pmm.h>
 #include <mmukit/services.h>
+#include <mmukit/uaccess.h>
 
 #include "proc.h"
 
@@ -105,42 +106,21 @@ static unsigned segment_prot(const struct elf_segment *s)
 	       (s->flags & PF_W ? MMK_PROT_WRITE : 0) | (s->flags & PF_X ? MMK_PROT_EXEC : 0);
 }
 
-/* One page of the segment: a fresh frame with the file bytes that fall in it. */
-static int load_page(struct mmk_vm_space *space, const unsigned char *image,
-		     const struct elf_segment *s, mmk_vaddr_t page, unsigned prot)
-{
-	struct mmk_mmu *mmu = space->vm->mmu;
-	mmk_paddr_t pa;
-	if (mmk_pmm_alloc(mmu->pmm, &pa))
-		return -MMK_ENOMEM;
-	mmk_mmu_zero_frame(mmu, pa);
-	uint64_t from = page < s->vaddr ? s->vaddr : page;
-	uint64_t to = page + MMK_PAGE_SIZE < s->vaddr + s->filesz ? page + MMK_PAGE_SIZE
-								  : s->vaddr + s->filesz;
-	unsigned char *dst = proc_copy_window_map(pa);
-	for (uint64_t a = from; a < to; a++)
-		dst[a - page] = image[s->offset + (a - s->vaddr)];
-	proc_copy_window_unmap();
-	int err = mmk_mmu_map(&space->mmu, page, pa, MMK_PAGE_SIZE, prot, 12);
-	if (err)
-		MMK_ASSERT(mmk_pmm_free(mmu->pmm, pa) == 0);
-	return err;
-}
-
+/* A segment: anonymous memory, written with its file bytes through the VM (its frames
+ * are the region's own, as any written page), then given its protection. */
 static int load_segment(struct mmk_vm_space *space, const unsigned char *image,
 			const struct elf_segment *s)
 {
 	mmk_vaddr_t start = mmk_align_down(s->vaddr, MMK_PAGE_SIZE);
 	mmk_vaddr_t end = mmk_align_up(s->vaddr + s->memsz, MMK_PAGE_SIZE);
 	mmk_vaddr_t va = start;
-	unsigned prot = segment_prot(s);
-	int err = mmk_vm_map_anon(space, &va, end - start, prot);
-	if (err)
-		return err;
-	mmk_vaddr_t file_end = mmk_align_up(s->vaddr + s->filesz, MMK_PAGE_SIZE);
-	for (mmk_vaddr_t page = start; page < file_end && !err; page += MMK_PAGE_SIZE)
-		err = load_page(space, image, s, page, prot);
-	return err;
+	unsigned rw = MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER, prot = segment_prot(s);
+	int err = mmk_vm_map_anon(space, &va, end - start, rw);
+	if (!err && s->filesz)
+		err = mmk_copy_to_user(space, s->vaddr, image + s->offset, s->filesz);
+	if (!err && prot != rw)
+		err = mmk_vm_protect(space, start, end - start, prot);
+	return err == -MMK_EFAULT ? -MMK_ENOMEM : err; /* a fault in the copy: out of memory */
 }
 
 int elf_load(struct mmk_vm_space *space, const unsigned char *image, size_t size,

@@ -8,6 +8,7 @@
 #include <mmukit/kheap.h>
 #include <mmukit/pmm.h>
 #include <mmukit/services.h>
+#include <mmukit/uaccess.h>
 
 #include "proc.h"
 #include "user/lib/sys.h"
@@ -61,14 +62,16 @@ int proc_init(void)
 	struct mmk_kvm *kvm = kernel_kvm();
 	if (!kvm)
 		return -MMK_ESTATE;
-	mmk_vm_init(&vm, mmu(), mmk_kmalloc, mmk_kfree);
+	int err = mmk_vm_init(&vm, mmu(), mmk_kmalloc, mmk_kfree);
+	if (err)
+		return err;
 	for (unsigned i = 0; i < PROC_MAX; i++) {
 		mmk_vaddr_t top;
-		int err = mmk_kvm_stack_alloc(kvm, &kstacks[i], PROC_KSTACK_PAGES, &top);
+		err = mmk_kvm_stack_alloc(kvm, &kstacks[i], PROC_KSTACK_PAGES, &top);
 		if (err)
 			return err;
 	}
-	int err = mmk_kvm_pages_alloc(kvm, &copy_window, 1, MMK_PAGE_SIZE, MMK_VAS_LOWEST);
+	err = mmk_kvm_pages_alloc(kvm, &copy_window, 1, MMK_PAGE_SIZE, MMK_VAS_LOWEST);
 	if (err)
 		return err;
 	/* Once now, so the kernel table under the window exists before anything counts. */
@@ -179,6 +182,9 @@ int proc_exec(struct proc *p, const char *name)
 	if (old)
 		MMK_ASSERT(mmk_vm_space_destroy(old) == 0);
 	p->brk_base = p->brk = mmk_align_up(end, MMK_PAGE_SIZE) + MMK_PAGE_SIZE; /* a gap page */
+	/* mmap without an address: from the middle of the user half up, far from the break */
+	p->mmap_base = mmk_align_down(mmk_mmu_user_base(mmu()) / 2 + mmk_mmu_user_end(mmu()) / 2,
+				      MMK_PAGE_SIZE);
 	unsigned n = 0;
 	for (; name[n] && n + 1 < PROC_NAME_MAX; n++)
 		p->name[n] = name[n];
@@ -282,7 +288,7 @@ int proc_wait(mmk_vaddr_t status_ptr)
 			if (c->state != PROC_ZOMBIE)
 				continue;
 			int pid = c->pid, status = c->status;
-			if (status_ptr && arch_copy_to_user(status_ptr, &status, sizeof(status)))
+			if (status_ptr && mmk_copy_to_user(p->space, status_ptr, &status, sizeof(status)))
 				return -MMK_EFAULT; /* the child stays, for a wait with a good pointer */
 			proc_free(c);
 			return pid;

@@ -42,6 +42,7 @@ struct proc {
 	uintptr_t context;             /* saved kernel stack pointer while switched out */
 	struct arch_frame *frame;      /* user registers, at the top of the kernel stack */
 	mmk_vaddr_t brk_base, brk;     /* sbrk's area: [brk_base, brk) is mapped */
+	mmk_vaddr_t mmap_base;         /* where mmap without an address looks first */
 	bool line_start;               /* write: the next byte starts a console line */
 };
 

@@ -130,6 +130,26 @@ KTEST(procs, data_not_executable)
 	expected_status = 0;
 }
 
+KTEST(procs, stack_grows_to_its_guard)
+{
+	run_program("stack");
+}
+
+KTEST(procs, shared_memory_across_fork)
+{
+	run_program("shm");
+}
+
+KTEST(procs, mmap_munmap_mprotect_against_a_model)
+{
+	run_program("mmap");
+}
+
+KTEST(procs, memory_hog_contained)
+{
+	run_program("hog");
+}
+
 KTEST(procs, fork_bomb_contained)
 {
 	run_program("forkbomb");

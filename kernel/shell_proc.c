@@ -136,17 +136,18 @@ static void print_range(uint64_t start, uint64_t end)
 static uint64_t describe_region(const struct mmk_vm_space *space, const struct mmk_vm_region *r)
 {
 	mmk_vaddr_t start = r->range.start, end = r->range.end;
-	char kind[32];
-	if (r->kind == MMK_VM_ANON)
-		mmk_snprintf(kind, sizeof(kind), "anonymous");
-	else if (r->kind == MMK_VM_PHYS)
-		mmk_snprintf(kind, sizeof(kind), "physical 0x%llx", (unsigned long long)r->phys);
-	else if (r->kind == MMK_VM_STACK)
-		mmk_snprintf(kind, sizeof(kind), "stack, %lluK guard",
-			     (unsigned long long)r->guard / 1024);
+	char kind[40];
+	if (r->object && r->object->kind == MMK_VM_OBJ_PHYS)
+		mmk_snprintf(kind, sizeof(kind), "physical 0x%llx",
+			     (unsigned long long)(r->object->phys + r->offset));
+	else if (r->grow_limit)
+		mmk_snprintf(kind, sizeof(kind), "stack %lluK, %lluK guard",
+			     (unsigned long long)(end - r->low) / 1024,
+			     (unsigned long long)(r->grow_limit - start) / 1024);
 	else
-		mmk_snprintf(kind, sizeof(kind), "kind %u", r->kind);
-	uint64_t resident = mapped_pages(&space->mmu, start, end);
+		mmk_snprintf(kind, sizeof(kind), "%s%s", mmk_vm_region_kind(r),
+			     r->amap && r->amap->refs > 1 ? ", split" : "");
+	uint64_t resident = mmk_vm_region_resident(r);
 	print_range(start, end);
 	mmk_printf(" %8lluK  ", (unsigned long long)(end - start) / 1024);
 	shell_print_flags(r->prot);

@@ -13,8 +13,9 @@
  * allocation fails: it must fail whole (a touch then faults, changing nothing) or work.
  * After every STRESS_BATCH operations: each space's region VAS check, its walk against
  * the model (user, never global, inside a region, writable only in a writable one, the
- * page's words as the model says), every frame's PMM reference count equal to the
- * number of mappings of it, mmk_pmm_check and mmk_kheap_check.
+ * page's words as the model says), mmk_vm_check (every mapped page is the frame its
+ * region's amap holds, writable only with one holder; the zero page read-only),
+ * mmk_pmm_check and mmk_kheap_check.
  */
 #include <mmukit/errno.h>
 #include <mmukit/kheap.h>
@@ -57,7 +58,6 @@ static struct {
 	struct mmk_vm vm;
 	mmk_vaddr_t base;
 	struct vspace sp[SPACES];
-	mmk_paddr_t frames[SPACES * VPAGES];
 	bool injecting; /* the operation's nth PMM allocation fails */
 	uint64_t injected;
 } v;
@@ -215,7 +215,6 @@ static void op_touch(struct vspace *sp)
 
 /* ------------------------------------------------------------ invariants */
 
-static unsigned frame_count;
 static struct vspace *walking;
 
 static int visit(void *ctx, const struct mmk_mmu_mapping *m)
@@ -231,49 +230,21 @@ static int visit(void *ctx, const struct mmk_mmu_mapping *m)
 	CHECK(rw || !(m->flags & MMK_PROT_WRITE), m->va, m->flags);
 	const uint32_t *w = mmk_mmu_frame_pointer(v.mmu, m->pa);
 	CHECK(w[0] == sp->val[page][0] && w[P / 4 - 1] == sp->val[page][1], m->va, w[0]);
-	if (frame_count < MMK_ARRAY_SIZE(v.frames))
-		v.frames[frame_count++] = m->pa;
 	return 0;
-}
-
-/* Shell sort: a few hundred frames per check, no allocation. */
-static void sort_frames(mmk_paddr_t *a, unsigned n)
-{
-	for (unsigned gap = n / 2; gap; gap /= 2)
-		for (unsigned i = gap; i < n; i++) {
-			mmk_paddr_t x = a[i];
-			unsigned j = i;
-			for (; j >= gap && a[j - gap] > x; j -= gap)
-				a[j] = a[j - gap];
-			a[j] = x;
-		}
 }
 
 static void check_all(void)
 {
 	CHECK(mmk_pmm_check(v.pmm) == 0, 0, 0);
 	CHECK(mmk_kheap_check(kernel_heap()) == 0, 0, 0);
-	frame_count = 0;
 	for (unsigned i = 0; i < SPACES; i++) {
 		struct vspace *sp = &v.sp[i];
 		if (!sp->live)
 			continue;
 		CHECK(mmk_vas_check(&sp->s.regions) == 0, i, 0);
-		unsigned before = frame_count;
+		CHECK(mmk_vm_check(&sp->s) == 0, i, 0);
 		walking = sp;
 		mmk_mmu_walk(&sp->s.mmu, 0, mmk_mmu_user_end(v.mmu), visit, NULL);
-		unsigned written = 0; /* a page written to has a frame */
-		for (unsigned p = 0; p < VPAGES; p++)
-			written += sp->val[p][0] || sp->val[p][1];
-		CHECK(frame_count - before >= written, frame_count - before, written);
-	}
-	sort_frames(v.frames, frame_count);
-	for (unsigned i = 0; i < frame_count;) {
-		unsigned j = i;
-		while (j < frame_count && v.frames[j] == v.frames[i])
-			j++;
-		CHECK(mmk_pmm_refcount(v.pmm, v.frames[i]) == j - i, v.frames[i], j - i);
-		i = j;
 	}
 }
 
@@ -286,7 +257,8 @@ void stress_vm_run(struct stress *s, uint64_t ops)
 	v.mmu = kernel_mmu();
 	v.pmm = v.mmu->pmm;
 	v.base = mmk_mmu_user_base(v.mmu) + 16 * MMK_MIB;
-	mmk_vm_init(&v.vm, v.mmu, mmk_kmalloc, mmk_kfree);
+	if (!CHECK(mmk_vm_init(&v.vm, v.mmu, mmk_kmalloc, mmk_kfree) == 0, 0, 0))
+		return;
 	struct mmk_mmu_space *previous = v.mmu->active;
 	for (s->step = 0; s->step < ops && !s->broken; s->step++) {
 		unsigned op = stress_below(s, 64);
@@ -329,4 +301,5 @@ void stress_vm_run(struct stress *s, uint64_t ops)
 		  (unsigned long long)v.vm.stats.zero_fills, (unsigned long long)v.vm.stats.cow_copies,
 		  (unsigned long long)v.vm.stats.cow_reuses, (unsigned long long)v.vm.stats.bad_faults,
 		  (unsigned long long)v.injected);
+	mmk_vm_fini(&v.vm);
 }

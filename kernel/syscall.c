@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * System calls (user/lib/sys.h): decoded from the trap frame by the machine
- * (arch_frame_syscall), carried out over the process table and today's VM calls.
- * Memory calls map anonymous regions: sbrk grows the break by whole regions (it does not
- * shrink yet), munmap removes the region containing an address.
+ * (arch_frame_syscall), carried out over the process table and the VM (POSIX-like mmap,
+ * munmap, mprotect of any page range; sbrk). User memory is read and written with the
+ * library's copies (include/mmukit/uaccess.h): a bad pointer gives -MMK_EFAULT.
  */
 #include <mmukit/errno.h>
 #include <mmukit/services.h>
+#include <mmukit/uaccess.h>
 
 #include "proc.h"
 #include "user/lib/sys.h"
@@ -22,7 +23,7 @@ static long sys_write(struct proc *p, mmk_vaddr_t buf, unsigned long len)
 	char chunk[128];
 	for (unsigned long done = 0; done < len;) {
 		unsigned long n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-		if (arch_copy_from_user(chunk, buf + done, n))
+		if (mmk_copy_from_user(p->space, chunk, buf + done, n))
 			return done ? (long)done : -MMK_EFAULT;
 		for (unsigned long i = 0; i < n; i++) {
 			if (p->line_start)
@@ -38,49 +39,63 @@ static long sys_write(struct proc *p, mmk_vaddr_t buf, unsigned long len)
 static long sys_exec(struct proc *p, mmk_vaddr_t user_name)
 {
 	char name[NAME_MAX];
-	for (unsigned i = 0;; i++) {
-		if (i == NAME_MAX)
-			return -MMK_EINVAL;
-		if (arch_copy_from_user(&name[i], user_name + i, 1))
-			return -MMK_EFAULT;
-		if (!name[i])
-			break;
-	}
+	long n = mmk_strncpy_from_user(p->space, name, user_name, sizeof(name));
+	if (n < 0)
+		return n == -MMK_ERANGE ? -MMK_EINVAL : n;
 	return proc_exec(p, name); /* on success the frame enters the new program */
 }
 
-static long sys_sbrk(struct proc *p, unsigned long bytes)
+#define USER_RW (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER)
+#define SYS_PROTS (SYS_PROT_READ | SYS_PROT_WRITE | SYS_PROT_EXEC)
+#define SYS_MAPS (SYS_MAP_SHARED | SYS_MAP_FIXED | SYS_MAP_NOREPLACE)
+
+/* The break grows by mapping at its end (the VM merges it into the heap region) and
+ * shrinks by unmapping its last pages. */
+static long sys_sbrk(struct proc *p, long increment)
 {
 	mmk_vaddr_t old = p->brk;
-	if (bytes == 0)
+	if (increment == 0)
 		return (long)old;
-	if (bytes % MMK_PAGE_SIZE || bytes > mmk_mmu_user_end(kernel_mmu()))
+	if (increment % (long)MMK_PAGE_SIZE)
 		return -MMK_EINVAL;
-	mmk_vaddr_t va = old;
-	int err = mmk_vm_map_anon(p->space, &va, bytes, MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER);
+	int err;
+	if (increment > 0) {
+		mmk_vaddr_t va = old;
+		err = mmk_vm_map(p->space, &va, (mmk_vsize_t)increment, USER_RW, MMK_VM_NOREPLACE, NULL, 0);
+		if (err == -MMK_ERANGE || err == -MMK_EEXIST)
+			err = -MMK_ENOMEM; /* no room above the break */
+	} else {
+		mmk_vsize_t less = (mmk_vsize_t)-increment;
+		if (less > old - p->brk_base)
+			return -MMK_EINVAL;
+		err = mmk_vm_unmap(p->space, old - less, less);
+	}
 	if (err)
 		return err;
-	p->brk = old + bytes;
+	p->brk = old + (mmk_vaddr_t)increment;
 	return (long)old;
 }
 
-static long sys_mmap(struct proc *p, unsigned long bytes, unsigned long prot)
+static long sys_mmap(struct proc *p, mmk_vaddr_t addr, unsigned long len, unsigned long prot,
+		     unsigned long flags)
 {
-	if (prot & ~(unsigned long)(SYS_PROT_READ | SYS_PROT_WRITE | SYS_PROT_EXEC) || !prot)
+	if (prot & ~(unsigned long)SYS_PROTS || !prot || flags & ~(unsigned long)SYS_MAPS)
 		return -MMK_EINVAL;
-	if (bytes == 0 || bytes % MMK_PAGE_SIZE || bytes > mmk_mmu_user_end(kernel_mmu()))
-		return -MMK_EINVAL;
-	mmk_vaddr_t va = 0;
-	int err = mmk_vm_map_anon(p->space, &va, bytes, (unsigned)prot | MMK_PROT_USER);
+	mmk_vaddr_t va = addr ? addr : p->mmap_base;
+	int err = mmk_vm_map(p->space, &va, len, (unsigned)prot | MMK_PROT_USER, (unsigned)flags, NULL, 0);
 	return err ? err : (long)va;
 }
 
-static long sys_munmap(struct proc *p, mmk_vaddr_t va)
+static long sys_munmap(struct proc *p, mmk_vaddr_t addr, unsigned long len)
 {
-	struct mmk_vm_region *r = mmk_vm_region_at(p->space, va);
-	if (!r || r->kind != MMK_VM_ANON || (va >= p->brk_base && va < p->brk))
-		return -MMK_EINVAL; /* only what mmap made: not the program, stack or break */
-	return mmk_vm_unmap(p->space, va);
+	return mmk_vm_unmap(p->space, addr, len);
+}
+
+static long sys_mprotect(struct proc *p, mmk_vaddr_t addr, unsigned long len, unsigned long prot)
+{
+	if (prot & ~(unsigned long)SYS_PROTS || !prot)
+		return -MMK_EINVAL;
+	return mmk_vm_protect(p->space, addr, len, (unsigned)prot | MMK_PROT_USER);
 }
 
 /* The canary the isolation test writes to from user mode (it must stay). */
@@ -126,13 +141,16 @@ void proc_syscall(struct arch_frame *f)
 		r = 0;
 		break;
 	case SYS_SBRK:
-		r = sys_sbrk(p, a[0]);
+		r = sys_sbrk(p, (long)a[0]);
 		break;
 	case SYS_MMAP:
-		r = sys_mmap(p, a[0], a[1]);
+		r = sys_mmap(p, a[0], a[1], a[2], a[3]);
 		break;
 	case SYS_MUNMAP:
-		r = sys_munmap(p, a[0]);
+		r = sys_munmap(p, a[0], a[1]);
+		break;
+	case SYS_MPROTECT:
+		r = sys_mprotect(p, a[0], a[1], a[2]);
 		break;
 	case SYS_KADDR:
 		r = sys_kaddr(a[0]);

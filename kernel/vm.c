@@ -28,7 +28,9 @@ int kernel_vm_start(struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot, mmk_va
 	mmk_kvm_init(&the_kvm, &the_mmu, window_base, window_top);
 	mmk_kheap_init(&the_heap, &the_kvm);
 	mmk_kheap_set_default(&the_heap);
-	mmk_vm_init(&the_vm, &the_mmu, mmk_kmalloc, mmk_kfree);
+	err = mmk_vm_init(&the_vm, &the_mmu, mmk_kmalloc, mmk_kfree);
+	if (err)
+		return err;
 	vm_started = true;
 	return 0;
 }

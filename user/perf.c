@@ -3,7 +3,8 @@
  * perf: the costs of issue 12's Performance section, measured from user mode (the
  * counter read before and after, so trap to return and the access itself): demand-zero
  * write fault, copy-on-write fault after fork, mmap + munmap of one page, mmap of 1,024
- * pages touched + munmap, fork + exit + wait with 1 MiB touched. Under QEMU -icount
+ * pages touched + munmap, mprotect of 1,024 pages, fork + exit + wait with 1 MiB
+ * touched. Under QEMU -icount
  * shift=0 the counter counts guest instructions; the minimum of each series is printed
  * (a timer tick inside one sample only makes it larger).
  */
@@ -37,7 +38,7 @@ static unsigned long long zero_fill(unsigned long long base)
 		p[i * 4096] = 1;
 		best = lowest(best, cycles() - t - base);
 	}
-	CHECK(munmap((void *)m) == 0);
+	CHECK(munmap((void *)m, PAGES * 4096) == 0);
 	return best;
 }
 
@@ -61,7 +62,7 @@ static unsigned long long cow(unsigned long long base)
 		best = lowest(best, cycles() - t - base);
 	}
 	CHECK(wait(0) == pid);
-	CHECK(munmap((void *)m) == 0);
+	CHECK(munmap((void *)m, PAGES * 4096) == 0);
 	return best;
 }
 
@@ -73,7 +74,7 @@ static unsigned long long map_unmap(unsigned long long base, int pages)
 		long m = mmap((size_t)pages * 4096, SYS_PROT_READ | SYS_PROT_WRITE);
 		for (int i = 1; i < pages; i++)
 			((volatile char *)m)[i * 4096] = 1; /* populated (one page: untouched) */
-		int r = munmap((void *)m);
+		int r = munmap((void *)m, (size_t)pages * 4096);
 		best = lowest(best, cycles() - t - base);
 		CHECK(m > 0 && r == 0);
 	}
@@ -96,7 +97,26 @@ static unsigned long long fork_exit_wait(unsigned long long base)
 		best = lowest(best, cycles() - t - base);
 		CHECK(r == pid);
 	}
-	CHECK(munmap((void *)m) == 0);
+	CHECK(munmap((void *)m, 256 * 4096) == 0);
+	return best;
+}
+
+/* mprotect of 1,024 populated pages, read-only and back (the minimum of one call). */
+static unsigned long long protect(unsigned long long base)
+{
+	long m = mmap(1024 * 4096, SYS_PROT_READ | SYS_PROT_WRITE);
+	CHECK(m > 0);
+	for (int i = 0; i < 1024; i++)
+		((volatile char *)m)[i * 4096] = 1;
+	unsigned long long best = ~0ull;
+	for (int n = 0; n < 4; n++) {
+		int prot = n % 2 ? SYS_PROT_READ | SYS_PROT_WRITE : SYS_PROT_READ;
+		unsigned long long t = cycles();
+		int r = mprotect((void *)m, 1024 * 4096, prot);
+		best = lowest(best, cycles() - t - base);
+		CHECK(r == 0);
+	}
+	CHECK(munmap((void *)m, 1024 * 4096) == 0);
 	return best;
 }
 
@@ -107,6 +127,7 @@ int main(void)
 	printf("perf: copy-on-write fault after fork %llu\n", cow(base));
 	printf("perf: mmap + munmap of one page %llu\n", map_unmap(base, 1));
 	printf("perf: mmap of 1024 pages touched + munmap %llu\n", map_unmap(base, 1024));
+	printf("perf: mprotect of 1024 pages %llu\n", protect(base));
 	printf("perf: fork + exit + wait, 1 MiB touched %llu\n", fork_exit_wait(base));
 	return check_failures;
 }

@@ -28,9 +28,8 @@ KBENCH(vm_faults)
 	static struct mmk_vm vm;
 	static struct mmk_vm_space parent, child;
 	struct mmk_mmu_space *previous = kernel_mmu()->active;
-	mmk_vm_init(&vm, kernel_mmu(), mmk_kmalloc, mmk_kfree);
 	mmk_vaddr_t va = UVA;
-	if (mmk_vm_space_create(&vm, &parent) || mmk_vm_map_anon(&parent, &va, PAGES * MMK_PAGE_SIZE, URW))
+	if (mmk_vm_init(&vm, kernel_mmu(), mmk_kmalloc, mmk_kfree) || mmk_vm_space_create(&vm, &parent) || mmk_vm_map_anon(&parent, &va, PAGES * MMK_PAGE_SIZE, URW))
 		mmk_panic("bench: vm set-up");
 	mmk_vm_space_activate(&parent);
 	uint64_t warm = write_each_page();      /* demand-zero: fault, frame, zero, map */
@@ -44,6 +43,7 @@ KBENCH(vm_faults)
 	uint64_t reuse = write_each_page();     /* copy-on-write, sole owner: re-enable write */
 	mmk_mmu_activate(previous);
 	mmk_vm_space_destroy(&child);
+	mmk_vm_fini(&vm);
 	mmk_printf("# bench fault per page: demand-zero %llu, copy-on-write copy %llu, "
 		   "copy-on-write reuse %llu, store without fault %llu\n",
 		   (unsigned long long)warm, (unsigned long long)copy, (unsigned long long)reuse,

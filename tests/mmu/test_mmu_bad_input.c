@@ -69,9 +69,9 @@ static int build_world(void)
 	struct mmk_kvm *kvm = ktest_env_kvm();
 	w = (struct world){0};
 	mmk_kheap_init(&w.heap, kvm);
-	mmk_vm_init(&w.vm, mmu(), ktest_env_malloc, ktest_env_free);
+	int err = mmk_vm_init(&w.vm, mmu(), ktest_env_malloc, ktest_env_free);
 	ktest_env_free(ktest_env_malloc(sizeof(struct mmk_vm_region))); /* its slab exists */
-	int err = mmk_vm_space_create(&w.vm, &w.a);
+	err = err ? err : mmk_vm_space_create(&w.vm, &w.a);
 	err = err ? err : mmk_vm_space_create(&w.vm, &w.b);
 	err = err ? err : mmk_mmu_space_create(mmu(), &w.dead);
 	err = err ? err : mmk_mmu_space_destroy(&w.dead, NULL, NULL);
@@ -119,6 +119,7 @@ static void tear_world(void)
 	KEXPECT_EQ(mmk_kvm_pages_release(&w.stack, true), 0);
 	KEXPECT_EQ(mmk_vm_space_destroy(&w.b), 0);
 	KEXPECT_EQ(mmk_vm_space_destroy(&w.a), 0);
+	mmk_vm_fini(&w.vm);
 	KEXPECT_EQ(mmk_pmm_free(mmu()->pmm, w.frame), 0);
 	KEXPECT_EQ(mmk_pmm_check(mmu()->pmm), 0);
 }
@@ -650,13 +651,66 @@ static const struct row vm_phys_rows[] = {
 
 static int call_mmk_vm_unmap(const struct row *r)
 {
-	return mmk_vm_unmap(&w.a, addr(r->anchor, r->off));
+	return mmk_vm_unmap(&w.a, addr(r->anchor, r->off), r->size);
 }
 
 static const struct row vm_unmap_rows[] = {
-	{"no region", -MMK_ENOENT, U_MAPPED, 64 * K4, 0, 0, 0, 0},
-	{"kernel half", -MMK_ENOENT, K_BASE, 0, 0, 0, 0, 0},
-	{"non-canonical", -MMK_ENOENT, HOLE, 0, 0, 0, 0, 0},
+	{"size 0", -MMK_EINVAL, U_MAPPED, 0, 0, 0, 0, 0},
+	{"unaligned va", -MMK_EALIGN, U_MAPPED, 8, K4, 0, 0, 0},
+	{"unaligned size", -MMK_EALIGN, U_MAPPED, 0, 8, 0, 0, 0},
+	{"kernel half", -MMK_ERANGE, K_BASE, 0, K4, 0, 0, 0},
+	{"non-canonical", -MMK_ERANGE, HOLE, 0, K4, 0, 0, 0},
+	{"straddles the top of the user half", -MMK_ERANGE, U_END, -(int64_t)K4, 2 * K4, 0, 0, 0},
+	{"wraps", -MMK_ERANGE, U_MAPPED, 0, (mmk_vsize_t)0 - K4, 0, 0, 0},
+};
+
+static int call_mmk_vm_protect(const struct row *r)
+{
+	return mmk_vm_protect(&w.a, addr(r->anchor, r->off), r->size, r->flags);
+}
+
+static const struct row vm_protect_rows[] = {
+	{"size 0", -MMK_EINVAL, U_MAPPED, 0, 0, 0, URW, 0},
+	{"unaligned va", -MMK_EALIGN, U_MAPPED, 8, K4, 0, URW, 0},
+	{"unaligned size", -MMK_EALIGN, U_MAPPED, 0, 8, 0, URW, 0},
+	{"no region", -MMK_ENOENT, U_MAPPED, 64 * K4, K4, 0, URW, 0},
+	{"ends past the region", -MMK_ENOENT, U_MAPPED, 15 * K4, 2 * K4, 0, URW, 0},
+	{"starts before the region", -MMK_ENOENT, U_MAPPED, -(int64_t)K4, 2 * K4, 0, URW, 0},
+	{"no access", -MMK_EINVAL, U_MAPPED, 0, K4, 0, MMK_PROT_USER, 0},
+	{"unknown flag", -MMK_EINVAL, U_MAPPED, 0, K4, 0, URW | 0x40000, 0},
+	{"global", -MMK_EINVAL, U_MAPPED, 0, K4, 0, URW | MMK_PROT_GLOBAL, 0},
+	{"write and execute", -MMK_EPERM, U_MAPPED, 0, K4, 0, URW | MMK_PROT_EXEC, 0},
+	{"user access taken away", -MMK_EPERM, U_MAPPED, 0, K4, 0,
+	 MMK_PROT_READ | MMK_PROT_WRITE, 0},
+	{"kernel half", -MMK_ERANGE, K_BASE, 0, K4, 0, URW, 0},
+	{"non-canonical", -MMK_ERANGE, HOLE, 0, K4, 0, URW, 0},
+	{"wraps", -MMK_ERANGE, U_MAPPED, 0, (mmk_vsize_t)0 - K4, 0, URW, 0},
+};
+
+/* target: the map flags; pa: the offset (no object). */
+static int call_mmk_vm_map(const struct row *r)
+{
+	mmk_vaddr_t va = addr(r->anchor, r->off);
+	return mmk_vm_map(&w.a, &va, r->size, r->flags, (unsigned)r->target, NULL, r->pa);
+}
+
+static const struct row vm_map_rows[] = {
+	{"fixed and noreplace", -MMK_EINVAL, U_MAPPED, 64 * K4, K4, 0, URW,
+	 MMK_VM_FIXED | MMK_VM_NOREPLACE},
+	{"unknown map flag", -MMK_EINVAL, U_MAPPED, 64 * K4, K4, 0, URW, 0x80},
+	{"an offset without an object", -MMK_EINVAL, U_MAPPED, 64 * K4, K4, K4, URW, 0},
+	{"size 0", -MMK_EINVAL, U_MAPPED, 64 * K4, 0, 0, URW, MMK_VM_FIXED},
+	{"fixed, unaligned", -MMK_EALIGN, U_MAPPED, 64 * K4 + 8, K4, 0, URW, MMK_VM_FIXED},
+	{"hint unaligned", -MMK_EALIGN, U_MAPPED, 64 * K4 + 8, K4, 0, URW, 0},
+	{"fixed in the kernel half", -MMK_ERANGE, K_BASE, 0, K4, 0, URW, MMK_VM_FIXED},
+	{"fixed, non-canonical", -MMK_ERANGE, HOLE, 0, K4, 0, URW, MMK_VM_FIXED},
+	{"fixed, wraps", -MMK_ERANGE, U_MAPPED, 0, (mmk_vsize_t)0 - K4, 0, URW, MMK_VM_FIXED},
+	{"noreplace over a region", -MMK_EEXIST, U_MAPPED, 8 * K4, 16 * K4, 0, URW,
+	 MMK_VM_NOREPLACE},
+	{"global", -MMK_EINVAL, U_MAPPED, 64 * K4, K4, 0, URW | MMK_PROT_GLOBAL, MMK_VM_FIXED},
+	{"write and execute", -MMK_EPERM, U_MAPPED, 0, K4, 0, URW | MMK_PROT_EXEC, MMK_VM_FIXED},
+	{"shared, larger than the user half", -MMK_ENOMEM, ABS, 0, (mmk_vsize_t)0 - K4, 0, URW,
+	 MMK_VM_SHARED},
 };
 
 /* ------------------------------------------------------------ PMM */
@@ -729,6 +783,7 @@ KTEST(bad_input, vm_and_pmm_refuse_and_change_nothing)
 	KASSERT_EQ(build_world(), 0);
 	unsigned n = RUN(mmk_vm_map_anon, vm_anon_rows) + RUN(mmk_vm_map_stack, vm_stack_rows) +
 		     RUN(mmk_vm_map_phys, vm_phys_rows) + RUN(mmk_vm_unmap, vm_unmap_rows) +
+		     RUN(mmk_vm_protect, vm_protect_rows) + RUN(mmk_vm_map, vm_map_rows) +
 		     RUN(mmk_pmm_free, pmm_free_rows) + RUN(mmk_pmm_alloc_block, pmm_alloc_rows);
 	ktest_log("%u VM and PMM rows", n);
 	KEXPECT_GT(n, 25);
@@ -751,19 +806,19 @@ KTEST(bad_input, fork_keeps_a_write_only_region)
 	mmk_mmu_activate(&mmu()->kernel);
 	struct mmk_vm_space child;
 	KASSERT_EQ(mmk_vm_fork(&w.a, &child), 0);
-	struct mmk_mmu_mapping m;
-	KASSERT_EQ(mmk_mmu_query(&child.mmu, va, &m), 0);
-	KEXPECT_TRUE(m.flags & MMK_PROT_READ);
-	KEXPECT_FALSE(m.flags & MMK_PROT_WRITE);
 	mmk_mmu_activate(&child.mmu);
 	v = 0;
 	KEXPECT_EQ(ktest_env_access(va, false, &v), 0);
 	KEXPECT_EQ(v, 0x5A5A);
+	struct mmk_mmu_mapping m;
+	KASSERT_EQ(mmk_mmu_query(&child.mmu, va, &m), 0); /* mapped by the read, shared */
+	KEXPECT_TRUE(m.flags & MMK_PROT_READ);
+	KEXPECT_FALSE(m.flags & MMK_PROT_WRITE);
 	v = 7;
 	KEXPECT_EQ(ktest_env_access(va, true, &v), 0); /* copy-on-write */
 	mmk_mmu_activate(&mmu()->kernel);
 	KEXPECT_EQ(mmk_vm_space_destroy(&child), 0);
-	KEXPECT_EQ(mmk_vm_unmap(&w.a, va), 0);
+	KEXPECT_EQ(mmk_vm_unmap(&w.a, va, 2 * K4), 0);
 	tear_world();
 }
 

@@ -302,7 +302,7 @@ my $vmmap = cmd("vmmap $spin");
 my @regions = $vmmap =~ /^0x[0-9a-f]+-0x[0-9a-f]+\s+\d+K\s+\S+ wb\s+(.*?)\s+(\d+)$/mg;
 my ($text) = $vmmap =~ /^(0x[0-9a-f]+)-0x[0-9a-f]+\s+4K\s+r-xu- wb\s+anonymous\s+1$/m;
 my ($res_total) = $vmmap =~ /^(\d+) regions, (\d+) pages resident/m;
-ok(@regions >= 8 && $vmmap =~ /^0x\S+\s+68K\s+rw-u- wb\s+stack, 4K guard\s+0$/m &&
+ok(@regions >= 8 && $vmmap =~ /^0x\S+\s+68K\s+rw-u- wb\s+stack \d+K, 4K guard\s+0$/m &&
    defined $text && $vmmap =~ /^\d+ regions, $resident pages resident/m,
    "vmmap PID: the program's regions, its stack with the guard, resident pages as ps says", $vmmap);
 $text = hex($text || '0');

@@ -11,6 +11,8 @@
 #include <mmukit/services.h>
 #include <mmukit/uaccess.h>
 
+#include "vm_warm.h"
+
 #define P MMK_PAGE_SIZE
 #define URW (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER)
 #define URO (MMK_PROT_READ | MMK_PROT_USER)
@@ -22,16 +24,23 @@ static struct mmk_kheap heap;
 static void setup(struct mmk_vm_space *a)
 {
 	mmk_kheap_init(&heap, ktest_env_kvm());
-	mmk_vm_init(&vm, ktest_env_mmu(), ktest_env_malloc, ktest_env_free);
-	ktest_env_free(ktest_env_malloc(sizeof(struct mmk_vm_region))); /* the slab page */
+	MMK_ASSERT(mmk_vm_init(&vm, ktest_env_mmu(), ktest_env_malloc, ktest_env_free) == 0);
+	ktest_vm_warm_up(&vm);
 	MMK_ASSERT(mmk_vm_space_create(&vm, a) == 0);
+}
+
+static void teardown(void)
+{
+	mmk_vm_fini(&vm);
 }
 
 KTEST(uaccess, copies_fault_pages_in_and_cross_pages)
 {
 	struct mmk_vm_space a;
 	mmk_kheap_init(&heap, ktest_env_kvm());
-	ktest_env_free(ktest_env_malloc(sizeof(struct mmk_vm_region))); /* the slab page */
+	MMK_ASSERT(mmk_vm_init(&vm, ktest_env_mmu(), ktest_env_malloc, ktest_env_free) == 0);
+	ktest_vm_warm_up(&vm); /* the heap's slab pages for the VM's structures exist now */
+	mmk_vm_fini(&vm);
 	uint64_t free_before = ktest_env_pmm()->free_frames;
 	setup(&a);
 	mmk_vaddr_t va = UVA;
@@ -51,6 +60,7 @@ KTEST(uaccess, copies_fault_pages_in_and_cross_pages)
 	KEXPECT_EQ(in[0] | in[7], 0);
 	KEXPECT_EQ(mmk_copy_to_user(&a, UVA, out, 0), 0);
 	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
+	teardown();
 	KEXPECT_EQ(ktest_env_pmm()->free_frames, free_before); /* every frame back */
 }
 
@@ -76,6 +86,7 @@ KTEST(uaccess, bad_user_pointers_are_refused)
 	KEXPECT_EQ(vm.stats.zero_fills, fills + 1); /* only the good page before it */
 	KEXPECT_EQ(mmk_copy_from_user(&a, buf, ro, 4), 0); /* reading read-only is fine */
 	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
+	teardown();
 }
 
 KTEST(uaccess, a_write_after_fork_copies_and_the_parent_keeps_its_data)
@@ -94,6 +105,7 @@ KTEST(uaccess, a_write_after_fork_copies_and_the_parent_keeps_its_data)
 	KEXPECT_EQ(in[5], '!');
 	KEXPECT_EQ(mmk_vm_space_destroy(&b), 0);
 	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
+	teardown();
 }
 
 KTEST(uaccess, strings_stop_at_their_end_or_the_limit)
@@ -111,4 +123,5 @@ KTEST(uaccess, strings_stop_at_their_end_or_the_limit)
 	KASSERT_EQ(mmk_copy_to_user(&a, UVA + 2 * P - 2, "ab", 2), 0); /* no NUL before the end */
 	KEXPECT_EQ(mmk_strncpy_from_user(&a, s, UVA + 2 * P - 2, sizeof(s)), -MMK_EFAULT);
 	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
+	teardown();
 }

@@ -10,27 +10,47 @@
 #include <mmukit/pmm.h>
 #include <mmukit/vm.h>
 
+#include "vm_warm.h"
+
 #define P MMK_PAGE_SIZE
 #define URW (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER)
 #define UVA 0x40000000u
 
 static struct mmk_kheap heap;
 static struct mmk_vm vm;
+static bool limit_allocs; /* the VM's allocator fails once allocs_left reaches 0 */
+static unsigned allocs_left;
+
+static void *test_alloc(size_t size)
+{
+	if (limit_allocs && allocs_left-- == 0)
+		return NULL;
+	return ktest_env_malloc(size);
+}
 static struct mmk_mmu_space *previous;
 
 static void begin(void)
 {
 	mmk_kheap_init(&heap, ktest_env_kvm());
-	mmk_vm_init(&vm, ktest_env_mmu(), ktest_env_malloc, ktest_env_free);
+	limit_allocs = false;
+	MMK_ASSERT(mmk_vm_init(&vm, ktest_env_mmu(), test_alloc, ktest_env_free) == 0);
 	previous = ktest_env_mmu()->active;
-	/* The kernel heap keeps a slab page for region structures once it has one: make it
-	 * exist now, so frame counts compare what the VM itself holds. */
-	ktest_env_free(ktest_env_malloc(sizeof(struct mmk_vm_region)));
+	/* The kernel heap keeps a slab page for each size of the VM's structures once it has
+	 * one: make them exist now, so frame counts compare what the VM itself holds. */
+	ktest_vm_warm_up(&vm);
 }
 
 static void end(void)
 {
 	mmk_mmu_activate(previous);
+	mmk_vm_fini(&vm);
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
 }
 
 static uint32_t read32(mmk_vaddr_t va, int *err)
@@ -56,12 +76,19 @@ KTEST(vm, anonymous_memory_is_zero_filled_on_first_touch)
 	KASSERT_EQ(mmk_vm_map_anon(&a, &va, 16 * P, URW), 0);
 	mmk_vm_space_activate(&a);
 	int err;
+	uint64_t fills = vm.stats.zero_fills, maps = vm.stats.zero_maps;
 	KEXPECT_EQ(read32(UVA + 3 * P + 8, &err), 0);
 	KEXPECT_EQ(err, 0);
-	KEXPECT_EQ(vm.stats.zero_fills, 1);
+	KEXPECT_EQ(vm.stats.zero_maps, maps + 1);   /* a read maps the zero page */
+	KEXPECT_EQ(vm.stats.zero_fills, fills);
+	KEXPECT_EQ(pmm->free_frames + 1 <= free_before, true);
 	KEXPECT_EQ(write32(UVA + 5 * P, 0xCAFE), 0);
 	KEXPECT_EQ(read32(UVA + 5 * P, &err), 0xCAFE);
-	KEXPECT_EQ(vm.stats.zero_fills, 2);
+	KEXPECT_EQ(vm.stats.zero_fills, fills + 1);
+	KEXPECT_EQ(write32(UVA + 3 * P, 0xBEEF), 0); /* the zero page's first write: a frame */
+	KEXPECT_EQ(vm.stats.zero_fills, fills + 2);
+	KEXPECT_EQ(read32(UVA + 3 * P, &err), 0xBEEF);
+	KEXPECT_EQ(read32(UVA + 3 * P + 8, &err), 0);
 	mmk_mmu_activate(previous);
 	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	KEXPECT_EQ(pmm->free_frames, free_before);
@@ -93,8 +120,9 @@ KTEST(vm, fork_shares_until_written_then_copies)
 	KEXPECT_EQ(read32(UVA, &err), 100);          /* b still sees the old value */
 	KEXPECT_EQ(write32(UVA + P, 301), 0);        /* b writes page 1: copied */
 	KEXPECT_EQ(vm.stats.cow_copies, 2);
-	KEXPECT_EQ(write32(UVA, 300), 0);            /* b's page 0 has one owner left */
-	KEXPECT_EQ(vm.stats.cow_reuses, 1);
+	KEXPECT_EQ(write32(UVA, 300), 0);            /* b's page 0 has one owner left: */
+	KEXPECT_EQ(vm.stats.cow_copies, 2);          /* its read mapped it writable */
+	KEXPECT_EQ(vm.stats.cow_reuses, 0);
 	mmk_vm_space_activate(&a);
 	KEXPECT_EQ(read32(UVA, &err), 200);
 	KEXPECT_EQ(read32(UVA + P, &err), 101);
@@ -180,15 +208,16 @@ KTEST(vm, regions_refuse_bad_requests)
 	va = 0;
 	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, 2 * P, URW), 0); /* anywhere: the lowest free place */
 	KEXPECT_EQ(va, mmk_mmu_user_base(ktest_env_mmu()));
-	KEXPECT_EQ(mmk_vm_unmap(&a, UVA + 77 * P), -MMK_ENOENT);
-	KEXPECT_EQ(mmk_vm_unmap(&a, va + P), 0);
+	KEXPECT_EQ(mmk_vm_unmap(&a, UVA + 77 * P, P), 0); /* nothing there: nothing to do */
+	KEXPECT_EQ(a.regions.count, 2);
+	KEXPECT_EQ(mmk_vm_unmap(&a, va, 2 * P), 0);
 	KEXPECT_TRUE(mmk_vm_region_at(&a, va) == NULL);
 	KEXPECT_EQ(a.regions.count, 1);
 	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	end();
 }
 
-KTEST(vm, physical_regions_map_at_once_with_their_memory_type)
+KTEST(vm, physical_regions_map_their_frames_with_their_memory_type)
 {
 	struct mmk_vm_space a, b;
 	struct mmk_pmm *pmm = ktest_env_pmm();
@@ -198,11 +227,15 @@ KTEST(vm, physical_regions_map_at_once_with_their_memory_type)
 	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
 	mmk_vaddr_t va = UVA;
 	KASSERT_EQ(mmk_vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_UC), 0);
+	KEXPECT_TRUE(same_text(mmk_vm_region_kind(mmk_vm_region_at(&a, UVA)), "physical"));
 	struct mmk_mmu_mapping m;
+	struct mmk_fault f = {.addr = UVA, .access = MMK_ACCESS_WRITE, .user = true};
+	KEXPECT_EQ(mmk_vm_fault(&a, &f), MMK_FAULT_RESOLVED);
 	KASSERT_EQ(mmk_mmu_query(&a.mmu, UVA, &m), 0);
 	KEXPECT_EQ(m.pa, frame);
 	KEXPECT_EQ(m.flags & MMK_CACHE_MASK, MMK_CACHE_UC);
-	KASSERT_EQ(mmk_vm_fork(&a, &b), 0);                 /* mapped again, not copied */
+	KASSERT_EQ(mmk_vm_fork(&a, &b), 0);                 /* shared, not copied */
+	KEXPECT_EQ(mmk_vm_fault(&b, &f), MMK_FAULT_RESOLVED);
 	KASSERT_EQ(mmk_mmu_query(&b.mmu, UVA, &m), 0);
 	KEXPECT_EQ(m.pa, frame);
 	KEXPECT_TRUE(m.flags & MMK_PROT_WRITE);
@@ -261,7 +294,23 @@ KTEST(vm, out_of_memory_in_fork_leaves_no_trace)
 			failures++;
 	}
 	KEXPECT_EQ(failures, 0);
-	KEXPECT_GT(tries, 1);
+	KEXPECT_GT(tries, 0);
+	KEXPECT_EQ(mmk_vm_space_destroy(&b), 0);
+	/* Every structure the fork allocates (regions, amaps, their nodes), failing in turn. */
+	limit_allocs = true;
+	for (allocs_left = 0, tries = 0;; tries++) {
+		unsigned n = allocs_left;
+		uint64_t free_before = pmm->free_frames;
+		err = mmk_vm_fork(&a, &b);
+		if (err == 0)
+			break;
+		if (err != -MMK_ENOMEM || pmm->free_frames != free_before)
+			failures++;
+		allocs_left = n + 1;
+	}
+	limit_allocs = false;
+	KEXPECT_EQ(failures, 0);
+	KEXPECT_GT(tries, 3);
 	KEXPECT_EQ(mmk_vm_space_destroy(&b), 0);
 	mmk_vm_space_activate(&a); /* the parent's contents survived every failed fork */
 	for (unsigned i = 0; i < 4; i++)
@@ -345,10 +394,11 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 			}
 			model[slot] = model[s];
 			forks++;
-		} else if (op == 3) { /* unmap the region and map a fresh one: all zero again */
-			bad += mmk_vm_unmap(&spaces[s], UVA + rnd(PAGES) * P) != 0;
+		} else if (op == 3) { /* unmap some pages, map the range afresh: all zero again */
+			unsigned first = rnd(PAGES);
+			bad += mmk_vm_unmap(&spaces[s], UVA + first * P, (1 + rnd(PAGES - first)) * P) != 0;
 			mmk_vaddr_t va = UVA;
-			bad += mmk_vm_map_anon(&spaces[s], &va, PAGES * P, URW) != 0;
+			bad += mmk_vm_map(&spaces[s], &va, PAGES * P, URW, MMK_VM_FIXED, NULL, 0) != 0;
 			for (unsigned i = 0; i < PAGES; i++)
 				model[s].value[i] = 0;
 			remaps++;
@@ -385,6 +435,8 @@ KTEST(vm, random_mix_of_spaces_faults_and_forks_matches_a_model)
 			reads++;
 		}
 		bad += ktest_env_stale_tlb_entries();
+		if (s >= 0 && model[s].live)
+			bad += mmk_vm_check(&spaces[s]) != 0;
 	}
 	mmk_mmu_activate(previous);
 	for (int i = 0; i < SPACES; i++)
@@ -431,8 +483,6 @@ KTEST(vm, user_and_kernel_faults_are_told_apart)
 	end();
 }
 
-static unsigned allocs_left;
-
 static void *failing_alloc(size_t size)
 {
 	if (allocs_left == 0)
@@ -447,7 +497,7 @@ KTEST(vm, out_of_memory_creating_spaces_and_regions_changes_nothing)
 	struct mmk_vm_space a;
 	struct mmk_vm tight;
 	begin();
-	mmk_vm_init(&tight, ktest_env_mmu(), failing_alloc, ktest_env_free);
+	KASSERT_EQ(mmk_vm_init(&tight, ktest_env_mmu(), failing_alloc, ktest_env_free), 0);
 	uint64_t free_before = pmm->free_frames;
 	mmk_pmm_inject_failure(pmm, 1);
 	KEXPECT_EQ(mmk_vm_space_create(&tight, &a), -MMK_ENOMEM);   /* its directory */
@@ -458,19 +508,21 @@ KTEST(vm, out_of_memory_creating_spaces_and_regions_changes_nothing)
 	mmk_vaddr_t va = UVA;
 	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, P, URW), -MMK_ENOMEM);  /* the region structure */
 	KEXPECT_EQ(a.regions.count, 0);
-	allocs_left = 10;
 	mmk_paddr_t frame;
 	KASSERT_EQ(mmk_pmm_alloc(pmm, &frame), 0);
 	uint64_t frames = pmm->free_frames;
-	mmk_pmm_inject_failure(pmm, 1);
-	KEXPECT_EQ(mmk_vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_WC), -MMK_ENOMEM); /* a table */
-	mmk_pmm_inject_failure(pmm, 0);
+	KEXPECT_EQ(mmk_vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_WC), -MMK_ENOMEM); /* its object */
+	allocs_left = 1;
+	KEXPECT_EQ(mmk_vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_WC), -MMK_ENOMEM); /* its region */
+	KEXPECT_EQ(allocs_left, 0);
 	KEXPECT_EQ(a.regions.count, 0);
 	KEXPECT_EQ(pmm->free_frames, frames);
+	allocs_left = 10;
 	KEXPECT_EQ(mmk_vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_WC), 0);
 	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	KEXPECT_EQ(mmk_pmm_free(pmm, frame), 0);
-	KEXPECT_EQ(pmm->free_frames, free_before);
+	mmk_vm_fini(&tight);
+	KEXPECT_EQ(pmm->free_frames, free_before + 1); /* tight's zero page is gone too */
 	end();
 }
 

@@ -8,59 +8,69 @@ int check_failures;
 
 _Noreturn void exit(int status)
 {
-	sys_call(SYS_EXIT, status, 0, 0);
+	sys_call(SYS_EXIT, status, 0, 0, 0);
 	for (;;)
 		;
 }
 
 long write(const void *buf, size_t len)
 {
-	return sys_call(SYS_WRITE, (long)buf, (long)len, 0);
+	return sys_call(SYS_WRITE, (long)buf, (long)len, 0, 0);
 }
 
 int getpid(void)
 {
-	return (int)sys_call(SYS_GETPID, 0, 0, 0);
+	return (int)sys_call(SYS_GETPID, 0, 0, 0, 0);
 }
 
 int fork(void)
 {
-	return (int)sys_call(SYS_FORK, 0, 0, 0);
+	return (int)sys_call(SYS_FORK, 0, 0, 0, 0);
 }
 
 int exec(const char *name)
 {
-	return (int)sys_call(SYS_EXEC, (long)name, 0, 0);
+	return (int)sys_call(SYS_EXEC, (long)name, 0, 0, 0);
 }
 
 int wait(int *status)
 {
-	return (int)sys_call(SYS_WAIT, (long)status, 0, 0);
+	return (int)sys_call(SYS_WAIT, (long)status, 0, 0, 0);
 }
 
 void yield(void)
 {
-	sys_call(SYS_YIELD, 0, 0, 0);
+	sys_call(SYS_YIELD, 0, 0, 0, 0);
 }
 
-void *sbrk(size_t bytes)
+void *sbrk(long increment)
 {
-	return (void *)sys_call(SYS_SBRK, (long)bytes, 0, 0);
+	return (void *)sys_call(SYS_SBRK, increment, 0, 0, 0);
 }
 
 long mmap(size_t bytes, int prot)
 {
-	return sys_call(SYS_MMAP, (long)bytes, prot, 0);
+	return mmap_at(0, bytes, prot, 0);
 }
 
-int munmap(void *addr)
+long mmap_at(void *addr, size_t len, int prot, int flags)
 {
-	return (int)sys_call(SYS_MUNMAP, (long)addr, 0, 0);
+	return sys_call(SYS_MMAP, (long)addr, (long)len, prot, flags);
+}
+
+int munmap(void *addr, size_t len)
+{
+	return (int)sys_call(SYS_MUNMAP, (long)addr, (long)len, 0, 0);
+}
+
+int mprotect(void *addr, size_t len, int prot)
+{
+	return (int)sys_call(SYS_MPROTECT, (long)addr, (long)len, prot, 0);
 }
 
 uintptr_t kernel_address(int which)
 {
-	return (uintptr_t)sys_call(SYS_KADDR, which, 0, 0);
+	return (uintptr_t)sys_call(SYS_KADDR, which, 0, 0, 0);
 }
 
 size_t strlen(const char *s)

@@ -15,7 +15,7 @@
 #include "sys.h"
 
 /* The machine's trap into the kernel (user/arch/<arch>/syscall.S). */
-long sys_call(long number, long a, long b, long c);
+long sys_call(long number, long a, long b, long c, long d);
 
 _Noreturn void exit(int status);
 long write(const void *buf, size_t len);
@@ -24,9 +24,11 @@ int fork(void);
 int exec(const char *name);
 int wait(int *status);
 void yield(void);
-void *sbrk(size_t bytes);           /* a page multiple; (void *)-errno on error */
-long mmap(size_t bytes, int prot);  /* address or -errno */
-int munmap(void *addr);
+void *sbrk(long increment);         /* a page multiple; (void *)-errno on error */
+long mmap(size_t bytes, int prot);  /* private anonymous memory anywhere: address or -errno */
+long mmap_at(void *addr, size_t len, int prot, int flags); /* SYS_MAP_*: address or -errno */
+int munmap(void *addr, size_t len);
+int mprotect(void *addr, size_t len, int prot);
 uintptr_t kernel_address(int which); /* SYS_KADDR */
 
 /* A cycle counter readable in user mode (guest instructions under QEMU -icount shift=0). */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* long sys_call(number, a, b, c): ecall with a7 = number, a0-a2 = a, b, c; the result
+/* long sys_call(number, a, b, c, d): ecall with a7 = number, a0-a3 = a, b, c, d; the result
  * comes back in a0 (arch/riscv64/user.c). */
 	.text
 	.globl sys_call
@@ -8,5 +8,6 @@ sys_call:
 	mv a0, a1
 	mv a1, a2
 	mv a2, a3
+	mv a3, a4
 	ecall
 	ret
