@@ -597,10 +597,14 @@ int mmk_vm_protect(struct mmk_vm_space *s, mmk_vaddr_t va, mmk_vsize_t size, uns
 		if (r->range.end > end)
 			split(s, r, end, spare[used++]);
 		next = next_region(s, r);
+		bool shared = r->flags & MMK_VM_SHARED;
+		unsigned was = r->prot;
 		r->prot = prot & ~MMK_VM_ALLOW_WX;
-		/* Private pages get write access back by a fault that checks who holds them. */
-		protect_cached(s, r->range.start, r->range.end,
-			       vm_page_flags(r, r->flags & MMK_VM_SHARED), &b);
+		/* Private pages get write access back by a fault that checks who holds them,
+		 * so giving write to a private region changes no entry at all. */
+		bool write_given = !shared && (was ^ r->prot) == MMK_PROT_WRITE && (r->prot & MMK_PROT_WRITE);
+		if (was != r->prot && !write_given)
+			protect_cached(s, r->range.start, r->range.end, vm_page_flags(r, shared), &b);
 	}
 	mmk_mmu_batch_finish(&b);
 	MMK_ASSERT(used == need);
