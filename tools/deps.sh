@@ -26,10 +26,9 @@ command -v qemu-system-riscv64 >/dev/null 2>&1 || need="$need qemu-system-misc"
 [ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] ||
 	need="$need libclang-rt-14-dev"
 
-# `tools/deps.sh debug` (make debug): gdb for every machine, with Python.
-if [ "${1:-}" = debug ]; then
-	command -v gdb-multiarch >/dev/null 2>&1 || need="$need gdb-multiarch"
-fi
+# gdb for every machine, with Python: make debug, and make test's tests/kernel/*-gdb.t,
+# which drive the helpers in tools/gdb/ against each kernel.
+command -v gdb-multiarch >/dev/null 2>&1 || need="$need gdb-multiarch"
 
 [ -z "$need" ] && exit 0
 

@@ -249,7 +249,18 @@ def _vas_ranges(node):
     return out
 
 
-_KINDS = {1: "anon", 2: "phys", 3: "stack"}
+_OBJECT_KINDS = {1: "shared", 2: "phys", 3: "pager"}
+
+
+def _region_kind(reg):
+    """What include/mmukit/vm.h's mmk_vm_region_kind says, read from the struct."""
+    if _int(reg["grow_limit"]):
+        return "stack"
+    obj = reg["object"]
+    if not _int(obj):
+        return "anon"
+    kind = _OBJECT_KINDS.get(_int(obj.dereference()["kind"]), "?")
+    return kind if kind != "shared" or _int(reg["flags"]) & 1 else "anon"
 
 
 def _prot(p):
@@ -268,9 +279,8 @@ class MmkRegions(gdb.Command):
             rtype = gdb.lookup_type("struct mmk_vm_region").pointer()
             for r in _vas_ranges(space.dereference()["regions"]["root"]):
                 reg = r.cast(rtype).dereference()  # the range is the region's first member
-                print("0x%x-0x%x  %-5s %s" % (_int(r["start"]), _int(r["end"]),
-                                               _KINDS.get(_int(reg["kind"]), "?"),
-                                               _prot(_int(reg["prot"]))))
+                print("0x%x-0x%x  %-6s %s" % (_int(r["start"]), _int(r["end"]),
+                                               _region_kind(reg), _prot(_int(reg["prot"]))))
             return
         vas = gdb.parse_and_eval("the_kvm.vas")
         print("kernel window [0x%x, 0x%x), ranges in use:" % (_int(vas["base"]), _int(vas["end"])))
