@@ -1,21 +1,25 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The stress run's VM-level phase (kernel/stress.h): up to four user spaces of a VM of
- * the stress run's own, created, given anonymous regions, forked and destroyed at
+ * the stress run's own, created, mapped, unmapped, protected, forked and destroyed at
  * random, and touched through the real CPU from the kernel (the probes of
- * ktest_env_access) - so every first touch is a real demand-zero fault and every
- * write to a page shared since a fork a real copy-on-write fault. The model knows
- * each space's regions and the two words each page holds (its first and last; 0 until
- * written): a read must see them, a write to a read-only region or outside every
- * region must fault and change nothing, and one space's writes never show in another.
- * Bad requests (write + execute, unaligned, size 0, outside the user half, overlaps)
+ * ktest_env_access) - so first touches are real zero-fill faults (a read maps the zero
+ * page, a write gets a frame) and writes to pages shared since a fork real
+ * copy-on-write faults. Mappings are private or shared anonymous memory, placed with
+ * mmk_vm_map_anon, or mmk_vm_map with MMK_VM_NOREPLACE or MMK_VM_FIXED (which replaces
+ * what is there); unmaps and protects take any page range, cutting regions. The model
+ * knows, for each page of a window of each space, whether it is mapped, writable,
+ * private (its two words: first and last, 0 until written) or shared (which object
+ * and page, whose words every space mapping it sees). A read must see the model's
+ * words, a write to a read-only or unmapped page must fault and change nothing, a
+ * private write never shows in another space and a shared one shows in all.
+ * Bad requests (write + execute, unaligned, size 0, outside the user half, no access)
  * must fail with their documented error. Now and then the next operation's nth PMM
  * allocation fails: it must fail whole (a touch then faults, changing nothing) or work.
- * After every STRESS_BATCH operations: each space's region VAS check, its walk against
- * the model (user, never global, inside a region, writable only in a writable one, the
- * page's words as the model says), mmk_vm_check (every mapped page is the frame its
- * region's amap holds, writable only with one holder; the zero page read-only),
- * mmk_pmm_check and mmk_kheap_check.
+ * After every STRESS_BATCH operations: each space's region VAS check, mmk_vm_check
+ * (every mapped page is the frame its region's amap or object holds), its walk against
+ * the model (user, never global, inside the window, writable only where the model
+ * says, the frame's words as the model says), mmk_pmm_check and mmk_kheap_check.
  */
 #include <mmukit/errno.h>
 #include <mmukit/kheap.h>
@@ -30,25 +34,26 @@
 
 #define P MMK_PAGE_SIZE
 #define SPACES 4
-#define VPAGES 256  /* the model's window of user pages in each space */
-#define REGIONS 24
+#define VPAGES 256     /* the model's window of user pages in each space */
+#define MAX_PAGES 16   /* of one mapping */
+#define OBJECTS 32     /* shared objects the model follows at once */
 #define UR (MMK_PROT_READ | MMK_PROT_USER)
 #define URW (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER)
 
-enum { OP_CREATE = 1, OP_DESTROY, OP_MAP, OP_BAD_MAP, OP_FORK, OP_TOUCH };
+enum { OP_CREATE = 1, OP_DESTROY, OP_MAP, OP_BAD_MAP, OP_FORK, OP_TOUCH, OP_UNMAP, OP_PROTECT };
+enum { PAGE_NONE, PAGE_PRIVATE, PAGE_SHARED };
 
-struct vregion {
-	unsigned first, pages;
+struct vpage {
+	uint8_t kind; /* PAGE_* */
 	bool rw;
+	uint8_t obj, obj_page; /* shared: which object, which of its pages */
+	uint32_t val[2];       /* private: the page's first and last word */
 };
 
 struct vspace {
 	bool live;
 	struct mmk_vm_space s;
-	unsigned regions;
-	struct vregion reg[REGIONS];
-	uint8_t owner[VPAGES];     /* region index + 1, or 0 */
-	uint32_t val[VPAGES][2];   /* the page's first and last word */
+	struct vpage page[VPAGES];
 };
 
 static struct {
@@ -58,8 +63,9 @@ static struct {
 	struct mmk_vm vm;
 	mmk_vaddr_t base;
 	struct vspace sp[SPACES];
+	uint32_t obj_val[OBJECTS][MAX_PAGES][2]; /* shared objects' words */
 	bool injecting; /* the operation's nth PMM allocation fails */
-	uint64_t injected;
+	uint64_t injected, maps, unmaps, protects;
 } v;
 
 #define CHECK(cond, a, b) STRESS_CHECK(v.s, cond, a, b)
@@ -67,6 +73,12 @@ static struct {
 static mmk_vaddr_t page_va(unsigned page)
 {
 	return v.base + (mmk_vaddr_t)page * P;
+}
+
+/* The words page holds in the model. */
+static uint32_t *words_of(struct vpage *p)
+{
+	return p->kind == PAGE_SHARED ? v.obj_val[p->obj][p->obj_page] : p->val;
 }
 
 /* ------------------------------------------------------------ operations */
@@ -80,61 +92,158 @@ static void op_create(struct vspace *sp)
 		return;
 	}
 	sp->live = true;
-	sp->regions = 0;
-	memset(sp->owner, 0, sizeof(sp->owner));
-	memset(sp->val, 0, sizeof(sp->val));
+	memset(sp->page, 0, sizeof(sp->page));
 }
 
 static void op_destroy(struct vspace *sp)
 {
-	stress_trace(v.s, OP_DESTROY, (uintptr_t)sp, sp->regions);
+	stress_trace(v.s, OP_DESTROY, (uintptr_t)sp, 0);
 	if (v.mmu->active == &sp->s.mmu) {
 		CHECK(mmk_vm_space_destroy(&sp->s) == -MMK_EBUSY, (uintptr_t)sp, 0);
 		mmk_mmu_activate(&v.mmu->kernel);
 	}
 	CHECK(mmk_vm_space_destroy(&sp->s) == 0, (uintptr_t)sp, 0);
+	CHECK(mmk_vm_space_destroy(&sp->s) == -MMK_EINVAL, (uintptr_t)sp, 0);
 	sp->live = false;
 }
 
-static bool overlaps(const struct vspace *sp, unsigned first, unsigned pages)
+static bool any_mapped(const struct vspace *sp, unsigned first, unsigned pages)
 {
 	for (unsigned j = 0; j < pages; j++)
-		if (sp->owner[first + j])
+		if (sp->page[first + j].kind != PAGE_NONE)
 			return true;
 	return false;
 }
 
+/* A shared object slot no page of any live space uses. */
+static int free_object(void)
+{
+	bool used[OBJECTS] = {0};
+	for (unsigned i = 0; i < SPACES; i++)
+		for (unsigned p = 0; v.sp[i].live && p < VPAGES; p++)
+			if (v.sp[i].page[p].kind == PAGE_SHARED)
+				used[v.sp[i].page[p].obj] = true;
+	for (unsigned o = 0; o < OBJECTS; o++)
+		if (!used[o])
+			return (int)o;
+	return -1;
+}
+
 static void op_map(struct vspace *sp)
 {
-	unsigned pages = 1 + stress_below(v.s, 16);
+	unsigned pages = 1 + stress_below(v.s, MAX_PAGES);
 	unsigned first = stress_below(v.s, VPAGES - pages + 1);
 	bool rw = stress_below(v.s, 4) != 0;
-	stress_trace(v.s, OP_MAP, page_va(first), pages | (unsigned)rw << 8);
-	if (sp->regions == REGIONS)
+	unsigned how = stress_below(v.s, 4); /* map_anon, NOREPLACE, FIXED; | SHARED */
+	bool shared = stress_below(v.s, 4) == 0;
+	stress_trace(v.s, OP_MAP, page_va(first), pages | (unsigned)rw << 8 | how << 9 | (unsigned)shared << 12);
+	int obj = shared ? free_object() : -1;
+	if (shared && obj < 0)
 		return;
 	mmk_vaddr_t va = page_va(first);
-	int err = mmk_vm_map_anon(&sp->s, &va, (mmk_vsize_t)pages * P, rw ? URW : UR);
-	if (overlaps(sp, first, pages)) {
+	mmk_vsize_t size = (mmk_vsize_t)pages * P;
+	unsigned prot = rw ? URW : UR;
+	int err;
+	if (how == 0 && !shared)
+		err = mmk_vm_map_anon(&sp->s, &va, size, prot);
+	else
+		err = mmk_vm_map(&sp->s, &va, size, prot,
+				 (how == 3 ? MMK_VM_FIXED : MMK_VM_NOREPLACE) | (shared ? MMK_VM_SHARED : 0),
+				 NULL, 0);
+	if (how != 3 && any_mapped(sp, first, pages)) {
 		CHECK(err == -MMK_EEXIST || err == -MMK_ENOMEM, page_va(first), (unsigned)err);
 		return;
 	}
 	if (err == -MMK_ENOMEM)
+		return; /* nothing changed */
+	if (!CHECK(err == 0 && va == page_va(first), page_va(first), (unsigned)err))
 		return;
-	CHECK(err == 0 && va == page_va(first), page_va(first), (unsigned)err);
-	unsigned r = sp->regions++;
-	sp->reg[r] = (struct vregion){first, pages, rw};
+	v.maps++;
+	for (unsigned j = 0; j < pages; j++) {
+		struct vpage *p = &sp->page[first + j];
+		*p = (struct vpage){.kind = shared ? PAGE_SHARED : PAGE_PRIVATE, .rw = rw};
+		if (shared) {
+			p->obj = (uint8_t)obj;
+			p->obj_page = (uint8_t)j;
+			v.obj_val[obj][j][0] = v.obj_val[obj][j][1] = 0;
+		}
+	}
+}
+
+/* A range of the window, now and then a little past either end. */
+static void pick_range(unsigned *first, unsigned *pages)
+{
+	*pages = 1 + stress_below(v.s, stress_below(v.s, 8) ? MAX_PAGES : VPAGES);
+	*first = stress_below(v.s, VPAGES - *pages + 1);
+}
+
+static void op_unmap(struct vspace *sp)
+{
+	unsigned first, pages;
+	pick_range(&first, &pages);
+	stress_trace(v.s, OP_UNMAP, page_va(first), pages);
+	int err = mmk_vm_unmap(&sp->s, page_va(first), (mmk_vsize_t)pages * P);
+	if (err == -MMK_ENOMEM && v.injecting)
+		return;
+	if (!CHECK(err == 0, page_va(first), (unsigned)err))
+		return;
+	v.unmaps++;
 	for (unsigned j = 0; j < pages; j++)
-		sp->owner[first + j] = (uint8_t)(r + 1);
+		sp->page[first + j] = (struct vpage){0};
+}
+
+/* Mostly a run of mapped pages (a whole one or part of it), else any range. */
+static void pick_mapped_range(const struct vspace *sp, unsigned *first, unsigned *pages)
+{
+	pick_range(first, pages);
+	unsigned p = stress_below(v.s, VPAGES);
+	if (stress_below(v.s, 4) == 0 || sp->page[p].kind == PAGE_NONE)
+		return;
+	unsigned lo = p, hi = p + 1;
+	while (lo > 0 && sp->page[lo - 1].kind != PAGE_NONE && stress_below(v.s, 8))
+		lo--;
+	while (hi < VPAGES && sp->page[hi].kind != PAGE_NONE && stress_below(v.s, 8))
+		hi++;
+	*first = lo;
+	*pages = hi - lo;
+}
+
+static void op_protect(struct vspace *sp)
+{
+	unsigned first, pages;
+	pick_mapped_range(sp, &first, &pages);
+	bool rw = stress_below(v.s, 2), bad = stress_below(v.s, 16) == 0;
+	stress_trace(v.s, OP_PROTECT, page_va(first), pages | (unsigned)rw << 16 | (unsigned)bad << 17);
+	bool all = true;
+	for (unsigned j = 0; j < pages; j++)
+		all = all && sp->page[first + j].kind != PAGE_NONE;
+	unsigned prot = bad ? (rw ? MMK_PROT_READ | MMK_PROT_WRITE : URW | MMK_PROT_EXEC) : rw ? URW : UR;
+	int err = mmk_vm_protect(&sp->s, page_va(first), (mmk_vsize_t)pages * P, prot);
+	if (err == -MMK_ENOMEM && v.injecting)
+		return;
+	if (!all) {
+		CHECK(err == -MMK_ENOENT || (bad && err == -MMK_EPERM), page_va(first), (unsigned)err);
+		return;
+	}
+	if (bad) { /* user access taken away, or write + execute */
+		CHECK(err == -MMK_EPERM, page_va(first), (unsigned)err);
+		return;
+	}
+	if (!CHECK(err == 0, page_va(first), (unsigned)err))
+		return;
+	v.protects++;
+	for (unsigned j = 0; j < pages; j++)
+		sp->page[first + j].rw = rw;
 }
 
 /* Requests the VM must refuse, changing nothing (the next check of the walk says so). */
 static void op_bad_map(struct vspace *sp)
 {
-	unsigned how = stress_below(v.s, 5);
+	unsigned how = stress_below(v.s, 6);
 	stress_trace(v.s, OP_BAD_MAP, how, 0);
 	mmk_vaddr_t va = page_va(stress_below(v.s, VPAGES));
 	mmk_vsize_t size = P;
-	unsigned prot = URW;
+	unsigned prot = URW, flags = MMK_VM_NOREPLACE;
 	int expect;
 	switch (how) {
 	case 0:
@@ -153,12 +262,16 @@ static void op_bad_map(struct vspace *sp)
 		va = mmk_mmu_user_end(v.mmu);
 		expect = -MMK_ERANGE;
 		break;
+	case 4:
+		flags = MMK_VM_FIXED | MMK_VM_NOREPLACE | 0x80; /* an unknown flag */
+		expect = -MMK_EINVAL;
+		break;
 	default:
 		prot = MMK_PROT_USER; /* no access at all */
 		expect = -MMK_EINVAL;
 		break;
 	}
-	int err = mmk_vm_map_anon(&sp->s, &va, size, prot);
+	int err = mmk_vm_map(&sp->s, &va, size, prot, flags, NULL, 0);
 	CHECK(err == expect, how, (unsigned)err);
 }
 
@@ -171,10 +284,7 @@ static void op_fork(struct vspace *parent, struct vspace *child)
 		return;
 	}
 	child->live = true;
-	child->regions = parent->regions;
-	memcpy(child->reg, parent->reg, sizeof(child->reg));
-	memcpy(child->owner, parent->owner, sizeof(child->owner));
-	memcpy(child->val, parent->val, sizeof(child->val));
+	memcpy(child->page, parent->page, sizeof(child->page));
 }
 
 /* A load or store by the CPU in space sp at one of a page's two words (a few pages past
@@ -182,35 +292,40 @@ static void op_fork(struct vspace *parent, struct vspace *child)
 static void op_touch(struct vspace *sp)
 {
 	unsigned page = stress_below(v.s, VPAGES + 4), word = stress_below(v.s, 2);
-	if (sp->regions && stress_below(v.s, 8)) { /* mostly inside a region */
-		const struct vregion *r = &sp->reg[stress_below(v.s, sp->regions)];
-		page = r->first + stress_below(v.s, r->pages);
+	if (stress_below(v.s, 8)) { /* mostly a mapped page */
+		for (unsigned tries = 0; tries < 8; tries++) {
+			unsigned p = stress_below(v.s, VPAGES);
+			if (sp->page[p].kind != PAGE_NONE) {
+				page = p;
+				break;
+			}
+		}
 	}
 	bool write = stress_below(v.s, 2);
 	mmk_vaddr_t va = page_va(page) + (word ? P - 4 : 0);
 	stress_trace(v.s, OP_TOUCH, va, write);
 	if (v.mmu->active != &sp->s.mmu)
 		mmk_vm_space_activate(&sp->s);
-	bool inside = page < VPAGES && sp->owner[page];
-	bool writable = inside && sp->reg[sp->owner[page] - 1].rw;
+	struct vpage *p = page < VPAGES ? &sp->page[page] : NULL;
+	bool inside = p && p->kind != PAGE_NONE;
 	uint32_t x = 0;
 	if (!write) {
 		int r = ktest_env_access(va, false, &x);
 		if (v.injecting && r == -MMK_EFAULT)
 			return; /* the fault found no frame: nothing changed */
-		CHECK(inside ? r == 0 && x == sp->val[page][word] : r == -MMK_EFAULT, va, x);
+		CHECK(inside ? r == 0 && x == words_of(p)[word] : r == -MMK_EFAULT, va, x);
 		return;
 	}
 	x = (uint32_t)stress_random(v.s) | 1;
 	int r = ktest_env_access(va, true, &x);
 	if (v.injecting && r == -MMK_EFAULT)
 		return;
-	if (!writable) {
+	if (!inside || !p->rw) {
 		CHECK(r == -MMK_EFAULT, va, (unsigned)r);
 		return;
 	}
-	CHECK(r == 0, va, (unsigned)r);
-	sp->val[page][word] = x;
+	if (CHECK(r == 0, va, (unsigned)r))
+		words_of(p)[word] = x;
 }
 
 /* ------------------------------------------------------------ invariants */
@@ -220,16 +335,16 @@ static struct vspace *walking;
 static int visit(void *ctx, const struct mmk_mmu_mapping *m)
 {
 	(void)ctx;
-	const struct vspace *sp = walking;
+	struct vspace *sp = walking;
 	unsigned page = (unsigned)((m->va - v.base) / P);
-	bool inside = m->va >= v.base && page < VPAGES && sp->owner[page];
+	bool inside = m->va >= v.base && page < VPAGES && sp->page[page].kind != PAGE_NONE;
 	if (!CHECK(inside && m->page_shift == 12, m->va, m->page_shift))
 		return 1;
-	bool rw = sp->reg[sp->owner[page] - 1].rw;
+	struct vpage *p = &sp->page[page];
 	CHECK((m->flags & MMK_PROT_USER) && !(m->flags & MMK_PROT_GLOBAL), m->va, m->flags);
-	CHECK(rw || !(m->flags & MMK_PROT_WRITE), m->va, m->flags);
+	CHECK(p->rw || !(m->flags & MMK_PROT_WRITE), m->va, m->flags);
 	const uint32_t *w = mmk_mmu_frame_pointer(v.mmu, m->pa);
-	CHECK(w[0] == sp->val[page][0] && w[P / 4 - 1] == sp->val[page][1], m->va, w[0]);
+	CHECK(w[0] == words_of(p)[0] && w[P / 4 - 1] == words_of(p)[1], m->va, w[0]);
 	return 0;
 }
 
@@ -245,6 +360,16 @@ static void check_all(void)
 		CHECK(mmk_vm_check(&sp->s) == 0, i, 0);
 		walking = sp;
 		mmk_mmu_walk(&sp->s.mmu, 0, mmk_mmu_user_end(v.mmu), visit, NULL);
+		for (unsigned p = 0; p < VPAGES; p++) { /* the model's regions are the VM's */
+			bool mapped = sp->page[p].kind != PAGE_NONE;
+			struct mmk_vm_region *r = mmk_vm_region_at(&sp->s, page_va(p));
+			if (!CHECK(mapped == (r != NULL), page_va(p), mapped))
+				break;
+			if (r)
+				CHECK(((r->prot & MMK_PROT_WRITE) != 0) == sp->page[p].rw &&
+					      ((r->flags & MMK_VM_SHARED) != 0) == (sp->page[p].kind == PAGE_SHARED),
+				      page_va(p), r->prot);
+		}
 	}
 }
 
@@ -268,13 +393,17 @@ void stress_vm_run(struct stress *s, uint64_t ops)
 			op_fork(other, sp);
 		else if (!sp->live)
 			op_create(sp);
-		else if (op < 3)
+		else if (op < 2)
 			op_destroy(sp);
 		else if (op < 10)
 			op_map(sp);
 		else if (op < 11)
 			op_bad_map(sp);
-		else if (op < 14)
+		else if (op < 15)
+			op_unmap(sp);
+		else if (op < 19)
+			op_protect(sp);
+		else if (op < 21)
 			mmk_mmu_activate(&v.mmu->kernel);
 		else if (op < 63)
 			op_touch(sp);
@@ -296,10 +425,11 @@ void stress_vm_run(struct stress *s, uint64_t ops)
 	for (unsigned i = 0; i < SPACES; i++)
 		if (v.sp[i].live)
 			op_destroy(&v.sp[i]);
-	ktest_log("vm: %llu demand-zero faults, %llu copy-on-write copies, %llu reuses, %llu fatal, "
-		  "%llu injected allocation failures",
-		  (unsigned long long)v.vm.stats.zero_fills, (unsigned long long)v.vm.stats.cow_copies,
-		  (unsigned long long)v.vm.stats.cow_reuses, (unsigned long long)v.vm.stats.bad_faults,
-		  (unsigned long long)v.injected);
+	ktest_log("vm: %llu maps, %llu unmaps, %llu protects; %llu zero fills, %llu zero-page maps, "
+		  "%llu copy-on-write copies, %llu reuses, %llu fatal faults, %llu injected allocation failures",
+		  (unsigned long long)v.maps, (unsigned long long)v.unmaps, (unsigned long long)v.protects,
+		  (unsigned long long)v.vm.stats.zero_fills, (unsigned long long)v.vm.stats.zero_maps,
+		  (unsigned long long)v.vm.stats.cow_copies, (unsigned long long)v.vm.stats.cow_reuses,
+		  (unsigned long long)v.vm.stats.bad_faults, (unsigned long long)v.injected);
 	mmk_vm_fini(&v.vm);
 }
