@@ -7,6 +7,7 @@
 #   make fuzz-short    every target at once (fuzz/short.sh): its committed corpus replayed,
 #                      then FUZZ_SHORT seconds of fuzzing (part of make test); new inputs
 #                      go to a scratch folder, never to fuzz/corpus/
+#   make fuzz-cov      the library's line coverage by each target's corpus (llvm-cov)
 #
 # A crash leaves crash-* in $(BUILD)/fuzz/; replay it with $(BUILD)/fuzz/fuzz_<arch> FILE.
 
@@ -43,6 +44,16 @@ $(FUZZ_DIR)/fuzz_$(1): $$(FUZZ_$(1)_OBJS) $(FUZZ_DIR)/libmmukit.a
 	$$(Q)$$(CC) $(FUZZ_LDFLAGS) $$^ -o $$@
 endef
 $(foreach a,$(MMU_ARCHES),$(eval $(call FUZZ_ARCH_RULES,$(a))))
+
+# make fuzz-cov: the same targets built with source-based coverage run their corpus once
+# (the committed seeds and what make fuzz grew); llvm-cov's line coverage of the library.
+.PHONY: fuzz-cov
+fuzz-cov: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/cov \
+		FUZZ_CFLAGS="$(FUZZ_CFLAGS) -fprofile-instr-generate -fcoverage-mapping" \
+		FUZZ_LDFLAGS="$(FUZZ_LDFLAGS) -fprofile-instr-generate" \
+		$(foreach a,$(MMU_ARCHES),$(BUILD)/cov/fuzz/fuzz_$(a))
+	@tools/fuzz-cov.sh $(abspath $(BUILD)/cov/fuzz) $(abspath $(FUZZ_DIR)) $(MMU_ARCHES)
 
 .PHONY: fuzz fuzz-short
 fuzz: deps $(FUZZERS)
