@@ -184,7 +184,9 @@ static bool grow_stack(struct mmk_vm_space *s, struct mmk_vm_region *r, mmk_vadd
  * A fault on a present page the tables already allow: the CPU refused for a reason the
  * VM does not manage (SMAP, PAN, SUM, PXN, SMEP), and mapping the page again would
  * only fault again. A present page is always readable and executable as its region
- * says, so only a write needs a look at the entry.
+ * says, so only a write needs a look at the entry - and only the kernel's: those
+ * guards stop the kernel, never user mode, whose present write faults are the
+ * copy-on-write kind (or a stale entry, which mapping again does cure).
  */
 static bool tables_allow(struct mmk_vm_space *s, const struct mmk_fault *f, mmk_vaddr_t page)
 {
@@ -193,7 +195,7 @@ static bool tables_allow(struct mmk_vm_space *s, const struct mmk_fault *f, mmk_
 	if (f->access != MMK_ACCESS_WRITE)
 		return true;
 	struct mmk_mmu_mapping m;
-	return mmk_mmu_query(&s->mmu, page, &m) == 0 && (m.flags & MMK_PROT_WRITE);
+	return !f->user && mmk_mmu_query(&s->mmu, page, &m) == 0 && (m.flags & MMK_PROT_WRITE);
 }
 
 enum mmk_fault_result mmk_vm_fault(struct mmk_vm_space *s, const struct mmk_fault *f)
