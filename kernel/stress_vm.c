@@ -7,7 +7,9 @@
  * page, a write gets a frame) and writes to pages shared since a fork real
  * copy-on-write faults. Mappings are private or shared anonymous memory, placed with
  * mmk_vm_map_anon, or mmk_vm_map with MMK_VM_NOREPLACE or MMK_VM_FIXED (which replaces
- * what is there); unmaps and protects take any page range, cutting regions. The model
+ * what is there), and frames of the phase's own as physical objects (mmk_vm_map_phys,
+ * given back once nothing maps them); unmaps and protects take any page range,
+ * cutting regions. The model
  * knows, for each page of a window of each space, whether it is mapped, writable,
  * private (its two words: first and last, 0 until written) or shared (which object
  * and page, whose words every space mapping it sees). A read must see the model's
@@ -64,8 +66,10 @@ static struct {
 	mmk_vaddr_t base;
 	struct vspace sp[SPACES];
 	uint32_t obj_val[OBJECTS][MAX_PAGES][2]; /* shared objects' words */
+	mmk_paddr_t phys_pa[OBJECTS];            /* physical objects: our frames, */
+	unsigned phys_pages[OBJECTS];            /* given back once nothing maps them */
 	bool injecting; /* the operation's nth PMM allocation fails */
-	uint64_t injected, maps, unmaps, protects;
+	uint64_t injected, maps, phys_maps, unmaps, protects;
 } v;
 
 #define CHECK(cond, a, b) STRESS_CHECK(v.s, cond, a, b)
@@ -115,18 +119,56 @@ static bool any_mapped(const struct vspace *sp, unsigned first, unsigned pages)
 	return false;
 }
 
-/* A shared object slot no page of any live space uses. */
-static int free_object(void)
+/* A shared object slot no page of any live space uses (-1: none), after giving back
+ * the frames of every physical object nothing maps any more. */
+static int sweep_objects(void)
 {
 	bool used[OBJECTS] = {0};
 	for (unsigned i = 0; i < SPACES; i++)
 		for (unsigned p = 0; v.sp[i].live && p < VPAGES; p++)
 			if (v.sp[i].page[p].kind == PAGE_SHARED)
 				used[v.sp[i].page[p].obj] = true;
-	for (unsigned o = 0; o < OBJECTS; o++)
-		if (!used[o])
-			return (int)o;
-	return -1;
+	int slot = -1;
+	for (unsigned o = 0; o < OBJECTS; o++) {
+		if (used[o])
+			continue;
+		for (; v.phys_pages[o]; v.phys_pages[o]--)
+			CHECK(mmk_pmm_free(v.pmm, v.phys_pa[o] + (v.phys_pages[o] - 1) * P) == 0, o, 0);
+		if (slot < 0)
+			slot = (int)o;
+	}
+	return slot;
+}
+
+/* Frames of ours shown as a physical object at [first, first + 2^order) (the range is
+ * free): what a device or a frame buffer mapping is; every space sharing it sees its
+ * words. */
+static void map_phys(struct vspace *sp, unsigned first, unsigned order, bool rw, int obj)
+{
+	unsigned pages = 1u << order;
+	mmk_paddr_t pa;
+	if (mmk_pmm_alloc_block(v.pmm, order, &pa) != 0)
+		return;
+	if (order)
+		CHECK(mmk_pmm_split_block(v.pmm, pa, order) == 0, pa, order);
+	for (unsigned j = 0; j < pages; j++) {
+		uint32_t *w = mmk_mmu_frame_pointer(v.mmu, pa + (mmk_paddr_t)j * P);
+		w[0] = w[P / 4 - 1] = 0;
+	}
+	v.phys_pa[obj] = pa;
+	v.phys_pages[obj] = pages; /* given back by sweep_objects once unused */
+	mmk_vaddr_t va = page_va(first);
+	int err = mmk_vm_map_phys(&sp->s, &va, pa, (mmk_vsize_t)pages * P, (rw ? URW : UR) | MMK_CACHE_WB);
+	if (err == -MMK_ENOMEM)
+		return;
+	if (!CHECK(err == 0 && va == page_va(first), page_va(first), (unsigned)err))
+		return;
+	v.phys_maps++;
+	for (unsigned j = 0; j < pages; j++) {
+		sp->page[first + j] = (struct vpage){.kind = PAGE_SHARED, .rw = rw, .obj = (uint8_t)obj,
+						     .obj_page = (uint8_t)j};
+		v.obj_val[obj][j][0] = v.obj_val[obj][j][1] = 0;
+	}
 }
 
 static void op_map(struct vspace *sp)
@@ -137,14 +179,20 @@ static void op_map(struct vspace *sp)
 	unsigned how = stress_below(v.s, 4); /* map_anon, NOREPLACE, FIXED; | SHARED */
 	bool shared = stress_below(v.s, 4) == 0;
 	stress_trace(v.s, OP_MAP, page_va(first), pages | (unsigned)rw << 8 | how << 9 | (unsigned)shared << 12);
-	int obj = shared ? free_object() : -1;
+	int obj = shared ? sweep_objects() : -1;
 	if (shared && obj < 0)
 		return;
+	if (shared && how == 0) { /* a physical object, where the range is free */
+		unsigned order = stress_below(v.s, 3);
+		if (first + (1u << order) <= VPAGES && !any_mapped(sp, first, 1u << order))
+			map_phys(sp, first, order, rw, obj);
+		return;
+	}
 	mmk_vaddr_t va = page_va(first);
 	mmk_vsize_t size = (mmk_vsize_t)pages * P;
 	unsigned prot = rw ? URW : UR;
 	int err;
-	if (how == 0 && !shared)
+	if (how == 0)
 		err = mmk_vm_map_anon(&sp->s, &va, size, prot);
 	else
 		err = mmk_vm_map(&sp->s, &va, size, prot,
@@ -343,6 +391,8 @@ static int visit(void *ctx, const struct mmk_mmu_mapping *m)
 	struct vpage *p = &sp->page[page];
 	CHECK((m->flags & MMK_PROT_USER) && !(m->flags & MMK_PROT_GLOBAL), m->va, m->flags);
 	CHECK(p->rw || !(m->flags & MMK_PROT_WRITE), m->va, m->flags);
+	if (p->kind == PAGE_SHARED && v.phys_pages[p->obj]) /* a physical object's own frame */
+		CHECK(m->pa == v.phys_pa[p->obj] + (mmk_paddr_t)p->obj_page * P, m->va, m->pa);
 	const uint32_t *w = mmk_mmu_frame_pointer(v.mmu, m->pa);
 	CHECK(w[0] == words_of(p)[0] && w[P / 4 - 1] == words_of(p)[1], m->va, w[0]);
 	return 0;
@@ -425,9 +475,11 @@ void stress_vm_run(struct stress *s, uint64_t ops)
 	for (unsigned i = 0; i < SPACES; i++)
 		if (v.sp[i].live)
 			op_destroy(&v.sp[i]);
-	ktest_log("vm: %llu maps, %llu unmaps, %llu protects; %llu zero fills, %llu zero-page maps, "
+	sweep_objects(); /* the physical objects' frames */
+	ktest_log("vm: %llu maps, %llu physical, %llu unmaps, %llu protects; %llu zero fills, %llu zero-page maps, "
 		  "%llu copy-on-write copies, %llu reuses, %llu fatal faults, %llu injected allocation failures",
-		  (unsigned long long)v.maps, (unsigned long long)v.unmaps, (unsigned long long)v.protects,
+		  (unsigned long long)v.maps, (unsigned long long)v.phys_maps, (unsigned long long)v.unmaps,
+		  (unsigned long long)v.protects,
 		  (unsigned long long)v.vm.stats.zero_fills, (unsigned long long)v.vm.stats.zero_maps,
 		  (unsigned long long)v.vm.stats.cow_copies, (unsigned long long)v.vm.stats.cow_reuses,
 		  (unsigned long long)v.vm.stats.bad_faults, (unsigned long long)v.injected);
