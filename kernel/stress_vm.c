@@ -7,9 +7,10 @@
  * page, a write gets a frame) and writes to pages shared since a fork real
  * copy-on-write faults. Mappings are private or shared anonymous memory, placed with
  * mmk_vm_map_anon, or mmk_vm_map with MMK_VM_NOREPLACE or MMK_VM_FIXED (which replaces
- * what is there), and frames of the phase's own as physical objects (mmk_vm_map_phys,
- * given back once nothing maps them); unmaps and protects take any page range,
- * cutting regions. The model
+ * what is there), frames of the phase's own as physical objects (mmk_vm_map_phys,
+ * given back once nothing maps them), and stacks that grow down on demand above a
+ * guard that always faults (mmk_vm_map_stack); unmaps and protects take any page range
+ * that holds no stack, cutting regions. The model
  * knows, for each page of a window of each space, whether it is mapped, writable,
  * private (its two words: first and last, 0 until written) or shared (which object
  * and page, whose words every space mapping it sees). A read must see the model's
@@ -43,7 +44,7 @@
 #define URW (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER)
 
 enum { OP_CREATE = 1, OP_DESTROY, OP_MAP, OP_BAD_MAP, OP_FORK, OP_TOUCH, OP_UNMAP, OP_PROTECT };
-enum { PAGE_NONE, PAGE_PRIVATE, PAGE_SHARED };
+enum { PAGE_NONE, PAGE_PRIVATE, PAGE_SHARED, PAGE_STACK, PAGE_GUARD };
 
 struct vpage {
 	uint8_t kind; /* PAGE_* */
@@ -69,7 +70,7 @@ static struct {
 	mmk_paddr_t phys_pa[OBJECTS];            /* physical objects: our frames, */
 	unsigned phys_pages[OBJECTS];            /* given back once nothing maps them */
 	bool injecting; /* the operation's nth PMM allocation fails */
-	uint64_t injected, maps, phys_maps, unmaps, protects;
+	uint64_t injected, maps, phys_maps, stacks, unmaps, protects;
 } v;
 
 #define CHECK(cond, a, b) STRESS_CHECK(v.s, cond, a, b)
@@ -117,6 +118,34 @@ static bool any_mapped(const struct vspace *sp, unsigned first, unsigned pages)
 		if (sp->page[first + j].kind != PAGE_NONE)
 			return true;
 	return false;
+}
+
+/* True when a page of the range is a stack's or its guard's: unmaps, protects and fixed
+ * maps leave stacks alone (a stack goes with its space). */
+static bool touches_stack(const struct vspace *sp, unsigned first, unsigned pages)
+{
+	for (unsigned j = 0; j < pages; j++)
+		if (sp->page[first + j].kind >= PAGE_STACK)
+			return true;
+	return false;
+}
+
+/* A stack of pages - 1 pages above a one-page guard at first, growing down on demand:
+ * every page of it reads as zero until written, the guard always faults. */
+static void map_stack(struct vspace *sp, unsigned first, unsigned pages)
+{
+	if (pages < 2 || any_mapped(sp, first, pages))
+		return;
+	mmk_vaddr_t va = page_va(first + 1);
+	int err = mmk_vm_map_stack(&sp->s, &va, (mmk_vsize_t)(pages - 1) * P, P, URW);
+	if (err == -MMK_ENOMEM)
+		return;
+	if (!CHECK(err == 0 && va == page_va(first + 1), page_va(first + 1), (unsigned)err))
+		return;
+	v.stacks++;
+	sp->page[first] = (struct vpage){.kind = PAGE_GUARD};
+	for (unsigned j = 1; j < pages; j++)
+		sp->page[first + j] = (struct vpage){.kind = PAGE_STACK, .rw = true};
 }
 
 /* A shared object slot no page of any live space uses (-1: none), after giving back
@@ -188,6 +217,12 @@ static void op_map(struct vspace *sp)
 			map_phys(sp, first, order, rw, obj);
 		return;
 	}
+	if (!shared && how == 0 && stress_below(v.s, 4) == 0) {
+		map_stack(sp, first, pages);
+		return;
+	}
+	if (how == 3 && touches_stack(sp, first, pages))
+		return;
 	mmk_vaddr_t va = page_va(first);
 	mmk_vsize_t size = (mmk_vsize_t)pages * P;
 	unsigned prot = rw ? URW : UR;
@@ -230,6 +265,8 @@ static void op_unmap(struct vspace *sp)
 	unsigned first, pages;
 	pick_range(&first, &pages);
 	stress_trace(v.s, OP_UNMAP, page_va(first), pages);
+	if (touches_stack(sp, first, pages))
+		return;
 	int err = mmk_vm_unmap(&sp->s, page_va(first), (mmk_vsize_t)pages * P);
 	if (err == -MMK_ENOMEM && v.injecting)
 		return;
@@ -262,6 +299,8 @@ static void op_protect(struct vspace *sp)
 	pick_mapped_range(sp, &first, &pages);
 	bool rw = stress_below(v.s, 2), bad = stress_below(v.s, 16) == 0;
 	stress_trace(v.s, OP_PROTECT, page_va(first), pages | (unsigned)rw << 16 | (unsigned)bad << 17);
+	if (touches_stack(sp, first, pages))
+		return;
 	bool all = true;
 	for (unsigned j = 0; j < pages; j++)
 		all = all && sp->page[first + j].kind != PAGE_NONE;
@@ -355,7 +394,7 @@ static void op_touch(struct vspace *sp)
 	if (v.mmu->active != &sp->s.mmu)
 		mmk_vm_space_activate(&sp->s);
 	struct vpage *p = page < VPAGES ? &sp->page[page] : NULL;
-	bool inside = p && p->kind != PAGE_NONE;
+	bool inside = p && p->kind != PAGE_NONE && p->kind != PAGE_GUARD;
 	uint32_t x = 0;
 	if (!write) {
 		int r = ktest_env_access(va, false, &x);
@@ -385,7 +424,8 @@ static int visit(void *ctx, const struct mmk_mmu_mapping *m)
 	(void)ctx;
 	struct vspace *sp = walking;
 	unsigned page = (unsigned)((m->va - v.base) / P);
-	bool inside = m->va >= v.base && page < VPAGES && sp->page[page].kind != PAGE_NONE;
+	bool inside = m->va >= v.base && page < VPAGES && sp->page[page].kind != PAGE_NONE &&
+		      sp->page[page].kind != PAGE_GUARD; /* a guard is never mapped */
 	if (!CHECK(inside && m->page_shift == 12, m->va, m->page_shift))
 		return 1;
 	struct vpage *p = &sp->page[page];
@@ -415,7 +455,7 @@ static void check_all(void)
 			struct mmk_vm_region *r = mmk_vm_region_at(&sp->s, page_va(p));
 			if (!CHECK(mapped == (r != NULL), page_va(p), mapped))
 				break;
-			if (r)
+			if (r && sp->page[p].kind != PAGE_GUARD)
 				CHECK(((r->prot & MMK_PROT_WRITE) != 0) == sp->page[p].rw &&
 					      ((r->flags & MMK_VM_SHARED) != 0) == (sp->page[p].kind == PAGE_SHARED),
 				      page_va(p), r->prot);
@@ -476,11 +516,13 @@ void stress_vm_run(struct stress *s, uint64_t ops)
 		if (v.sp[i].live)
 			op_destroy(&v.sp[i]);
 	sweep_objects(); /* the physical objects' frames */
-	ktest_log("vm: %llu maps, %llu physical, %llu unmaps, %llu protects; %llu zero fills, %llu zero-page maps, "
+	ktest_log("vm: %llu maps, %llu physical, %llu stacks, %llu unmaps, %llu protects; %llu zero fills, "
+		  "%llu zero-page maps, %llu stack growths, "
 		  "%llu copy-on-write copies, %llu reuses, %llu fatal faults, %llu injected allocation failures",
-		  (unsigned long long)v.maps, (unsigned long long)v.phys_maps, (unsigned long long)v.unmaps,
-		  (unsigned long long)v.protects,
+		  (unsigned long long)v.maps, (unsigned long long)v.phys_maps, (unsigned long long)v.stacks,
+		  (unsigned long long)v.unmaps, (unsigned long long)v.protects,
 		  (unsigned long long)v.vm.stats.zero_fills, (unsigned long long)v.vm.stats.zero_maps,
+		  (unsigned long long)v.vm.stats.stack_grows,
 		  (unsigned long long)v.vm.stats.cow_copies, (unsigned long long)v.vm.stats.cow_reuses,
 		  (unsigned long long)v.vm.stats.bad_faults, (unsigned long long)v.injected);
 	mmk_vm_fini(&v.vm);
