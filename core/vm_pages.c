@@ -38,15 +38,29 @@ static struct pages_node *child(const struct pages_node *n, unsigned slot)
 	return (struct pages_node *)(uintptr_t)n->slot[slot];
 }
 
+/* The leaf node kept from the last reserve, if index is in it. */
+static struct pages_node *cached_leaf(const struct mmk_vm_pages *p, uint64_t index)
+{
+	return p->leaf && p->leaf_block == index >> FANOUT_SHIFT ? p->leaf : NULL;
+}
+
+static void forget_leaf(struct mmk_vm_pages *p)
+{
+	p->leaf = NULL;
+}
+
 bool mmk_vm_pages_get(const struct mmk_vm_pages *p, uint64_t index, mmk_paddr_t *pa)
 {
-	if (!p->root || !fits(index, p->height))
-		return false;
-	const struct pages_node *n = p->root;
-	for (unsigned level = p->height - 1; level > 0; level--) {
-		n = child(n, slot_of(index, level));
-		if (!n)
+	const struct pages_node *n = cached_leaf(p, index);
+	if (!n) {
+		if (!p->root || !fits(index, p->height))
 			return false;
+		n = p->root;
+		for (unsigned level = p->height - 1; level > 0; level--) {
+			n = child(n, slot_of(index, level));
+			if (!n)
+				return false;
+		}
 	}
 	uint64_t e = n->slot[slot_of(index, 0)];
 	if (!e)
@@ -71,6 +85,7 @@ static void node_free(struct mmk_vm *vm, struct pages_node *n)
 /* Frees the empty nodes on index's path, bottom up, and an empty tree's root. */
 static void prune_path(struct mmk_vm *vm, struct mmk_vm_pages *p, uint64_t index)
 {
+	forget_leaf(p);
 	struct pages_node *path[MAX_HEIGHT];
 	struct pages_node *n = p->root;
 	unsigned depth = 0;
@@ -120,6 +135,11 @@ static int grow(struct mmk_vm *vm, struct mmk_vm_pages *p, uint64_t index)
 
 int mmk_vm_pages_reserve(struct mmk_vm *vm, struct mmk_vm_pages *p, uint64_t index, uint64_t **slot)
 {
+	struct pages_node *leaf = cached_leaf(p, index);
+	if (leaf) {
+		*slot = &leaf->slot[slot_of(index, 0)];
+		return 0;
+	}
 	int err = grow(vm, p, index);
 	if (err)
 		return err;
@@ -138,6 +158,8 @@ int mmk_vm_pages_reserve(struct mmk_vm *vm, struct mmk_vm_pages *p, uint64_t ind
 		n = child(n, s);
 	}
 	*slot = &n->slot[slot_of(index, 0)];
+	p->leaf = n;
+	p->leaf_block = index >> FANOUT_SHIFT;
 	return 0;
 }
 
@@ -209,6 +231,8 @@ static int visit_range(struct visit *v, struct mmk_vm_pages *p)
 {
 	if (!p->root || v->lo >= v->hi)
 		return 0;
+	if (v->clear)
+		forget_leaf(p); /* its node may go */
 	int r = visit_node(v, p->root, p->height - 1, 0);
 	if (v->clear) {
 		p->count -= v->cleared;

@@ -50,8 +50,10 @@
 /* Frames by page index: a radix tree of 64-way nodes, grown in height as indices need. */
 struct mmk_vm_pages {
 	void *root;
-	unsigned height; /* 0: empty; n: indices below 64^n */
-	size_t count;    /* frames held */
+	unsigned height;     /* 0: empty; n: indices below 64^n */
+	size_t count;        /* frames held */
+	void *leaf;          /* the last leaf node reserved: a fault's neighbour is there */
+	uint64_t leaf_block; /* its indices / 64 */
 };
 
 enum mmk_vm_object_kind { MMK_VM_OBJ_ANON = 1, MMK_VM_OBJ_PHYS, MMK_VM_OBJ_PAGER };
