@@ -144,9 +144,10 @@ static mmk_vaddr_t half_hi(const struct mmk_mmu_space *s)
 static inline void *table_of(const struct mmk_mmu_space *s, unsigned level, uint64_t va,
 			     mmk_paddr_t pa)
 {
+	const struct mmk_pt_format *f = s->mmu->fmt;
 	if (s->mmu->direct_base)
 		return (void *)(s->mmu->direct_base + (uintptr_t)pa);
-	return s->mmu->fmt->table(s, level, (mmk_vaddr_t)va, pa);
+	return f->table ? f->table(s, level, (mmk_vaddr_t)va, pa) : f->phys(pa);
 }
 
 /* A frame that is not (yet) a linked table. */
@@ -154,7 +155,7 @@ static inline void *frame_of(struct mmk_mmu *mmu, mmk_paddr_t pa)
 {
 	if (mmu->direct_base)
 		return (void *)(mmu->direct_base + (uintptr_t)pa);
-	return mmu->fmt->frame(mmu, pa);
+	return mmu->fmt->frame ? mmu->fmt->frame(mmu, pa) : mmu->fmt->phys(pa);
 }
 
 /* True when any of entries [i, i+n) of t is valid. */
@@ -181,7 +182,9 @@ static bool any_valid(const struct mmk_pt_format *f, const void *t, unsigned i, 
 /* True when e is a valid leaf of the smallest size. */
 static inline bool small_leaf(const struct mmk_pt_format *f, mmk_pte_t e)
 {
-	return (e & f->valid) && (e & f->sizes[0].kind_mask) == f->sizes[0].kind_match;
+	uintptr_t v = (uintptr_t)e; /* an entry fits a word (mmk_pt_setup) */
+	return (v & (uintptr_t)f->valid) &&
+	       (v & (uintptr_t)f->sizes[0].kind_mask) == (uintptr_t)f->sizes[0].kind_match;
 }
 
 /* How many of entries [i, i+max) of a last-level table t, from i on, are small leaves:
@@ -202,6 +205,97 @@ static unsigned small_leaves(const struct mmk_pt_format *f, const void *t, unsig
 			k++;
 	}
 	return k;
+}
+
+/* ------------------------------------------------------------ leaf flags */
+
+static inline bool has_features(const struct mmk_mmu *mmu, uint64_t needs)
+{
+	return (needs & ~mmu->features) == 0;
+}
+
+/*
+ * The leaf encodings of every size, made once (mmk_pt_setup) from the format's attrs
+ * and the machine's features: the bits of each combination of MMK_PROT_* flags, and per
+ * flag what decoding looks for (the accessed / dirty bits left out: others clear them).
+ */
+static void leaf_tables(struct mmk_mmu *mmu)
+{
+	const struct mmk_pt_format *f = mmu->fmt;
+	for (unsigned size = 0; size < f->size_count; size++) {
+		const struct mmk_pt_attrs *a = f->sizes[size].attrs;
+		mmk_pte_t set[5] = {0}, clear[5] = {0};
+		for (unsigned k = 0; k < sizeof(a->flag) / sizeof(a->flag[0]); k++) {
+			const struct mmk_pt_flag *b = &a->flag[k];
+			for (unsigned bit = 0; bit < 5; bit++)
+				if ((b->flag & 1u << bit) && has_features(mmu, b->needs)) {
+					set[bit] |= b->set;
+					clear[bit] |= b->clear;
+				}
+		}
+		for (unsigned m = 0; m < 32; m++) {
+			mmk_pte_t e = a->base;
+			for (unsigned bit = 0; bit < 5; bit++)
+				e |= m & 1u << bit ? set[bit] : clear[bit];
+			mmu->leaf.prot[size][m] = e;
+		}
+		uintptr_t read = (uintptr_t)a->cache_mask;
+		for (unsigned bit = 0; bit < 5; bit++) {
+			mmu->leaf.set[size][bit] = (uintptr_t)(set[bit] & ~(f->accessed | f->dirty));
+			mmu->leaf.clear[size][bit] = (uintptr_t)clear[bit];
+			read |= mmu->leaf.set[size][bit] | mmu->leaf.clear[size][bit];
+		}
+		mmu->leaf.read[size] = read;
+		mmu->leaf.last_bits[size] = ~read; /* no entry's: nothing decoded yet */
+		mmu->leaf.kernel_flags[size] = has_features(mmu, a->kernel_needs) ? a->kernel_flags : 0;
+	}
+}
+
+static inline mmk_pte_t encode_leaf(const struct mmk_mmu *mmu, unsigned flags, unsigned size,
+				    bool user)
+{
+	const struct mmk_pt_size *sz = &mmu->fmt->sizes[size];
+	if (!user)
+		flags |= mmu->leaf.kernel_flags[size];
+	return sz->kind_match | mmu->leaf.prot[size][flags & MMK_PROT_MASK] |
+	       sz->attrs->cache[(flags & MMK_CACHE_MASK) >> 8];
+}
+
+static unsigned decode_bits(const struct mmk_mmu *mmu, uintptr_t v, unsigned size)
+{
+	const struct mmk_pt_attrs *a = mmu->fmt->sizes[size].attrs;
+	const uintptr_t *set = mmu->leaf.set[size], *clear = mmu->leaf.clear[size];
+	unsigned flags = a->always;
+	for (unsigned bit = 0; bit < 5; bit++)
+		if (set[bit] ? (v & set[bit]) == set[bit] : (v & clear[bit]) != clear[bit])
+			flags |= 1u << bit;
+	for (unsigned c = 1; c < 4; c++) {
+		uintptr_t read = (uintptr_t)(a->cache_read[c] ? a->cache_read[c] : a->cache_mask);
+		if ((v & read) == ((uintptr_t)a->cache[c] & read))
+			return flags | c << 8;
+	}
+	return flags; /* MMK_CACHE_WB */
+}
+
+/* Neighbouring leaves mostly share their flags: the last decoding is kept per size. */
+static inline unsigned decode_leaf(struct mmk_mmu *mmu, mmk_pte_t e, unsigned size)
+{
+	uintptr_t bits = (uintptr_t)e & mmu->leaf.read[size]; /* an entry fits a word (setup) */
+	if (bits != mmu->leaf.last_bits[size]) {
+		mmu->leaf.last_flags[size] = decode_bits(mmu, bits, size);
+		mmu->leaf.last_bits[size] = bits;
+	}
+	return mmu->leaf.last_flags[size];
+}
+
+mmk_pte_t mmk_pt_leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user)
+{
+	return encode_leaf(mmu, flags, size, user);
+}
+
+unsigned mmk_pt_leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size)
+{
+	return decode_bits(mmu, (uintptr_t)e & mmu->leaf.read[size], size);
 }
 
 /* ------------------------------------------------------------ lookup */
@@ -233,7 +327,7 @@ static void cache_keep(const struct mmk_mmu_space *s, uint64_t va, unsigned leve
 		       mmk_paddr_t pa)
 {
 	const struct mmk_pt_format *f = s->mmu->fmt;
-	if (!f->stable_tables || level == root_level(f))
+	if (level == root_level(f))
 		return;
 	mmk_vaddr_t span_l = (mmk_vaddr_t)table_span(f, level);
 	struct mmk_mmu *mmu = s->mmu;
@@ -304,15 +398,17 @@ static bool leaf_at(const struct mmk_mmu_space *s, uint64_t va, struct slot *out
 	return true;
 }
 
-static struct mmk_mmu_mapping mapping_of(const struct mmk_mmu *mmu, uint64_t va, mmk_pte_t e,
+static struct mmk_mmu_mapping mapping_of(struct mmk_mmu *mmu, uint64_t va, mmk_pte_t e,
 					 unsigned size)
 {
 	const struct mmk_pt_format *f = mmu->fmt;
-	unsigned flags = f->leaf_flags(mmu, e, size);
-	if (f->accessed == 0)
+	unsigned flags = decode_leaf(mmu, e, size);
+	uintptr_t v = (uintptr_t)e, accessed = (uintptr_t)f->accessed;
+	if (accessed == 0)
 		flags |= MMK_MAP_ACCESSED | (flags & MMK_PROT_WRITE ? MMK_MAP_DIRTY : 0);
 	else
-		flags |= (e & f->accessed ? MMK_MAP_ACCESSED : 0) | (e & f->dirty ? MMK_MAP_DIRTY : 0);
+		flags |= (v & accessed ? MMK_MAP_ACCESSED : 0) |
+			 (v & (uintptr_t)f->dirty ? MMK_MAP_DIRTY : 0);
 	uint64_t bytes = size_bytes(f, size);
 	return (struct mmk_mmu_mapping){(mmk_vaddr_t)mmk_align_down(va, bytes),
 					addr_of(f, e, f->sizes[size].addr), flags,
@@ -533,10 +629,8 @@ static void set_root_entry(struct mmk_mmu_space *s, void *root, unsigned i, uint
 		store(f, root, i, e);
 		return;
 	}
-	for (struct mmk_mmu_space *t = mmu->spaces; t; t = t->next)
-		store(f, table_of(t, root_level(f), va, t->root), i, e);
-	if (!s->next && mmu->spaces != s)
-		store(f, root, i, e); /* not listed yet (init) */
+	for (struct mmk_mmu_space *t = mmu->spaces; t; t = t->next) /* the kernel's included: */
+		store(f, table_of(t, root_level(f), va, t->root), i, e); /* listed when created */
 }
 
 static void set_entry(struct mmk_mmu_space *s, const struct slot *at, uint64_t va, mmk_pte_t e)
@@ -882,7 +976,7 @@ static bool map_in_one_table(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_
 	}
 	if ((flags & MMK_PROT_EXEC) && f->sync_exec)
 		f->sync_exec(mmu, pa, size);
-	fill(f, at.table, at.index, n, 1, pa_bits(f, pa) | f->leaf_bits(mmu, flags, 0, !s->is_kernel),
+	fill(f, at.table, at.index, n, 1, pa_bits(f, pa) | encode_leaf(mmu, flags, 0, !s->is_kernel),
 	     pa_bits(f, MMK_PAGE_SIZE));
 	if (f->publish)
 		f->publish(mmu);
@@ -945,7 +1039,7 @@ int mmk_mmu_map(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsi
 	if (first.whole && first.slot.level != root_level(f)) { /* one run, its table there */
 		free_empty_tables(s, &first.slot, va, (unsigned)(size >> f->level[first.slot.level].shift));
 		fill(f, first.slot.table, first.slot.index, (unsigned)(size >> f->sizes[first.size].shift),
-		     copies(f, first.size), pa_bits(f, pa) | f->leaf_bits(mmu, flags, first.size, !s->is_kernel),
+		     copies(f, first.size), pa_bits(f, pa) | encode_leaf(mmu, flags, first.size, !s->is_kernel),
 		     pa_bits(f, size_bytes(f, first.size)));
 		if (f->publish)
 			f->publish(mmu);
@@ -961,7 +1055,7 @@ int mmk_mmu_map(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsi
 		unsigned sz = piece_size(s, at, here_pa, end - at, forced);
 		unsigned level = f->sizes[sz].level;
 		uint64_t bytes = piece_bytes(mmu, sz, at, end, forced);
-		mmk_pte_t e = pa_bits(f, here_pa) | f->leaf_bits(mmu, flags, sz, !s->is_kernel);
+		mmk_pte_t e = pa_bits(f, here_pa) | encode_leaf(mmu, flags, sz, !s->is_kernel);
 		if (level == 0 && bytes == table_span(f, 0) && fill_new_table(s, at, e, &r)) {
 			at += bytes;
 			continue;
@@ -1029,20 +1123,20 @@ static void split(struct mmk_mmu_space *s, uint64_t va, const struct slot *at, u
 	const struct mmk_pt_format *f = mmu->fmt;
 	unsigned level = f->sizes[size].level;
 	mmk_paddr_t pa = addr_of(f, at->e, f->sizes[size].addr);
-	unsigned flags = f->leaf_flags(mmu, at->e, size);
+	unsigned flags = decode_leaf(mmu, at->e, size);
 	mmk_pte_t keep = kept_state(f, at->e);
 	bool user = !s->is_kernel;
 	uint64_t start = mmk_align_down(va, size_bytes(f, size));
 	if (copies(f, size) > 1) {
 		unsigned to = tile_size(mmu, level, size);
-		mmk_pte_t e = pa_bits(f, pa) | f->leaf_bits(mmu, flags, to, user) | keep;
+		mmk_pte_t e = pa_bits(f, pa) | encode_leaf(mmu, flags, to, user) | keep;
 		fill(f, at->table, at->index, copies(f, size) / copies(f, to), copies(f, to), e,
 		     pa_bits(f, size_bytes(f, to)));
 		return; /* same translations: a cached entry stays right */
 	}
 	unsigned to = tile_size(mmu, level - 1, size);
 	unsigned n = 1u << (f->sizes[size].shift - f->sizes[to].shift);
-	mmk_pte_t e = pa_bits(f, pa) | f->leaf_bits(mmu, flags, to, user) | keep;
+	mmk_pte_t e = pa_bits(f, pa) | encode_leaf(mmu, flags, to, user) | keep;
 	mmk_paddr_t frame = group_frame(f, at->table, level, at->index);
 	unsigned per = tables_per_frame(f, level - 1);
 	if (!frame) {
@@ -1335,13 +1429,13 @@ static void protect_leaves(struct mmk_mmu_space *s, const struct slot *at, mmk_v
 	unsigned reps = copies(f, size);
 	mmk_vsize_t bytes = (mmk_vsize_t)size_bytes(f, size);
 	unsigned level = f->sizes[size].level;
-	mmk_pte_t bits = f->leaf_bits(mmu, flags, size, !s->is_kernel);
+	mmk_pte_t bits = encode_leaf(mmu, flags, size, !s->is_kernel);
 	for (unsigned k = 0; k < n; k++) {
 		unsigned i = at->index + k * reps;
 		mmk_pte_t e = load(f, at->table, i);
 		mmk_paddr_t pa = addr_of(f, e, f->sizes[size].addr);
 		if ((flags & MMK_PROT_EXEC) && f->sync_exec &&
-		    !(f->leaf_flags(mmu, e, size) & MMK_PROT_EXEC))
+		    !(decode_leaf(mmu, e, size) & MMK_PROT_EXEC))
 			f->sync_exec(mmu, pa, bytes);
 		mmk_pte_t ne = pa_bits(f, pa) | bits | kept_state(f, e);
 		if (level == root_level(f))
@@ -1530,7 +1624,7 @@ int mmk_mmu_remap(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, unsig
 		f->sync_exec(mmu, pa, bytes);
 	unsigned level = f->sizes[size].level;
 	mmk_paddr_t old = addr_of(f, at.e, f->sizes[size].addr);
-	mmk_pte_t e = pa_bits(f, pa) | f->leaf_bits(mmu, flags, size, !s->is_kernel);
+	mmk_pte_t e = pa_bits(f, pa) | encode_leaf(mmu, flags, size, !s->is_kernel);
 	if (f->break_before_make) { /* a new output address: invalid, invalidated, then new */
 		for (unsigned c = 0; c < copies(f, size); c++)
 			store(f, at.table, at.index + c, 0);
@@ -1679,7 +1773,7 @@ int mmk_mmu_set_referenced(struct mmk_mmu_space *s, mmk_vaddr_t va, bool write)
 	unsigned size;
 	if (!leaf_at(s, va, &at, &size))
 		return -MMK_ENOENT;
-	if (write && !(f->leaf_flags(s->mmu, at.e, size) & MMK_PROT_WRITE))
+	if (write && !(decode_leaf(s->mmu, at.e, size) & MMK_PROT_WRITE))
 		return -MMK_EPERM;
 	mmk_pte_t bits = f->accessed | (write ? f->dirty : 0);
 	if (bits == 0 || (at.e & bits) == bits)
@@ -1858,8 +1952,11 @@ void mmk_pt_setup(struct mmk_mmu *mmu, const struct mmk_pt_format *format, struc
 		  uint64_t features)
 {
 	*mmu = (struct mmk_mmu){.fmt = format, .pmm = pmm, .features = features,
-				.flush_threshold = format->flush_threshold};
+				.flush_threshold = format->flush_threshold ? format->flush_threshold
+									   : MMK_PT_FLUSH_THRESHOLD};
 	MMK_ASSERT(copies(format, 0) == 1); /* the smallest page is one entry (pt.h) */
+	MMK_ASSERT(format->entry_bytes <= sizeof(uintptr_t)); /* no wider entries than words */
+	leaf_tables(mmu);
 	cache_drop(mmu);
 	for (unsigned i = 0; i < format->size_count; i++)
 		if (size_usable(mmu, i))
@@ -1985,15 +2082,64 @@ void mmk_pt_kernel_teardown(struct mmk_mmu *mmu)
 	k->mmu = NULL;
 }
 
+unsigned mmk_pt_space_tag(struct mmk_mmu_space *space)
+{
+	bool rolled_over;
+	struct mmk_mmu *mmu = space->mmu;
+	space->asid = mmk_asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
+	return space->asid;
+}
+
+void mmk_pt_activated(struct mmk_mmu_space *space)
+{
+	space->mmu->active = space;
+	space->mmu->stats.space_switches++;
+}
+
+void mmk_pt_flush_all(void *mmu)
+{
+	struct mmk_mmu *m = mmu;
+	invalidate_pages(&m->kernel, NULL, 0, true);
+}
+
 void *mmk_mmu_frame_pointer(struct mmk_mmu *mmu, mmk_paddr_t pa)
 {
 	return frame_of(mmu, pa);
 }
 
+void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
+{
+	return mmu->fmt->kernel_pointer(va);
+}
+
+void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
+{
+	void *page = frame_of(mmu, pa);
+	if (mmu->fmt->zero_page)
+		mmu->fmt->zero_page(page);
+	else
+		zero_bytes(page, MMK_PAGE_SIZE);
+}
+
+void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
+{
+	const struct mmk_pt_format *f = mmu->fmt;
+	const void *from = f->source_frame ? f->source_frame(mmu, src) : frame_of(mmu, src);
+	void *to = frame_of(mmu, dst);
+	if (f->copy_page) {
+		f->copy_page(to, from);
+		return;
+	}
+	const uint64_t *w = from;
+	uint64_t *d = to;
+	for (unsigned i = 0; i < MMK_PAGE_SIZE / 8; i++)
+		d[i] = w[i];
+}
+
 void *mmk_mmu_root_pointer(const struct mmk_mmu_space *space)
 {
 	const struct mmk_pt_format *f = space->mmu->fmt;
-	return f->table(space, root_level(f), space->is_kernel ? f->kernel_base : f->user_base,
+	return table_of(space, root_level(f), space->is_kernel ? f->kernel_base : f->user_base,
 			space->root);
 }
 

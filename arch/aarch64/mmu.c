@@ -62,54 +62,21 @@ enum { ATTR_WB, ATTR_WT, ATTR_NC, ATTR_DEVICE };
 
 /* ------------------------------------------------------------ entries */
 
-static mmk_pte_t attr_bits(unsigned flags)
-{
-	switch (flags & MMK_CACHE_MASK) {
-	case MMK_CACHE_WT: return D_ATTR(ATTR_WT) | D_SH_INNER;
-	case MMK_CACHE_WC: return D_ATTR(ATTR_NC) | D_SH_INNER;
-	case MMK_CACHE_UC: return D_ATTR(ATTR_DEVICE);
-	default: return D_ATTR(ATTR_WB) | D_SH_INNER;
-	}
-}
-
-/* AP[2:1] (D8.4.1): 00 EL1 RW, 01 EL1+EL0 RW, 10 EL1 RO, 11 EL1+EL0 RO. Execute-never:
- * a user page never runs at EL1 (PXN), a kernel page never at EL0 (UXN). */
-static mmk_pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user)
-{
-	(void)mmu;
-	mmk_pte_t e = D_VALID | D_AF | attr_bits(flags) | (size == 0 ? D_TABLE : 0);
-	if (!(flags & MMK_PROT_WRITE))
-		e |= D_AP_RO;
-	if (flags & MMK_PROT_USER)
-		e |= D_AP_EL0 | D_PXN | (flags & MMK_PROT_EXEC ? 0 : D_UXN);
-	else
-		e |= D_UXN | (flags & MMK_PROT_EXEC ? 0 : D_PXN);
-	if (user)
-		e |= D_NG;
-	return e;
-}
-
-static unsigned leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size)
-{
-	(void)mmu;
-	(void)size;
-	unsigned f = MMK_PROT_READ;
-	if (!(e & D_AP_RO))
-		f |= MMK_PROT_WRITE;
-	if (e & D_AP_EL0)
-		f |= MMK_PROT_USER;
-	if (!(e & ((e & D_AP_EL0) ? D_UXN : D_PXN)))
-		f |= MMK_PROT_EXEC;
-	if (!(e & D_NG))
-		f |= MMK_PROT_GLOBAL;
-	switch ((e & D_ATTR_MASK) >> 2) {
-	case ATTR_WT: f |= MMK_CACHE_WT; break;
-	case ATTR_NC: f |= MMK_CACHE_WC; break;
-	case ATTR_DEVICE: f |= MMK_CACHE_UC; break;
-	default: break;
-	}
-	return f;
-}
+/*
+ * AP[2:1] (D8.4.1): AP[1] EL0 access, AP[2] read-only. Execute-never: a user page never
+ * runs at EL1 (PXN), a kernel page never at EL0 (UXN), and one without EXEC at neither.
+ * AF always set; kernel leaves global, user ones nG. Memory types through MAIR_EL1.
+ */
+static const struct mmk_pt_attrs leaf_attrs = {
+	.base = D_AF,
+	.always = MMK_PROT_READ,
+	.kernel_flags = MMK_PROT_GLOBAL,
+	.flag = {{MMK_PROT_WRITE, 0, D_AP_RO, 0}, {MMK_PROT_USER, D_AP_EL0 | D_PXN, D_UXN, 0},
+		 {MMK_PROT_EXEC, 0, D_UXN | D_PXN, 0}, {MMK_PROT_GLOBAL, 0, D_NG, 0}},
+	.cache = {D_ATTR(ATTR_WB) | D_SH_INNER, D_ATTR(ATTR_WT) | D_SH_INNER,
+		  D_ATTR(ATTR_NC) | D_SH_INNER, D_ATTR(ATTR_DEVICE)},
+	.cache_mask = D_ATTR_MASK | D_SH_INNER,
+};
 
 /* Tables restrict nothing (no APTable / XNTable): the leaves decide. */
 static mmk_pte_t table_bits(const struct mmk_mmu *mmu, unsigned level, mmk_vaddr_t va)
@@ -118,21 +85,6 @@ static mmk_pte_t table_bits(const struct mmk_mmu *mmu, unsigned level, mmk_vaddr
 	(void)level;
 	(void)va;
 	return D_VALID | D_TABLE;
-}
-
-static void *table(const struct mmk_mmu_space *space, unsigned level, mmk_vaddr_t va,
-		   mmk_paddr_t pa)
-{
-	(void)space;
-	(void)level;
-	(void)va;
-	return aarch64_phys(pa);
-}
-
-static void *frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
-{
-	(void)mmu;
-	return aarch64_phys(pa);
 }
 
 /* The ASID a user space's entries can be cached under, or 0: none (never activated,
@@ -179,81 +131,38 @@ static void sync_exec(struct mmk_mmu *mmu, mmk_paddr_t pa, uint64_t size)
 }
 
 static const struct mmk_pt_format aarch64_format = {
-	.name = "VMSAv8-64 4K",
-	.levels = 4,
+	.name = "VMSAv8-64 4K", .levels = 4,
 	.level = {
 		{12, 9, 12, 0, 0, 0, "L3"},
 		{21, 9, 12, D_VALID | D_TABLE, D_VALID | D_TABLE, D_ADDR, "L2"},
 		{30, 9, 12, D_VALID | D_TABLE, D_VALID | D_TABLE, D_ADDR, "L1"},
 		{39, 9, 12, D_VALID | D_TABLE, D_VALID | D_TABLE, D_ADDR, "L0"},
 	},
-	.size_count = 3,
-	.sizes = {
-		{12, 0, D_VALID | D_TABLE, D_VALID | D_TABLE, D_ADDR, 0},
-		{21, 1, D_VALID | D_TABLE, D_VALID, 0x0000FFFFFFE00000ull, 0},
-		{30, 2, D_VALID | D_TABLE, D_VALID, 0x0000FFFFC0000000ull, 0},
+	.size_count = 3, .sizes = {
+		{12, 0, D_VALID | D_TABLE, D_VALID | D_TABLE, D_ADDR, 0, &leaf_attrs},
+		{21, 1, D_VALID | D_TABLE, D_VALID, 0x0000FFFFFFE00000ull, 0, &leaf_attrs},
+		{30, 2, D_VALID | D_TABLE, D_VALID, 0x0000FFFFC0000000ull, 0, &leaf_attrs},
 	},
-	.entry_bytes = 8,
-	.va_bits = 48,
-	.valid = D_VALID,
-	.pa_limit = 1ull << 48,
-	.user_base = 0x1000,
-	.user_end = 0x0001000000000000ull,
+	.entry_bytes = 8, .va_bits = 48, .valid = D_VALID, .pa_limit = 1ull << 48,
+	.user_base = 0x1000, .user_end = 0x0001000000000000ull,
 	.kernel_base = DIRECT_MAP_VA,
 	.kernel_end = 0xFFFFFFFFFFFFF000ull, /* the last page stays unmapped */
 	.break_before_make = true,
-	.stable_tables = true,
-	.flush_threshold = 32,
-	.leaf_bits = leaf_bits,
-	.leaf_flags = leaf_flags,
-	.table_bits = table_bits,
-	.table = table,
-	.frame = frame,
-	.invalidate = invalidate,
-	.publish = publish,
-	.sync_exec = sync_exec,
+	.phys = aarch64_phys, .kernel_pointer = aarch64_kernel_pointer,
+	.zero_page = aarch64_zero_page, .copy_page = aarch64_copy_page,
+	.leaf_bits = mmk_pt_leaf_bits, .table_bits = table_bits, .invalidate = invalidate,
+	.publish = publish, .sync_exec = sync_exec,
 };
-
-static void flush_all_asids(void *ctx)
-{
-	struct mmk_mmu *mmu = ctx;
-	aarch64_tlbi_begin();
-	aarch64_tlbi_all();
-	aarch64_tlbi_end();
-	mmu->stats.tlb_full_flushes++;
-}
 
 /* TTBR0_EL1 = root | ASID << 48 (D13.2): one write switches both, no reserved ASID step. */
 void mmk_mmu_activate(struct mmk_mmu_space *space)
 {
 	struct mmk_mmu *mmu = space->mmu;
 	uint64_t ttbr0 = mmu->md.idle_root; /* the kernel space: ASID 0, nothing mapped */
-	if (!space->is_kernel) {
-		bool rolled_over;
-		space->asid = mmk_asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
-		ttbr0 = space->root | (uint64_t)space->asid << 48;
-	}
+	if (!space->is_kernel)
+		ttbr0 = space->root | (uint64_t)mmk_pt_space_tag(space) << 48;
 	aarch64_write_ttbr0(ttbr0);
-	mmu->active = space;
-	mmu->stats.space_switches++;
-}
-
-void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
-{
-	(void)mmu;
-	return aarch64_kernel_pointer(va);
-}
-
-void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
-{
-	(void)mmu;
-	aarch64_zero_page(aarch64_phys(pa));
-}
-
-void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
-{
-	(void)mmu;
-	aarch64_copy_page(aarch64_phys(dst), aarch64_phys(src));
+	mmk_pt_activated(space);
 }
 
 /* ------------------------------------------------------------ init */
@@ -272,11 +181,7 @@ static void switch_tables(struct mmk_mmu *mmu)
 	aarch64_write_tcr(tcr);
 	aarch64_replace_ttbr1(mmu->kernel.root, mmu->md.idle_root);
 	mmk_mmu_activate(&mmu->kernel);
-	/* The boot's identity entries (global) and everything else cached go. */
-	aarch64_tlbi_begin();
-	aarch64_tlbi_all();
-	aarch64_tlbi_end();
-	mmu->stats.tlb_full_flushes++;
+	mmk_pt_flush_all(mmu); /* the boot's identity entries (global) and all else cached */
 }
 
 int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot)
@@ -286,7 +191,7 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 	mmu->md.table_limit = boot->window_limit;
 	unsigned bits = hardware_asid_bits();
 	MMK_ASSERT(mmk_asid_init(&mmu->asids, bits < ASID_ALLOCATOR_MAX ? bits : ASID_ALLOCATOR_MAX,
-				 flush_all_asids, mmu) == 0);
+				 mmk_pt_flush_all, mmu) == 0);
 	mmk_paddr_t idle;
 	int err = boot->window_limit ? mmk_pmm_alloc_below(pmm, boot->window_limit, &idle)
 				     : mmk_pmm_alloc(pmm, &idle);

@@ -44,113 +44,43 @@
 #define LINEAR_MAX (1u << 30)
 #define ASID_BITS 8
 
-/* Page sizes, the engine's size indexes. */
-#define SMALL 0
-#define LARGE 1
-#define SECTION 2
-
 /* ------------------------------------------------------------ entries */
 
+#define FEATURE_PXN 1u
+
 /*
- * TEX, C, B (ARM ARM B3.8.2, table B3-10). MMIO (MMK_CACHE_UC) is Device: ordered,
- * uncached, but writes may be buffered - what device registers want; Strongly-ordered
- * (TEX 000, C 0, B 0) would also wait for each write to complete, and nothing portable
- * asks for that.
+ * One leaf shape (ARM ARM B3.5.1): AP[0] always set (kernel 01, user 11, B3.7.1 table
+ * B3-8), AP[1] for user access, APX for read-only; XN; nG for every user space's leaf
+ * (kernel leaves are global); a user-reachable section is PXN where the CPU has it.
+ * TEX, C, B (B3.8.2, table B3-10): WB normal write-back, WT normal write-through, WC
+ * normal non-cacheable, UC shareable Device - ordered, uncached, writes may be buffered,
+ * what device registers want (Strongly-ordered is never made; read, it is UC).
  */
-static void memory_type(unsigned flags, unsigned *tex, bool *c, bool *b)
-{
-	switch (flags & MMK_CACHE_MASK) {
-	case MMK_CACHE_WT: *tex = 0; *c = true; *b = false; break;  /* normal, write-through */
-	case MMK_CACHE_WC: *tex = 1; *c = false; *b = false; break; /* normal, non-cacheable */
-	case MMK_CACHE_UC: *tex = 0; *c = false; *b = true; break;  /* shareable device */
-	default: *tex = 1; *c = true; *b = true; break;             /* normal, write-back */
+#define LEAF_ATTRS(ap, apx, xn, ng, tex, b, c, pxn)                                      \
+	{                                                                                 \
+		.base = 1u << (ap), .always = MMK_PROT_READ, .kernel_flags = MMK_PROT_GLOBAL, \
+		.flag = {{MMK_PROT_WRITE, 0, apx, 0}, {MMK_PROT_USER, 2u << (ap), 0, 0},     \
+			 {MMK_PROT_USER, pxn, 0, FEATURE_PXN}, {MMK_PROT_EXEC, 0, xn, 0},    \
+			 {MMK_PROT_GLOBAL, 0, ng, 0}},                                        \
+		.cache = {1u << (tex) | (c) | (b), c, 1u << (tex), b},                        \
+		.cache_mask = 7u << (tex) | (c) | (b),                                        \
+		.cache_read = {0, 0, 0, 7u << (tex) | (c)}, /* Strongly-ordered too: UC */   \
 	}
-}
 
-/* AP[2:0] (ARM ARM B3.7.1, table B3-8): kernel RW 001, kernel RO 101, user RW 011, user RO 111. */
-static unsigned access_bits(unsigned flags)
-{
-	unsigned ap = (flags & MMK_PROT_USER) ? 3 : 1;
-	if (!(flags & MMK_PROT_WRITE))
-		ap |= 4;
-	return ap;
-}
-
-/* A leaf of a user space is non-global (nG): its TLB entries carry the ASID. A section
- * user mode can reach is PXN where the CPU has it: the kernel never runs user memory. */
-static mmk_pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user)
-{
-	(void)mmu;
-	unsigned tex, ap = access_bits(flags);
-	bool c, b;
-	memory_type(flags, &tex, &c, &b);
-	bool xn = !(flags & MMK_PROT_EXEC);
-	if (size == SECTION)
-		return L1_SECTION | (b ? SECT_B : 0) | (c ? SECT_C : 0) | (xn ? SECT_XN : 0) |
-		       (ap & 3) << SECT_AP_SHIFT | tex << SECT_TEX_SHIFT | (ap & 4 ? SECT_APX : 0) |
-		       (user ? SECT_NG : 0) |
-		       ((flags & MMK_PROT_USER) && armv7_has_pxn() ? SECT_PXN : 0);
-	pte_t common = (b ? L2_B : 0) | (c ? L2_C : 0) | (ap & 3) << L2_AP_SHIFT |
-		       (ap & 4 ? L2_APX : 0) | (user ? L2_NG : 0);
-	if (size == LARGE)
-		return L2_LARGE | common | tex << L2_LARGE_TEX_SHIFT | (xn ? L2_LARGE_XN : 0);
-	return L2_SMALL | common | tex << L2_SMALL_TEX_SHIFT | (xn ? L2_SMALL_XN : 0);
-}
-
-/* The portable flags of a leaf entry of that size. */
-static unsigned leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size)
-{
-	(void)mmu;
-	bool sect = size == SECTION;
-	unsigned ap = sect ? (e >> SECT_AP_SHIFT & 3) | (e & SECT_APX ? 4 : 0)
-			   : (e >> L2_AP_SHIFT & 3) | (e & L2_APX ? 4 : 0);
-	unsigned tex = e >> (sect ? SECT_TEX_SHIFT : size == LARGE ? L2_LARGE_TEX_SHIFT
-								  : L2_SMALL_TEX_SHIFT) & 7;
-	bool xn = e & (sect ? SECT_XN : size == LARGE ? L2_LARGE_XN : L2_SMALL_XN);
-	bool ng = e & (sect ? SECT_NG : L2_NG);
-	bool c = e & (sect ? SECT_C : L2_C), b = e & (sect ? SECT_B : L2_B);
-	unsigned f = MMK_PROT_READ;
-	if (!(ap & 4))
-		f |= MMK_PROT_WRITE;
-	if ((ap & 3) == 3 || (ap & 3) == 2)
-		f |= MMK_PROT_USER;
-	if (!xn)
-		f |= MMK_PROT_EXEC;
-	if (!ng)
-		f |= MMK_PROT_GLOBAL;
-	if (tex == 0 && c && !b)
-		f |= MMK_CACHE_WT;
-	else if (tex == 1 && !c && !b)
-		f |= MMK_CACHE_WC;
-	else if (tex == 0 && !c)
-		f |= MMK_CACHE_UC; /* shareable device (B), or strongly-ordered (mmukit makes none) */
-	return f;
-}
+static const struct mmk_pt_attrs small_attrs =
+	LEAF_ATTRS(L2_AP_SHIFT, L2_APX, L2_SMALL_XN, L2_NG, L2_SMALL_TEX_SHIFT, L2_B, L2_C, 0);
+static const struct mmk_pt_attrs large_attrs =
+	LEAF_ATTRS(L2_AP_SHIFT, L2_APX, L2_LARGE_XN, L2_NG, L2_LARGE_TEX_SHIFT, L2_B, L2_C, 0);
+static const struct mmk_pt_attrs section_attrs =
+	LEAF_ATTRS(SECT_AP_SHIFT, SECT_APX, SECT_XN, SECT_NG, SECT_TEX_SHIFT, SECT_B, SECT_C,
+		   SECT_PXN);
 
 /* An L1 entry pointing to an L2 table, domain 0 (ARM ARM B3.5.1, figure B3-4); in the
  * user half PXN where the CPU has it, so no user page below it runs at PL1. */
 static mmk_pte_t table_bits(const struct mmk_mmu *mmu, unsigned level, mmk_vaddr_t va)
 {
-	(void)mmu;
 	(void)level;
-	return va < LINEAR_BASE && armv7_has_pxn() ? L1_TABLE | L1_TABLE_PXN : L1_TABLE;
-}
-
-/* Tables and roots through the linear map, which shows RAM in order (a 16 KiB root
- * is four consecutive pages there). */
-static void *table(const struct mmk_mmu_space *space, unsigned level, mmk_vaddr_t va,
-		   mmk_paddr_t pa)
-{
-	(void)space;
-	(void)level;
-	(void)va;
-	return armv7_phys(pa);
-}
-
-static void *frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
-{
-	(void)mmu;
-	return armv7_phys(pa);
+	return va < LINEAR_BASE && (mmu->features & FEATURE_PXN) ? L1_TABLE | L1_TABLE_PXN : L1_TABLE;
 }
 
 /* ------------------------------------------------------------ spaces, TLB, caches */
@@ -204,88 +134,52 @@ static void sync_exec(struct mmk_mmu *mmu, mmk_paddr_t pa, uint64_t size)
 	armv7_sync_code_done();
 }
 
+static void *kernel_pointer(mmk_vaddr_t va)
+{
+	return armv7_kernel_pointer((uint32_t)va);
+}
+
 static const struct mmk_pt_format armv7_format = {
-	.name = "ARMv7 short-descriptor",
-	.levels = 2,
+	.name = "ARMv7 short-descriptor", .levels = 2,
 	.level = {
 		{12, 8, 10, 0, 0, 0, "L2"},
 		{20, 12, 14, L1_TYPE_MASK, L1_TABLE, L1_TABLE_BASE, "L1"},
 	},
-	.size_count = 3,
-	.sizes = { /* B3.5.1: small xN = 1x, large 01; a section 1 PXN with bit 18 clear */
-		{12, 0, L2_SMALL, L2_SMALL, L2_SMALL_BASE, 0},
-		{16, 0, L2_TYPE_MASK, L2_LARGE, L2_LARGE_BASE, 0},
-		{20, 1, L1_SECTION_KIND | SECT_SUPER, L1_SECTION_KIND, L1_SECTION_BASE, 0},
+	/* B3.5.1: small xN = 1x, large 01; a section 1 PXN with bit 18 clear */
+	.size_count = 3, .sizes = {
+		{12, 0, L2_SMALL, L2_SMALL, L2_SMALL_BASE, 0, &small_attrs},
+		{16, 0, L2_TYPE_MASK, L2_LARGE, L2_LARGE_BASE, 0, &large_attrs},
+		{20, 1, L1_SECTION_KIND | SECT_SUPER, L1_SECTION_KIND, L1_SECTION_BASE, 0,
+		 &section_attrs},
 	},
-	.entry_bytes = 4,
-	.va_bits = 32,
+	.entry_bytes = 4, .va_bits = 32,
 	.valid = 3, /* type bits 00: fault */
 	.pa_limit = 1ull << 32, /* no supersections: 32-bit physical addresses */
-	.user_base = 0x00001000u,
-	.user_end = 0x80000000u,
-	.kernel_base = 0x80000000u,
+	.user_base = 0x00001000u, .user_end = 0x80000000u, .kernel_base = 0x80000000u,
 	.kernel_end = 0xFFFFF000u, /* the last page stays unmapped */
-	.shared_kernel_root = false,
-	.user_root_order = 1,
-	.kernel_root_order = 2,
-	.stable_tables = true,
-	.flush_threshold = 32,
-	.leaf_bits = leaf_bits,
-	.leaf_flags = leaf_flags,
-	.table_bits = table_bits,
-	.table = table,
-	.frame = frame,
-	.invalidate = invalidate,
-	.publish = publish,
-	.sync_exec = sync_exec,
+	.shared_kernel_root = false, .user_root_order = 1, .kernel_root_order = 2,
+	.phys = armv7_phys, .kernel_pointer = kernel_pointer, .zero_page = armv7_zero_page,
+	.copy_page = armv7_copy_page, .leaf_bits = mmk_pt_leaf_bits, .table_bits = table_bits,
+	.invalidate = invalidate, .publish = publish, .sync_exec = sync_exec,
 };
-
-static void flush_all_asids(void *ctx)
-{
-	struct mmk_mmu *mmu = ctx;
-	armv7_tlbi_all();
-	mmu->stats.tlb_full_flushes++;
-}
 
 void mmk_mmu_activate(struct mmk_mmu_space *space)
 {
 	struct mmk_mmu *mmu = space->mmu;
-	if (space->is_kernel) {
+	if (space->is_kernel)
 		armv7_switch_user_table((uint32_t)mmu->md.idle_root, 0);
-	} else {
-		bool rolled_over;
-		space->asid = mmk_asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
-		armv7_switch_user_table((uint32_t)space->root, space->asid);
-	}
-	mmu->active = space;
-	mmu->stats.space_switches++;
-}
-
-void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
-{
-	(void)mmu;
-	return armv7_kernel_pointer((uint32_t)va);
-}
-
-void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
-{
-	(void)mmu;
-	armv7_zero_page(armv7_phys(pa));
-}
-
-void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
-{
-	(void)mmu;
-	armv7_copy_page(armv7_phys(dst), armv7_phys(src));
+	else
+		armv7_switch_user_table((uint32_t)space->root, mmk_pt_space_tag(space));
+	mmk_pt_activated(space);
 }
 
 /* ------------------------------------------------------------ init */
 
 int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_boot *boot)
 {
-	mmk_pt_setup(mmu, &armv7_format, pmm, 0);
+	mmk_pt_setup(mmu, &armv7_format, pmm, armv7_has_pxn() ? FEATURE_PXN : 0);
 	mmu->direct_base = armv7_direct_base(); /* the boot's table has the linear map too */
-	MMK_ASSERT(mmk_asid_init(&mmu->asids, ASID_BITS, flush_all_asids, mmu) == 0);
+	MMK_ASSERT(mmk_asid_init(&mmu->asids, ASID_BITS, mmk_pt_flush_all, mmu) == 0);
 	int err = mmk_pt_root_create(mmu, &mmu->kernel, true);
 	if (err)
 		return err;
@@ -310,7 +204,6 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 	 * entries (global, identity included) go with one TLBIALL after both. */
 	armv7_set_kernel_table((uint32_t)mmu->kernel.root);
 	mmk_mmu_activate(&mmu->kernel);
-	armv7_tlbi_all();
-	mmu->stats.tlb_full_flushes++;
+	mmk_pt_flush_all(mmu);
 	return 0;
 }

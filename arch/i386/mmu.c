@@ -124,7 +124,7 @@ static void alt_target(const struct mmk_mmu_space *space)
  * instruction for the page; byte strings are slow under QEMU's TCG, wider ones fast);
  * the host build of this file runs a plain loop.
  */
-static void fill_page(pte_t *page)
+static void fill_page(void *page)
 {
 #if defined(__i386__)
 	void *d = page;
@@ -132,78 +132,48 @@ static void fill_page(pte_t *page)
 	__asm__ volatile("cld; rep stosl" : "+D"(d), "+c"(n) : "a"(0) : "memory");
 #else
 	for (unsigned i = 0; i < ENTRIES; i++)
-		page[i] = 0;
+		((pte_t *)page)[i] = 0;
 #endif
 }
 
-void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
+static void copy_page(void *to, const void *from)
 {
-	(void)mmu;
-	fill_page(scratch_map(SCRATCH_SLOT, pa));
-}
-
-void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
-{
-	(void)mmu;
-	const pte_t *from = scratch_map(SCRATCH_SOURCE_SLOT, src);
-	pte_t *to = scratch_map(SCRATCH_SLOT, dst);
 #if defined(__i386__)
 	uint32_t n = ENTRIES;
 	__asm__ volatile("cld; rep movsl" : "+D"(to), "+S"(from), "+c"(n) : : "memory");
 #else
 	for (unsigned i = 0; i < ENTRIES; i++)
-		to[i] = from[i];
+		((pte_t *)to)[i] = ((const pte_t *)from)[i];
 #endif
 }
 
-void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
+/* A copy's source page, beside frame()'s destination. */
+static void *source_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
 {
 	(void)mmu;
+	return scratch_map(SCRATCH_SOURCE_SLOT, pa);
+}
+
+static void *kernel_pointer(mmk_vaddr_t va)
+{
 	return i386_window((uint32_t)va);
 }
 
 /* ------------------------------------------------------------------ entries */
 
 /*
- * SDM Vol 3A 11.12.3: without a PAT of our own, PWT/PCD select WB, WT, UC- and UC; WC
- * is mapped UC- (no WC without programming the PAT). Indexed by MMK_CACHE_* >> 8.
+ * SDM Vol 3A tables 4-4 (4 MiB page: PS, the size's kind) and 4-6 (4 KiB page). Without
+ * PAE nothing can be made non-executable: every page reports EXEC. 11.12.3: without a
+ * PAT of our own PWT/PCD select WB, WT, UC- and UC; WC is mapped UC-.
  */
-static const mmk_pte_t cache_bits[4] = {0, PTE_PWT, PTE_PCD, PTE_PCD | PTE_PWT};
-#define CACHE_SHIFT 8
-
-/* SDM Vol 3A tables 4-4 (4 MiB page: PS set) and 4-6 (4 KiB page). */
-static mmk_pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user)
-{
-	(void)user;
-	mmk_pte_t e = PTE_P | cache_bits[(flags & MMK_CACHE_MASK) >> CACHE_SHIFT];
-	if (flags & MMK_PROT_WRITE)
-		e |= PTE_RW;
-	if (flags & MMK_PROT_USER)
-		e |= PTE_US;
-	if ((flags & MMK_PROT_GLOBAL) && (mmu->features & FEATURE_PGE))
-		e |= PTE_G;
-	if (size > 0)
-		e |= PDE_PS;
-	return e;
-}
-
-/* i386 without PAE cannot forbid execution: every readable page is executable. */
-static unsigned leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size)
-{
-	(void)mmu;
-	(void)size;
-	unsigned f = MMK_PROT_READ | MMK_PROT_EXEC;
-	for (unsigned c = 0; c < 4; c++)
-		if ((e & (PTE_PCD | PTE_PWT)) == cache_bits[c])
-			f |= c << CACHE_SHIFT;
-	if (e & PTE_RW)
-		f |= MMK_PROT_WRITE;
-	if (e & PTE_US)
-		f |= MMK_PROT_USER;
-	if (e & PTE_G)
-		f |= MMK_PROT_GLOBAL;
-	return f;
-}
+static const struct mmk_pt_attrs leaf_attrs = {
+	.base = PTE_P,
+	.always = MMK_PROT_READ | MMK_PROT_EXEC,
+	.flag = {{MMK_PROT_WRITE, PTE_RW, 0, 0}, {MMK_PROT_USER, PTE_US, 0, 0},
+		 {MMK_PROT_GLOBAL, PTE_G, 0, FEATURE_PGE}},
+	.cache = {0, PTE_PWT, PTE_PCD, PTE_PCD | PTE_PWT},
+	.cache_mask = PTE_PCD | PTE_PWT,
+};
 
 /* SDM Vol 3A table 4-5: tables allow everything, the leaves decide; no user access
  * below a kernel directory entry, ever. */
@@ -337,38 +307,24 @@ static void invalidate(struct mmk_mmu_space *s, const struct mmk_mmu_batch_page 
 }
 
 static const struct mmk_pt_format i386_format = {
-	.name = "i386 32-bit",
-	.levels = 2,
+	.name = "i386 32-bit", .levels = 2,
 	.level = {
 		{PT_SHIFT, 10, 12, 0, 0, 0, "PTE"},
 		{PD_SHIFT, 10, 12, PTE_P | PDE_PS, PTE_P, PTE_FRAME, "PDE"},
 	},
-	.size_count = 2,
-	.sizes = {
-		{PT_SHIFT, 0, 0, 0, PTE_FRAME, 0},
-		{PD_SHIFT, 1, PDE_PS, PDE_PS, PDE_LARGE_FRAME, FEATURE_PSE},
+	.size_count = 2, .sizes = {
+		{PT_SHIFT, 0, 0, 0, PTE_FRAME, 0, &leaf_attrs},
+		{PD_SHIFT, 1, PDE_PS, PDE_PS, PDE_LARGE_FRAME, FEATURE_PSE, &leaf_attrs},
 	},
-	.entry_bytes = 4,
-	.va_bits = 32,
-	.valid = PTE_P,
-	.accessed = PTE_A,
-	.dirty = PTE_D,
+	.entry_bytes = 4, .va_bits = 32, .valid = PTE_P, .accessed = PTE_A, .dirty = PTE_D,
 	.table_pa_limit = 4 * MMK_GIB, /* 32-bit entries */
-	.pa_limit = 4 * MMK_GIB,
-	.user_base = USER_BASE,
-	.user_end = KERNEL_BASE,
+	.pa_limit = 4 * MMK_GIB, .user_base = USER_BASE, .user_end = KERNEL_BASE,
 	.kernel_base = KERNEL_BASE,
 	.kernel_end = SLOTS_BASE, /* PDE 1021-1023 are the backend's windows */
 	.shared_kernel_root = true,
-	.stable_tables = true, /* while the cache is dropped at every switch and retarget */
-	.flush_threshold = 32, /* pages; see bench/ for where INVLPG stops paying */
-	.leaf_bits = leaf_bits,
-	.leaf_flags = leaf_flags,
-	.table_bits = table_bits,
-	.table = table,
-	.frame = frame,
-	.root_init = root_init,
-	.root_fini = root_fini,
+	.kernel_pointer = kernel_pointer, .zero_page = fill_page, .copy_page = copy_page,
+	.source_frame = source_frame, .leaf_bits = mmk_pt_leaf_bits, .table_bits = table_bits,
+	.table = table, .frame = frame, .root_init = root_init, .root_fini = root_fini,
 	.invalidate = invalidate,
 };
 
@@ -376,8 +332,7 @@ void mmk_mmu_activate(struct mmk_mmu_space *space)
 {
 	i386_write_cr3((uint32_t)space->root);
 	mmk_pt_cache_drop(space->mmu); /* the recursive window shows this space now */
-	space->mmu->active = space;
-	space->mmu->stats.space_switches++;
+	mmk_pt_activated(space);
 }
 
 /* ------------------------------------------------------------------ init */

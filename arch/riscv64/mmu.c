@@ -47,49 +47,22 @@
 
 /* ------------------------------------------------------------ entries */
 
-static mmk_pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user)
-{
-	mmk_pte_t e = PTE_V | PTE_R | PTE_A | (flags & MMK_CACHE_MASK);
-	if (flags & MMK_PROT_WRITE)
-		e |= PTE_W | PTE_D;
-	if (flags & MMK_PROT_EXEC)
-		e |= PTE_X;
-	if (user && (flags & MMK_PROT_USER))
-		e |= PTE_U;
-	if (!user)
-		e |= PTE_G;
-	return e;
-}
-
-static unsigned leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size)
-{
-	unsigned f = MMK_PROT_READ | (unsigned)(e & RSW_CACHE);
-	if (e & PTE_W)
-		f |= MMK_PROT_WRITE;
-	if (e & PTE_X)
-		f |= MMK_PROT_EXEC;
-	if (e & PTE_U)
-		f |= MMK_PROT_USER;
-	if (e & PTE_G)
-		f |= MMK_PROT_GLOBAL;
-	return f;
-}
+/* 4.3.1, 4.4.1: R always (READ is implied), A always and D with W (no fault for them
+ * on a hart without Svadu), G for every kernel leaf; the memory type in RSW (9:8). */
+static const struct mmk_pt_attrs leaf_attrs = {
+	.base = PTE_V | PTE_R | PTE_A,
+	.always = MMK_PROT_READ,
+	.kernel_flags = MMK_PROT_GLOBAL,
+	.flag = {{MMK_PROT_WRITE, PTE_W | PTE_D, 0, 0}, {MMK_PROT_EXEC, PTE_X, 0, 0},
+		 {MMK_PROT_USER, PTE_U, 0, 0}, {MMK_PROT_GLOBAL, PTE_G, 0, 0}},
+	.cache = {MMK_CACHE_WB, MMK_CACHE_WT, MMK_CACHE_WC, MMK_CACHE_UC},
+	.cache_mask = RSW_CACHE,
+};
 
 /* 4.4.1: a pointer has R = W = X = 0; D, A, U are reserved there. */
 static mmk_pte_t table_bits(const struct mmk_mmu *mmu, unsigned level, mmk_vaddr_t va)
 {
 	return PTE_V | (va >= mmu->fmt->kernel_base ? PTE_G : 0);
-}
-
-static void *table(const struct mmk_mmu_space *space, unsigned level, mmk_vaddr_t va,
-		   mmk_paddr_t pa)
-{
-	return riscv64_phys(pa);
-}
-
-static void *frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
-{
-	return riscv64_phys(pa);
 }
 
 /* ------------------------------------------------------------ spaces, TLB */
@@ -135,40 +108,25 @@ static void sync_exec(struct mmk_mmu *mmu, mmk_paddr_t pa, uint64_t size)
 	riscv64_fence_i();
 }
 
+#define POINTERS(shift, name) {shift, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN, name}
+
 static const struct mmk_pt_format sv39_format = {
-	.name = "Sv39",
-	.levels = 3,
-	.level = {
-		{12, 9, 12, 0, 0, 0, "PTE0"},
-		{21, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN, "PTE1"},
-		{30, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN, "PTE2"},
+	.name = "Sv39", .levels = 3,
+	/* One PTE layout at every level (4.4.1): a pointer is V with R = W = X = 0. */
+	.level = {{12, 9, 12, 0, 0, 0, "PTE0"}, POINTERS(21, "PTE1"), POINTERS(30, "PTE2")},
+	.size_count = 3, .sizes = {
+		{12, 0, 0, 0, PTE_PPN, 0, &leaf_attrs},
+		{21, 1, 0, 0, PTE_PPN & ~0x7FC00ull, 0, &leaf_attrs},    /* 2 MiB: PPN[0] zero */
+		{30, 2, 0, 0, PTE_PPN & ~0xFFFFC00ull, 0, &leaf_attrs}, /* 1 GiB: PPN[1:0] zero */
 	},
-	.size_count = 3,
-	.sizes = {
-		{12, 0, 0, 0, PTE_PPN, 0},
-		{21, 1, 0, 0, PTE_PPN & ~0x7FC00ull, 0},    /* 2 MiB megapage: PPN[0] zero */
-		{30, 2, 0, 0, PTE_PPN & ~0xFFFFC00ull, 0}, /* 1 GiB gigapage: PPN[1:0] zero */
-	},
-	.entry_bytes = 8,
-	.pa_shift = 2,
-	.va_bits = 39,
-	.valid = PTE_V,
-	.accessed = PTE_A,
-	.dirty = PTE_D,
-	.pa_limit = 1ull << 56,
-	.user_base = 0x1000,
-	.user_end = 0x0000004000000000ull,
-	.kernel_base = 0xFFFFFFC000000000ull,
+	.entry_bytes = 8, .pa_shift = 2, .va_bits = 39, .valid = PTE_V, .accessed = PTE_A,
+	.dirty = PTE_D, .pa_limit = 1ull << 56, .user_base = 0x1000,
+	.user_end = 0x0000004000000000ull, .kernel_base = 0xFFFFFFC000000000ull,
 	.kernel_end = 0xFFFFFFFFFFFFF000ull, /* the last page stays unmapped */
 	.shared_kernel_root = true, /* the engine's default root: kernel entries copied */
-	.stable_tables = true,
-	.flush_threshold = 32,
-	.leaf_bits = leaf_bits,
-	.leaf_flags = leaf_flags,
-	.table_bits = table_bits,
-	.table = table,
-	.frame = frame,
-	.invalidate = invalidate,
+	.phys = riscv64_phys, .kernel_pointer = riscv64_kernel_pointer,
+	.zero_page = riscv64_zero_page, .copy_page = riscv64_copy_page,
+	.leaf_bits = mmk_pt_leaf_bits, .table_bits = table_bits, .invalidate = invalidate,
 	.sync_exec = sync_exec,
 };
 
@@ -181,8 +139,7 @@ static const struct mmk_pt_format *sv48_from_sv39(void)
 	sv48_format = sv39_format;
 	sv48_format.name = "Sv48";
 	sv48_format.levels = 4;
-	sv48_format.level[3] = (struct mmk_pt_level){39, 9, 12, PTE_V | PTE_RWX, PTE_V, PTE_PPN,
-						     "PTE3"};
+	sv48_format.level[3] = (struct mmk_pt_level)POINTERS(39, "PTE3");
 	sv48_format.va_bits = 48;
 	sv48_format.user_end = 0x0000800000000000ull;
 	sv48_format.kernel_base = 0xFFFF800000000000ull;
@@ -202,30 +159,19 @@ static uint64_t satp_mode(const struct mmk_mmu *mmu)
 	return (mmu->features & FEATURE_SV48) ? SATP_MODE_SV48 : SATP_MODE_SV39;
 }
 
-static void flush_all_asids(void *ctx)
-{
-	struct mmk_mmu *mmu = ctx;
-	riscv64_sfence_all();
-	mmu->stats.tlb_full_flushes++;
-}
-
 void mmk_mmu_activate(struct mmk_mmu_space *space)
 {
 	struct mmk_mmu *mmu = space->mmu;
 	unsigned asid = 0; /* the kernel space's, and every space's without ASIDs */
-	if (mmu->asids.bits && !space->is_kernel) {
-		bool rolled_over;
-		asid = mmk_asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
-		space->asid = asid;
-	}
+	if (mmu->asids.bits && !space->is_kernel)
+		asid = mmk_pt_space_tag(space);
 	riscv64_write_satp(satp_mode(mmu) << SATP_MODE_SHIFT | (uint64_t)asid << SATP_ASID_SHIFT |
 			   space->root >> 12);
 	if (!mmu->active)
 		riscv64_sfence_all(); /* the boot's entries, global ones too */
 	else if (!mmu->asids.bits)
 		riscv64_sfence_asid(0); /* the previous space's entries */
-	mmu->active = space;
-	mmu->stats.space_switches++;
+	mmk_pt_activated(space);
 }
 
 /* 4.3.1 step 5 for S-mode (user false) or U-mode, with sstatus.SUM. */
@@ -247,21 +193,6 @@ bool riscv64_mmu_fix_accessed(struct mmk_mmu *mmu, mmk_vaddr_t va, unsigned acce
 	    !leaf_allows(steps[n - 1].entry, access, user, sum))
 		return false;
 	return mmk_mmu_set_referenced(s, va, access == MMK_ACCESS_WRITE) == 0;
-}
-
-void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
-{
-	return riscv64_kernel_pointer(va);
-}
-
-void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
-{
-	riscv64_zero_page(riscv64_phys(pa));
-}
-
-void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
-{
-	riscv64_copy_page(riscv64_phys(dst), riscv64_phys(src));
 }
 
 /* ------------------------------------------------------------ init */
@@ -317,7 +248,7 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 	mmu->md.table_limit = boot->window_limit;
 	mmu->direct_base = riscv64_direct_base();
 	if (asid_bits)
-		MMK_ASSERT(mmk_asid_init(&mmu->asids, asid_bits, flush_all_asids, mmu) == 0);
+		MMK_ASSERT(mmk_asid_init(&mmu->asids, asid_bits, mmk_pt_flush_all, mmu) == 0);
 	err = mmk_pt_root_create(mmu, &mmu->kernel, true);
 	if (err)
 		return err;

@@ -42,55 +42,21 @@
 
 /* ------------------------------------------------------------ entries */
 
-/* SDM Vol 3A 11.12.3: with the power-on PAT, PWT/PCD select WB, WT, UC- and UC. */
-static mmk_pte_t cache_bits(unsigned flags)
-{
-	switch (flags & MMK_CACHE_MASK) {
-	case MMK_CACHE_WT: return PTE_PWT;
-	case MMK_CACHE_WC: return PTE_PCD; /* UC-: no WC without programming the PAT */
-	case MMK_CACHE_UC: return PTE_PCD | PTE_PWT;
-	default: return 0;
-	}
-}
-
-static mmk_pte_t leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user)
-{
-	mmk_pte_t e = PTE_P | cache_bits(flags);
-	if (!user && (mmu->features & FEATURE_PCID))
-		flags |= MMK_PROT_GLOBAL; /* reached by INVLPG under every PCID */
-	if (flags & MMK_PROT_WRITE)
-		e |= PTE_RW;
-	if (flags & MMK_PROT_USER)
-		e |= PTE_US;
-	if ((flags & MMK_PROT_GLOBAL) && (mmu->features & FEATURE_PGE))
-		e |= PTE_G;
-	if (!(flags & MMK_PROT_EXEC) && (mmu->features & FEATURE_NX))
-		e |= PTE_NX;
-	if (size > 0)
-		e |= PTE_PS;
-	return e;
-}
-
-static unsigned leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size)
-{
-	(void)size;
-	unsigned f = MMK_PROT_READ;
-	if (e & PTE_RW)
-		f |= MMK_PROT_WRITE;
-	if (e & PTE_US)
-		f |= MMK_PROT_USER;
-	if (e & PTE_G)
-		f |= MMK_PROT_GLOBAL;
-	if (!(e & PTE_NX) || !(mmu->features & FEATURE_NX))
-		f |= MMK_PROT_EXEC;
-	switch (e & (PTE_PCD | PTE_PWT)) {
-	case PTE_PWT: f |= MMK_CACHE_WT; break;
-	case PTE_PCD: f |= MMK_CACHE_WC; break;
-	case PTE_PCD | PTE_PWT: f |= MMK_CACHE_UC; break;
-	default: break;
-	}
-	return f;
-}
+/*
+ * SDM Vol 3A 4.5, tables 4-18 to 4-20: PS is the large sizes' kind; NX where EFER.NXE
+ * is on. With PCIDs kernel leaves are always global, so INVLPG reaches them under every
+ * PCID. 11.12.3: with the power-on PAT, PWT/PCD select WB, WT, UC- and UC (WC: UC-).
+ */
+static const struct mmk_pt_attrs leaf_attrs = {
+	.base = PTE_P,
+	.always = MMK_PROT_READ,
+	.kernel_flags = MMK_PROT_GLOBAL,
+	.kernel_needs = FEATURE_PCID,
+	.flag = {{MMK_PROT_WRITE, PTE_RW, 0, 0}, {MMK_PROT_USER, PTE_US, 0, 0},
+		 {MMK_PROT_GLOBAL, PTE_G, 0, FEATURE_PGE}, {MMK_PROT_EXEC, 0, PTE_NX, FEATURE_NX}},
+	.cache = {0, PTE_PWT, PTE_PCD, PTE_PCD | PTE_PWT},
+	.cache_mask = PTE_PCD | PTE_PWT,
+};
 
 /* Tables allow everything; the leaves decide (a kernel table never allows user access). */
 static mmk_pte_t table_bits(const struct mmk_mmu *mmu, unsigned level, mmk_vaddr_t va)
@@ -98,21 +64,6 @@ static mmk_pte_t table_bits(const struct mmk_mmu *mmu, unsigned level, mmk_vaddr
 	(void)mmu;
 	(void)level;
 	return PTE_P | PTE_RW | (va < mmu->fmt->user_end ? PTE_US : 0);
-}
-
-static void *table(const struct mmk_mmu_space *space, unsigned level, mmk_vaddr_t va,
-		   mmk_paddr_t pa)
-{
-	(void)space;
-	(void)level;
-	(void)va;
-	return x86_64_phys(pa);
-}
-
-static void *frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
-{
-	(void)mmu;
-	return x86_64_phys(pa);
 }
 
 /* Its PCID's entries go now (INVPCID) or at its next CR3 load. */
@@ -125,8 +76,6 @@ static void drop_tagged(struct mmk_mmu *mmu, struct mmk_mmu_space *s)
 	else
 		s->tlb_stale = true;
 }
-
-static void flush_all_pcids(void *ctx);
 
 /* True when the batch frees table pages (or the whole space goes). */
 static bool frees_tables(const struct mmk_mmu_batch_page *pages, unsigned n, bool all)
@@ -145,7 +94,7 @@ static void invalidate(struct mmk_mmu_space *s, const struct mmk_mmu_batch_page 
 		 * space losing tables may never get: those go before the tables do (mmu.h). */
 		if ((mmu->features & FEATURE_PCID) && !(mmu->features & FEATURE_INVPCID) &&
 		    s->asid != 0 && frees_tables(pages, n, all))
-			flush_all_pcids(mmu);
+			mmk_pt_flush_all(mmu);
 		else if (mmu->features & FEATURE_PCID)
 			drop_tagged(mmu, s);
 		return; /* else: its next CR3 load drops its entries */
@@ -163,88 +112,39 @@ static void invalidate(struct mmk_mmu_space *s, const struct mmk_mmu_batch_page 
 }
 
 static const struct mmk_pt_format x86_64_format = {
-	.name = "x86_64 4-level",
-	.levels = 4,
+	.name = "x86_64 4-level", .levels = 4,
 	.level = {
 		{12, 9, 12, 0, 0, 0, "PTE"},
 		{21, 9, 12, PTE_P | PTE_PS, PTE_P, PTE_FRAME, "PDE"},
 		{30, 9, 12, PTE_P | PTE_PS, PTE_P, PTE_FRAME, "PDPTE"},
 		{39, 9, 12, PTE_P | PTE_PS, PTE_P, PTE_FRAME, "PML4E"},
 	},
-	.size_count = 3,
-	.sizes = {
-		{12, 0, 0, 0, PTE_FRAME, 0},
-		{21, 1, PTE_PS, PTE_PS, 0x000FFFFFFFE00000ull, 0},
-		{30, 2, PTE_PS, PTE_PS, 0x000FFFFFC0000000ull, FEATURE_1G},
+	.size_count = 3, .sizes = {
+		{12, 0, 0, 0, PTE_FRAME, 0, &leaf_attrs},
+		{21, 1, PTE_PS, PTE_PS, 0x000FFFFFFFE00000ull, 0, &leaf_attrs},
+		{30, 2, PTE_PS, PTE_PS, 0x000FFFFFC0000000ull, FEATURE_1G, &leaf_attrs},
 	},
-	.entry_bytes = 8,
-	.va_bits = 48,
-	.valid = PTE_P,
-	.accessed = PTE_A,
-	.dirty = PTE_D,
-	.pa_limit = 1ull << 52,
-	.user_base = 0x1000,
-	.user_end = 0x0000800000000000ull,
+	.entry_bytes = 8, .va_bits = 48, .valid = PTE_P, .accessed = PTE_A, .dirty = PTE_D,
+	.pa_limit = 1ull << 52, .user_base = 0x1000, .user_end = 0x0000800000000000ull,
 	.kernel_base = HHDM_BASE,
 	.kernel_end = 0xFFFFFFFFFFFFF000ull, /* the last page stays unmapped */
 	.shared_kernel_root = true,
-	.stable_tables = true,
-	.flush_threshold = 32,
-	.leaf_bits = leaf_bits,
-	.leaf_flags = leaf_flags,
-	.table_bits = table_bits,
-	.table = table,
-	.frame = frame,
-	.invalidate = invalidate,
+	.phys = x86_64_phys, .kernel_pointer = x86_64_kernel_pointer,
+	.leaf_bits = mmk_pt_leaf_bits, .table_bits = table_bits, .invalidate = invalidate,
 };
-
-static void flush_all_pcids(void *ctx)
-{
-	struct mmk_mmu *mmu = ctx;
-	x86_64_flush_tlb_global(); /* a CR4.PGE toggle drops every PCID's entries */
-	mmu->stats.tlb_full_flushes++;
-}
 
 void mmk_mmu_activate(struct mmk_mmu_space *space)
 {
 	struct mmk_mmu *mmu = space->mmu;
 	uint64_t cr3 = space->root;
 	if (mmu->features & FEATURE_PCID) {
-		if (!space->is_kernel) { /* the kernel space keeps PCID 0 */
-			bool rolled_over;
-			space->asid = mmk_asid_activate(&mmu->asids, &space->asid_generation, &rolled_over);
-		}
-		cr3 |= space->asid;
+		cr3 |= space->is_kernel ? 0 : mmk_pt_space_tag(space); /* the kernel's: PCID 0 */
 		if (!space->tlb_stale)
 			cr3 |= CR3_NOFLUSH;
 		space->tlb_stale = false;
 	}
 	x86_64_write_cr3(cr3);
-	mmu->active = space;
-	mmu->stats.space_switches++;
-}
-
-void *mmk_mmu_kernel_pointer(struct mmk_mmu *mmu, mmk_vaddr_t va)
-{
-	(void)mmu;
-	return x86_64_kernel_pointer(va);
-}
-
-void mmk_mmu_zero_frame(struct mmk_mmu *mmu, mmk_paddr_t pa)
-{
-	(void)mmu;
-	uint64_t *p = x86_64_phys(pa);
-	for (unsigned i = 0; i < MMK_PAGE_SIZE / 8; i++)
-		p[i] = 0;
-}
-
-void mmk_mmu_copy_frame(struct mmk_mmu *mmu, mmk_paddr_t dst, mmk_paddr_t src)
-{
-	(void)mmu;
-	uint64_t *d = x86_64_phys(dst);
-	const uint64_t *s = x86_64_phys(src);
-	for (unsigned i = 0; i < MMK_PAGE_SIZE / 8; i++)
-		d[i] = s[i];
+	mmk_pt_activated(space);
 }
 
 /* ------------------------------------------------------------ init */
@@ -275,7 +175,7 @@ int mmk_mmu_init(struct mmk_mmu *mmu, struct mmk_pmm *pmm, const struct mmk_mmu_
 		x86_64_enable_pge();
 	if (mmu->features & FEATURE_PCID) {
 		x86_64_enable_pcid();
-		MMK_ASSERT(mmk_asid_init(&mmu->asids, PCID_BITS, flush_all_pcids, mmu) == 0);
+		MMK_ASSERT(mmk_asid_init(&mmu->asids, PCID_BITS, mmk_pt_flush_all, mmu) == 0);
 	}
 	int err = mmk_pt_root_create(mmu, &mmu->kernel, true);
 	if (err)

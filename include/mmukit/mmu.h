@@ -111,6 +111,8 @@ struct mmk_mmu_stats {
 	uint64_t batches_finished;
 };
 
+#define MMK_MMU_LEAF_SIZES 6 /* page sizes a format may have (pt.h MMK_PT_MAX_SIZES) */
+
 /* The machine: one per running kernel (tests make private ones on simulated RAM). */
 struct mmk_mmu {
 	const struct mmk_pt_format *fmt; /* its page-table format */
@@ -131,6 +133,17 @@ struct mmk_mmu {
 		mmk_paddr_t pa;
 		unsigned level;
 	} walk_cache;
+	struct {                      /* the engine's own: each page size's leaf encoding, made
+				       * from the format's attrs and this machine's features */
+		uint64_t prot[MMK_MMU_LEAF_SIZES][32]; /* bits for flags & MMK_PROT_MASK */
+		uintptr_t set[MMK_MMU_LEAF_SIZES][5];   /* decoding, in the machine's width: a */
+		uintptr_t clear[MMK_MMU_LEAF_SIZES][5]; /* flag is reported when all of set (or
+							 * not all of clear) are there */
+		uintptr_t read[MMK_MMU_LEAF_SIZES];     /* every bit decoding reads */
+		uintptr_t last_bits[MMK_MMU_LEAF_SIZES]; /* the last decoded (its read bits) */
+		unsigned last_flags[MMK_MMU_LEAF_SIZES]; /* and what they decoded to */
+		unsigned kernel_flags[MMK_MMU_LEAF_SIZES]; /* added to a kernel-space leaf's */
+	} leaf;
 	struct mmk_mmu_stats stats;
 	struct {                      /* the backend's own; not an interface */
 		mmk_paddr_t table_limit; /* nonzero while table pages must lie below it (init) */

@@ -6,9 +6,11 @@
  * core/pt.c implements every algorithm of include/mmukit/mmu.h once (walk, reserve
  * before map, map / unmap / protect over ranges with the largest pages alignment allows,
  * split, prune, iterate, accessed/dirty test-and-clear, batched invalidation) by reading
- * a struct mmk_pt_format. A machine's backend (arch/<arch>/mmu.c) is that description
- * plus what only the machine knows: its entry encodings, how its tables are reached,
- * TLB and cache maintenance, switching spaces, and what mmk_mmu_init maps at boot.
+ * a struct mmk_pt_format. A machine's backend (arch/<arch>/mmu.c) is that description -
+ * levels, sizes, the bits of its entries and of each portable flag (struct
+ * mmk_pt_attrs) - plus what only the machine knows: how its tables are reached where no
+ * direct map does it, TLB and cache maintenance, switching spaces, and what mmk_mmu_init
+ * maps at boot.
  * Adding a machine means writing one such file; nothing in core/ changes.
  *
  * Levels are numbered from the leaves: level 0 holds the smallest pages, level
@@ -21,7 +23,8 @@
 #include <mmukit/mmu.h>
 
 #define MMK_PT_MAX_LEVELS 5
-#define MMK_PT_MAX_SIZES 6
+#define MMK_PT_MAX_SIZES MMK_MMU_LEAF_SIZES
+#define MMK_PT_FLUSH_THRESHOLD 32 /* pages; bench/kernel-i386 shows where INVLPG stops paying */
 
 typedef uint64_t mmk_pte_t; /* an entry, widened to 64 bits (4-byte formats: the low half) */
 
@@ -36,6 +39,28 @@ struct mmk_pt_level {
 	const char *name;      /* what the manual calls its entries ("PDE", "L1", "PTE") */
 };
 
+/*
+ * How a leaf holds the portable flags (MMK_PROT_*, MMK_CACHE_*): a table the engine
+ * encodes and decodes with (mmk_pt_leaf_bits), so a format states bits, not code.
+ */
+struct mmk_pt_flag {
+	unsigned flag;   /* one MMK_PROT_* bit; 0 ends the list */
+	mmk_pte_t set;   /* bits a leaf has when the flag is given (read back: all of them, */
+	mmk_pte_t clear; /* but the accessed / dirty ones), and when it is not (execute-never, */
+	uint64_t needs;  /* read-only, non-global); mmu->features the bits need (else none) */
+};
+
+struct mmk_pt_attrs {
+	mmk_pte_t base;          /* bits every leaf has, beside its size's kind_match */
+	unsigned always;         /* flags every leaf reports (READ; i386: EXEC too) */
+	unsigned kernel_flags;   /* flags every kernel-space leaf gets (GLOBAL where kernel */
+	uint64_t kernel_needs;   /* leaves are always global), with these mmu->features */
+	struct mmk_pt_flag flag[6];
+	mmk_pte_t cache[4];      /* the memory type's bits, by MMK_CACHE_* >> 8 (WB WT WC UC) */
+	mmk_pte_t cache_mask;    /* the bits a memory type takes (decoded: WB if none match) */
+	mmk_pte_t cache_read[4]; /* the bits decoding compares per type (0: cache_mask) */
+};
+
 /* One page size the format can map. */
 struct mmk_pt_size {
 	uint8_t shift;        /* 2^shift bytes: 12, 16, 20, 21, 22, 30 */
@@ -46,6 +71,7 @@ struct mmk_pt_size {
 	mmk_pte_t kind_match; /* size when (e & kind_mask) == kind_match */
 	mmk_pte_t addr;       /* bits of such a leaf that hold the frame's address */
 	uint64_t needs;       /* mmu->features bits the size needs (0: always there) */
+	const struct mmk_pt_attrs *attrs; /* its flag bits */
 };
 
 struct mmk_pt_format {
@@ -68,35 +94,48 @@ struct mmk_pt_format {
 	bool shared_kernel_root;  /* kernel-half root entries are copied into every space's
 				   * root (x86, RISC-V); false: the kernel has a root of its
 				   * own that the hardware uses beside the user one (TTBR1) */
-	bool stable_tables;       /* a pointer from the table hook stays valid while the table
-				   * is linked, so walks may start from the last table used
-				   * (false for i386, whose windows change meaning) */
 	bool break_before_make;   /* a valid entry is made invalid and invalidated before it
 				   * is replaced by a different kind (AArch64, ARM ARM D8.14) */
 	uint8_t user_root_order;  /* PMM block order of a user space's root (ARMv7: 1) */
 	uint8_t kernel_root_order;
-	unsigned flush_threshold; /* pages past which a batch flushes everything */
+	unsigned flush_threshold; /* pages past which a batch flushes everything (0: the
+				   * engine's MMK_PT_FLUSH_THRESHOLD) */
 
 	/*
 	 * The attribute bits of a leaf of sizes[size] for flags (MMK_PROT_* | MMK_CACHE_*,
 	 * already validated), without its address; user: the leaf is in a user space.
+	 * Every format here sets mmk_pt_leaf_bits (its sizes' attrs), which the engine also
+	 * calls directly; the pointer serves code that has only the format (a summary).
 	 */
 	mmk_pte_t (*leaf_bits)(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user);
-	/* The portable flags of a valid leaf e of sizes[size]. */
-	unsigned (*leaf_flags)(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size);
 	/* The bits of an entry at level pointing to a table (address excluded), covering va. */
 	mmk_pte_t (*table_bits)(const struct mmk_mmu *mmu, unsigned level, mmk_vaddr_t va);
 
 	/*
-	 * A pointer to the table at level holding va's entry, whose memory is at pa: the
-	 * direct map (x86_64, AArch64, RISC-V), the linear remap (ARMv7), the recursive or
-	 * alternate window (i386). For the root level, pa is space->root.
+	 * Where mmu->direct_base is 0, how tables are reached: a format whose tables all lie
+	 * in a direct map (x86_64, AArch64, RISC-V; ARMv7's linear map) gives phys, a pointer
+	 * to physical memory pa (the host simulators check every access there); i386 gives
+	 * table, a pointer to the table at level holding va's entry, whose memory is at pa
+	 * (for the root level space->root), through its recursive or alternate window, and
+	 * frame (below). The engine keeps the last pointer a walk ended at (the walk cache):
+	 * a format whose pointers change meaning calls mmk_pt_cache_drop when they do.
 	 */
+	void *(*phys)(mmk_paddr_t pa);
 	void *(*table)(const struct mmk_mmu_space *space, unsigned level, mmk_vaddr_t va,
 		       mmk_paddr_t pa);
 	/* A pointer to frame pa that is not (yet) a table in use: to zero a new table or fill
-	 * one before it is linked in (i386: a scratch page). */
+	 * one before it is linked in (i386: a scratch page; NULL: phys). */
 	void *(*frame)(struct mmk_mmu *mmu, mmk_paddr_t pa);
+
+	/* A pointer for kernel address va as the CPU translates it now (mmk_mmu_kernel_pointer). */
+	void *(*kernel_pointer)(mmk_vaddr_t va);
+	/* Optional: one page cleared / copied at these pointers (string instructions, which
+	 * QEMU's TCG runs fast); NULL: the engine's word loop. */
+	void (*zero_page)(void *page);
+	void (*copy_page)(void *dst, const void *src);
+	/* Optional: a pointer to frame pa valid together with frame()'s, a copy's source
+	 * (i386: a second scratch page); NULL: frame(). */
+	void *(*source_frame)(struct mmk_mmu *mmu, mmk_paddr_t pa);
 
 	/* Optional: a space's root, just allocated, filled by the format (a recursive slot,
 	 * a slot of its own...); may refuse with an error (MMK_ENOSPC). NULL: the engine
@@ -119,14 +158,21 @@ struct mmk_pt_format {
 	void (*sync_exec)(struct mmk_mmu *mmu, mmk_paddr_t pa, uint64_t size);
 };
 
+/* The attribute bits of a leaf of sizes[size] for flags (MMK_PROT_* | MMK_CACHE_*,
+ * valid ones), from that size's attrs and mmu->features; user: in a user space. Every
+ * format's leaf_bits. */
+mmk_pte_t mmk_pt_leaf_bits(const struct mmk_mmu *mmu, unsigned flags, unsigned size, bool user);
+/* The portable flags (MMK_PROT_* | MMK_CACHE_*) of a valid leaf e of sizes[size]. */
+unsigned mmk_pt_leaf_flags(const struct mmk_mmu *mmu, mmk_pte_t e, unsigned size);
+
 /* For backends: the engine's entry accessors and helpers (core/pt.c). */
 mmk_pte_t mmk_pt_load(const struct mmk_pt_format *f, const void *table, unsigned index);
 void mmk_pt_store(const struct mmk_pt_format *f, void *table, unsigned index, mmk_pte_t e);
 unsigned mmk_pt_index(const struct mmk_pt_format *f, unsigned level, mmk_vaddr_t va);
 
-/* Installs the format; mmk_mmu_init's first step in every backend. */
-/* Starts mmu on the format: everything zeroed, then the format, the PMM, the backend's
- * feature bits (which decide the page sizes usable), the flush threshold. */
+/* Starts mmu on the format, mmk_mmu_init's first step in every backend: everything
+ * zeroed, then the format, the PMM, the backend's feature bits (which decide the page
+ * sizes usable and the leaf bits written), the flush threshold, the leaf encodings. */
 void mmk_pt_setup(struct mmk_mmu *mmu, const struct mmk_pt_format *format, struct mmk_pmm *pmm,
 		  uint64_t features);
 
@@ -134,6 +180,15 @@ void mmk_pt_setup(struct mmk_mmu *mmu, const struct mmk_pt_format *format, struc
 int mmk_pt_root_create(struct mmk_mmu *mmu, struct mmk_mmu_space *space, bool kernel);
 /* Forgets where the last walk ended (a format whose table pointers just changed meaning). */
 void mmk_pt_cache_drop(struct mmk_mmu *mmu);
+
+/* For mmk_mmu_activate: a user space's tag from mmu->asids, stored in space->asid and
+ * returned. */
+unsigned mmk_pt_space_tag(struct mmk_mmu_space *space);
+/* For mmk_mmu_activate, its last step: space is the active one (counted). */
+void mmk_pt_activated(struct mmk_mmu_space *space);
+/* The ASID allocator's roll-over callback (ctx: the mmu): the kernel space's full
+ * invalidation, which drops every tag's entries and the global ones. */
+void mmk_pt_flush_all(void *mmu);
 
 /* Frees every table of the kernel space, and its root (mmu_init failing). */
 void mmk_pt_kernel_teardown(struct mmk_mmu *mmu);

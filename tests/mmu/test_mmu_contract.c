@@ -11,6 +11,7 @@
 #include <mmukit/ktest.h>
 #include <mmukit/mmu.h>
 #include <mmukit/pmm.h>
+#include <mmukit/pt.h>
 #include <mmukit/services.h>
 
 #define K4 ((mmk_vsize_t)4096)
@@ -287,6 +288,42 @@ KTEST(mmu_contract, a_user_mapping_is_never_global)
 	KASSERT_EQ(mmk_mmu_query(&u, va, &m), 0);
 	KEXPECT_FALSE(m.flags & MMK_PROT_GLOBAL);
 	KEXPECT_EQ(mmk_mmu_space_destroy(&u, NULL, NULL), 0);
+}
+
+/*
+ * The format's leaf table, both ways: for every page size, protection and memory type, in
+ * a user and the kernel space, the flags read back from an encoded leaf are the ones
+ * given (EXEC and GLOBAL may be added where the format cannot take them away; a user
+ * leaf is never global), and encoding what is read back gives the same leaf.
+ */
+KTEST(mmu_contract, leaf_flags_decode_to_what_was_encoded)
+{
+	const struct mmk_pt_format *f = mmu()->fmt;
+	unsigned checked = 0;
+	for (unsigned size = 0; size < f->size_count; size++) {
+		for (unsigned prot = 0; prot < 16; prot++) {
+			for (unsigned cache = 0; cache < 4; cache++) {
+				for (int user = 0; user < 2; user++) {
+					unsigned flags = MMK_PROT_READ | prot << 1 | cache << 8;
+					if (!user && (flags & MMK_PROT_USER))
+						continue; /* refused by the engine first */
+					if (user)
+						flags &= ~MMK_PROT_GLOBAL;
+					mmk_pte_t e = mmk_pt_leaf_bits(mmu(), flags, size, user);
+					unsigned back = mmk_pt_leaf_flags(mmu(), e, size);
+					unsigned kept = MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER |
+							MMK_CACHE_MASK;
+					KEXPECT_EQ(back & kept, flags & kept);
+					KEXPECT_EQ(back & flags, flags);
+					if (user)
+						KEXPECT_FALSE(back & MMK_PROT_GLOBAL);
+					KEXPECT_EQ(mmk_pt_leaf_bits(mmu(), back, size, user), e);
+					checked++;
+				}
+			}
+		}
+	}
+	KEXPECT_GE(checked, 96u); /* one size at least, every combination */
 }
 
 /* ------------------------------------------------------------ out of memory */
