@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * User address spaces and their regions (include/mmukit/vm.h): map, unmap and protect
- * any page range, splitting and merging regions; fork; destroy. Faults are decided in
- * core/vm_fault.c, objects kept in core/vm_object.c, page arrays in core/vm_pages.c.
+ * any page range, splitting and merging regions; fork; destroy; the fatal fault's report
+ * and mmk_vm_check. Faults are decided in core/vm_fault.c, objects kept in
+ * core/vm_object.c, page arrays in core/vm_pages.c.
  * Portable: everything machine-specific goes through include/mmukit/mmu.h.
  *
  * The page tables are a cache of what regions, amaps and objects say: a page can be
@@ -15,8 +16,6 @@
 #include <mmukit/services.h>
 
 #include "vm_internal.h"
-
-#define PROT_FLAGS VM_PROT_FLAGS
 
 static enum mmk_fault_result resolve(void *owner, struct mmk_mmu_space *space,
 				     const struct mmk_fault *fault)
@@ -157,7 +156,7 @@ static void protect_cached(struct mmk_vm_space *s, mmk_vaddr_t lo, mmk_vaddr_t h
 
 static int check_prot(unsigned prot)
 {
-	if (prot & ~(PROT_FLAGS | MMK_VM_ALLOW_WX) || !(prot & (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC)))
+	if (prot & ~(VM_PROT_FLAGS | MMK_VM_ALLOW_WX) || !(prot & (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_EXEC)))
 		return -MMK_EINVAL;
 	if (prot & MMK_PROT_GLOBAL)
 		return -MMK_EINVAL; /* a user mapping is never global */
