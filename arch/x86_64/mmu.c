@@ -111,6 +111,24 @@ static void invalidate(struct mmk_mmu_space *s, const struct mmk_mmu_batch_page 
 		x86_64_invlpg(pages[i].va);
 }
 
+/*
+ * A page of zeros, a page copied: one string instruction each, rep stosq / rep movsq
+ * with the direction flag clear (SDM Vol 2B, "STOS", "MOVS", "REP"), as a small kernel
+ * clears pages on a CPU without fast short strings. Runs on the host build too (x86_64).
+ */
+static void zero_page(void *page)
+{
+	void *d = page;
+	uint64_t n = MMK_PAGE_SIZE / 8;
+	__asm__ volatile("cld; rep stosq" : "+D"(d), "+c"(n) : "a"(0ull) : "memory");
+}
+
+static void copy_page(void *to, const void *from)
+{
+	uint64_t n = MMK_PAGE_SIZE / 8;
+	__asm__ volatile("cld; rep movsq" : "+D"(to), "+S"(from), "+c"(n) : : "memory");
+}
+
 static const struct mmk_pt_format x86_64_format = {
 	.name = "x86_64 4-level", .levels = 4,
 	.level = {
@@ -130,6 +148,7 @@ static const struct mmk_pt_format x86_64_format = {
 	.kernel_end = 0xFFFFFFFFFFFFF000ull, /* the last page stays unmapped */
 	.shared_kernel_root = true,
 	.phys = x86_64_phys, .kernel_pointer = x86_64_kernel_pointer,
+	.zero_page = zero_page, .copy_page = copy_page,
 	.leaf_bits = mmk_pt_leaf_bits, .table_bits = table_bits, .invalidate = invalidate,
 };
 
