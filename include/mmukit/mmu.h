@@ -226,7 +226,8 @@ int mmk_mmu_space_destroy(struct mmk_mmu_space *space,
 			  void (*release)(void *ctx, mmk_paddr_t pa, uint64_t size),
 			  void *ctx);
 
-/* A kernel pointer to the space's root table (seed of a process table's entry). */
+/* A kernel pointer to the space's root table: what a process table keeps in each
+ * process's entry. */
 void *mmk_mmu_root_pointer(const struct mmk_mmu_space *space);
 
 /*
