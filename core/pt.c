@@ -1006,6 +1006,32 @@ static bool fill_new_table(struct mmk_mmu_space *s, uint64_t va, mmk_pte_t e, st
 	return true;
 }
 
+/*
+ * One small page into the last-level table the walk cache holds: what a page fault maps,
+ * next to the page before. The caller has made mmk_mmu_map's checks. False: the general
+ * path decides (and checks again).
+ */
+static bool map_one_page(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa,
+			 unsigned flags, int *err)
+{
+	struct mmk_mmu *mmu = s->mmu;
+	const struct mmk_pt_format *f = mmu->fmt;
+	struct slot at;
+	if (copies(f, 0) != 1 || !cached_last_level(s, va, &at))
+		return false;
+	if (valid(f, at.e)) {
+		*err = -MMK_EEXIST;
+		return true;
+	}
+	if ((flags & MMK_PROT_EXEC) && f->sync_exec)
+		f->sync_exec(mmu, pa, MMK_PAGE_SIZE);
+	store(f, at.table, at.index, pa_bits(f, pa) | encode_leaf(mmu, flags, 0, !s->is_kernel));
+	if (f->publish)
+		f->publish(mmu);
+	*err = 0;
+	return true;
+}
+
 int mmk_mmu_map(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsize_t size,
 		unsigned flags, unsigned page_shift)
 {
@@ -1015,6 +1041,11 @@ int mmk_mmu_map(struct mmk_mmu_space *s, mmk_vaddr_t va, mmk_paddr_t pa, mmk_vsi
 	const struct mmk_pt_format *f = mmu->fmt;
 	int err = check_flags(s, &flags);
 	if (err)
+		return err;
+	if (size == MMK_PAGE_SIZE && (page_shift == 0 || page_shift == MMK_PAGE_SHIFT) &&
+	    check_range(s, va, size) == 0 && !(pa & (MMK_PAGE_SIZE - 1)) &&
+	    pa + MMK_PAGE_SIZE > pa && pa + MMK_PAGE_SIZE <= f->pa_limit &&
+	    map_one_page(s, va, pa, flags, &err))
 		return err;
 	int forced = forced_size(mmu, page_shift);
 	if (forced == -2)

@@ -126,7 +126,10 @@ static enum mmk_fault_result write_new(struct mmk_vm_space *s, struct mmk_vm_reg
 		mmk_mmu_copy_frame(vm->mmu, pa, src);
 	else
 		mmk_mmu_zero_frame(vm->mmu, pa);
-	if (install_one(s, page, pa, vm_page_flags(r, true), present) != MMK_FAULT_RESOLVED) {
+	unsigned flags = vm_page_flags(r, true);
+	int err = present ? install(s, page, pa, flags, true, NULL) /* over the zero page */
+			  : mmk_mmu_map(&s->mmu, page, pa, MMK_PAGE_SIZE, flags, MMK_PAGE_SHIFT);
+	if (err) {
 		MMK_ASSERT(mmk_pmm_free(vm->mmu->pmm, pa) == 0);
 		mmk_vm_pages_unreserve(vm, &r->amap->pages, index);
 		return MMK_FAULT_OOM;
