@@ -8,7 +8,9 @@
  * copy-on-write faults. Mappings are private or shared anonymous memory, placed with
  * mmk_vm_map_anon, or mmk_vm_map with MMK_VM_NOREPLACE or MMK_VM_FIXED (which replaces
  * what is there), frames of the phase's own as physical objects (mmk_vm_map_phys,
- * given back once nothing maps them), and stacks that grow down on demand above a
+ * given back once nothing maps them), objects of a pager of its own mapped private or
+ * shared (each page's words known from the object and offset; the pager must hear of
+ * every object's end), and stacks that grow down on demand above a
  * guard that always faults (mmk_vm_map_stack); unmaps and protects take any page range
  * that holds no stack, cutting regions. The model
  * knows, for each page of a window of each space, whether it is mapped, writable,
@@ -69,8 +71,12 @@ static struct {
 	uint32_t obj_val[OBJECTS][MAX_PAGES][2]; /* shared objects' words */
 	mmk_paddr_t phys_pa[OBJECTS];            /* physical objects: our frames, */
 	unsigned phys_pages[OBJECTS];            /* given back once nothing maps them */
+	struct pager_slot {
+		bool live;    /* the object exists (its release not called yet) */
+		uint32_t tag; /* its pages' words derive from it */
+	} pager[OBJECTS];
 	bool injecting; /* the operation's nth PMM allocation fails */
-	uint64_t injected, maps, phys_maps, stacks, unmaps, protects;
+	uint64_t injected, maps, phys_maps, pager_maps, stacks, unmaps, protects;
 } v;
 
 #define CHECK(cond, a, b) STRESS_CHECK(v.s, cond, a, b)
@@ -163,10 +169,80 @@ static int sweep_objects(void)
 			continue;
 		for (; v.phys_pages[o]; v.phys_pages[o]--)
 			CHECK(mmk_pmm_free(v.pmm, v.phys_pa[o] + (v.phys_pages[o] - 1) * P) == 0, o, 0);
-		if (slot < 0)
+		if (slot < 0 && !v.pager[o].live)
 			slot = (int)o;
 	}
 	return slot;
+}
+
+/* A pager of the phase's own: each page a fresh frame with words derived from the
+ * object's tag and the page's offset (so the model knows them in advance). */
+static uint32_t pager_word(const struct pager_slot *pg, uint64_t offset)
+{
+	return pg->tag ^ ((uint32_t)(offset >> 12) * 0x9E3779B1u);
+}
+
+static int pager_get(void *ctx, uint64_t offset, mmk_paddr_t *pa)
+{
+	int err = mmk_pmm_alloc(v.pmm, pa);
+	if (err)
+		return err;
+	uint32_t *w = mmk_mmu_frame_pointer(v.mmu, *pa);
+	w[0] = pager_word(ctx, offset);
+	w[P / 4 - 1] = ~w[0];
+	return 0;
+}
+
+static void pager_release(void *ctx)
+{
+	struct pager_slot *pg = ctx;
+	CHECK(pg->live, (uintptr_t)pg, 0); /* once */
+	pg->live = false;
+}
+
+static const struct mmk_vm_pager_ops pager_ops = {pager_get, pager_release};
+
+/* pages of a new pager object, from page off of it, mapped private (copy-on-write: a
+ * page reads the pager's words until written) or shared (one memory), NOREPLACE or
+ * FIXED; the caller's reference is dropped at once, so the object lives as long as
+ * its mappings, and its pager hears of its end then. */
+static void map_pager(struct vspace *sp, unsigned first, unsigned pages, bool rw, bool shared,
+		      bool fixed, int o)
+{
+	unsigned off = stress_below(v.s, 4);
+	struct pager_slot *pg = &v.pager[o];
+	*pg = (struct pager_slot){.live = true, .tag = (uint32_t)stress_random(v.s)};
+	struct mmk_vm_object *obj;
+	int err = mmk_vm_object_pager(&v.vm, (uint64_t)(pages + off) * P, &pager_ops, pg, &obj);
+	if (err) {
+		CHECK(err == -MMK_ENOMEM, o, (unsigned)err);
+		pg->live = false;
+		return;
+	}
+	mmk_vaddr_t va = page_va(first);
+	err = mmk_vm_map(&sp->s, &va, (mmk_vsize_t)pages * P, rw ? URW : UR,
+			 (fixed ? MMK_VM_FIXED : MMK_VM_NOREPLACE) | (shared ? MMK_VM_SHARED : 0), obj,
+			 (uint64_t)off * P);
+	mmk_vm_object_release(&v.vm, obj); /* the region holds it now, or nobody */
+	if (!fixed && any_mapped(sp, first, pages)) {
+		CHECK(err == -MMK_EEXIST || err == -MMK_ENOMEM, page_va(first), (unsigned)err);
+		return;
+	}
+	if (err == -MMK_ENOMEM)
+		return;
+	if (!CHECK(err == 0 && va == page_va(first), page_va(first), (unsigned)err))
+		return;
+	v.pager_maps++;
+	for (unsigned j = 0; j < pages; j++) {
+		uint32_t x = pager_word(pg, (uint64_t)(off + j) * P);
+		struct vpage *p = &sp->page[first + j];
+		*p = (struct vpage){.kind = shared ? PAGE_SHARED : PAGE_PRIVATE, .rw = rw, .obj = (uint8_t)o,
+				    .obj_page = (uint8_t)j, .val = {x, ~x}};
+		if (shared) {
+			v.obj_val[o][j][0] = x;
+			v.obj_val[o][j][1] = ~x;
+		}
+	}
 }
 
 /* Frames of ours shown as a physical object at [first, first + 2^order) (the range is
@@ -208,9 +284,15 @@ static void op_map(struct vspace *sp)
 	unsigned how = stress_below(v.s, 4); /* map_anon, NOREPLACE, FIXED; | SHARED */
 	bool shared = stress_below(v.s, 4) == 0;
 	stress_trace(v.s, OP_MAP, page_va(first), pages | (unsigned)rw << 8 | how << 9 | (unsigned)shared << 12);
-	int obj = shared ? sweep_objects() : -1;
-	if (shared && obj < 0)
+	bool pager = how != 0 && stress_below(v.s, 4) == 0;
+	int obj = shared || pager ? sweep_objects() : -1;
+	if ((shared || pager) && obj < 0)
 		return;
+	if (pager) {
+		if (!(how == 3 && touches_stack(sp, first, pages)))
+			map_pager(sp, first, pages, rw, shared, how == 3, obj);
+		return;
+	}
 	if (shared && how == 0) { /* a physical object, where the range is free */
 		unsigned order = stress_below(v.s, 3);
 		if (first + (1u << order) <= VPAGES && !any_mapped(sp, first, 1u << order))
@@ -516,10 +598,13 @@ void stress_vm_run(struct stress *s, uint64_t ops)
 		if (v.sp[i].live)
 			op_destroy(&v.sp[i]);
 	sweep_objects(); /* the physical objects' frames */
-	ktest_log("vm: %llu maps, %llu physical, %llu stacks, %llu unmaps, %llu protects; %llu zero fills, "
+	for (unsigned o = 0; o < OBJECTS; o++) /* every pager heard its object's end */
+		CHECK(!v.pager[o].live, o, 0);
+	ktest_log("vm: %llu maps, %llu physical, %llu of pagers, %llu stacks, %llu unmaps, %llu protects; %llu zero fills, "
 		  "%llu zero-page maps, %llu stack growths, "
 		  "%llu copy-on-write copies, %llu reuses, %llu fatal faults, %llu injected allocation failures",
-		  (unsigned long long)v.maps, (unsigned long long)v.phys_maps, (unsigned long long)v.stacks,
+		  (unsigned long long)v.maps, (unsigned long long)v.phys_maps,
+		  (unsigned long long)v.pager_maps, (unsigned long long)v.stacks,
 		  (unsigned long long)v.unmaps, (unsigned long long)v.protects,
 		  (unsigned long long)v.vm.stats.zero_fills, (unsigned long long)v.vm.stats.zero_maps,
 		  (unsigned long long)v.vm.stats.stack_grows,
