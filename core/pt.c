@@ -1461,6 +1461,18 @@ static void protect_leaves(struct mmk_mmu_space *s, const struct slot *at, mmk_v
 	mmk_vsize_t bytes = (mmk_vsize_t)size_bytes(f, size);
 	unsigned level = f->sizes[size].level;
 	mmk_pte_t bits = encode_leaf(mmu, flags, size, !s->is_kernel);
+	if (reps == 1 && level != root_level(f) && !((flags & MMK_PROT_EXEC) && f->sync_exec)) {
+		/* The common case: each entry keeps its frame and accessed/dirty state and takes
+		 * the new bits (pa_bits of addr_of is the frame field itself). */
+		mmk_pte_t keep = f->sizes[size].addr | f->accessed | f->dirty;
+		for (unsigned k = 0; k < n; k++) {
+			unsigned i = at->index + k;
+			store(f, at->table, i, (load(f, at->table, i) & keep) | bits);
+			if (!b->all)
+				batch_page(b, va + k * bytes, level, false);
+		}
+		return;
+	}
 	for (unsigned k = 0; k < n; k++) {
 		unsigned i = at->index + k * reps;
 		mmk_pte_t e = load(f, at->table, i);
