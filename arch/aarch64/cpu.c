@@ -148,14 +148,24 @@ void aarch64_zero_page(void *page)
 		__asm__ volatile("dc zva, %0" : : "r"(p) : "memory");
 }
 
-/* 64 bytes per step: four LDP/STP pairs. */
+/* 64 bytes per step: four LDP / STP pairs, post-indexed (ARM ARM C6.2, "LDP", "STP");
+ * the compiler's loop took 21 instructions for what these take 10. */
 void aarch64_copy_page(void *dst, const void *src)
 {
-	uint64_t *d = dst;
-	const uint64_t *s = src;
-	for (unsigned i = 0; i < MMK_PAGE_SIZE / 8; i += 8)
-		for (unsigned k = 0; k < 8; k++)
-			d[i + k] = s[i + k];
+	uint64_t n = MMK_PAGE_SIZE / 64;
+	__asm__ volatile("1:	ldp x2, x3, [%[s]], #16\n"
+			 "	ldp x4, x5, [%[s]], #16\n"
+			 "	ldp x6, x7, [%[s]], #16\n"
+			 "	ldp x8, x9, [%[s]], #16\n"
+			 "	stp x2, x3, [%[d]], #16\n"
+			 "	stp x4, x5, [%[d]], #16\n"
+			 "	stp x6, x7, [%[d]], #16\n"
+			 "	stp x8, x9, [%[d]], #16\n"
+			 "	subs %[n], %[n], #1\n"
+			 "	b.ne 1b\n"
+			 : [d] "+r"(dst), [s] "+r"(src), [n] "+r"(n)
+			 :
+			 : "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "memory", "cc");
 }
 
 /* The cycle counter PMCCNTR_EL0 (ARM ARM D12, the Performance Monitors), turned on at the
