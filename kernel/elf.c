@@ -6,15 +6,11 @@
  * that is short, of another machine, with segments overlapping, outside the user half,
  * past the end of the file or with a file size above the memory size is refused with
  * -MMK_EINVAL. Each segment becomes an anonymous region with the segment's protection
- * (write + execute is refused by the VM); its file bytes are copied into fresh frames
- * mapped in the region, the rest is left to demand-zero.
- *
- * The frames are mapped with mmk_mmu_map because today's VM has no mprotect: a
- * read-only text region cannot be written through the VM. (When the VM gains mmap-style
- * calls, map writable, copy, then protect.)
+ * (write + execute is refused by the VM): mapped writable, its file bytes written
+ * through the VM (mmk_copy_to_user: frames of the region's own), then given its
+ * protection with mmk_vm_protect; the rest is left to demand-zero.
  */
 #include <mmukit/errno.h>
-#include <mmukit/pmm.h>
 #include <mmukit/services.h>
 #include <mmukit/uaccess.h>
 

@@ -19,7 +19,6 @@ static struct proc table[PROC_MAX];
 static struct mmk_kvm_pages kstacks[PROC_MAX]; /* a pool: allocated once, reused */
 static bool kstack_used[PROC_MAX];
 static struct mmk_vm vm;
-static struct mmk_kvm_pages copy_window;
 static struct proc *current;
 static uintptr_t scheduler_context;
 static int next_pid = 1;
@@ -44,19 +43,6 @@ static struct mmk_mmu *mmu(void)
 	return kernel_mmu();
 }
 
-void *proc_copy_window_map(mmk_paddr_t pa)
-{
-	mmk_vaddr_t va = copy_window.range.start;
-	MMK_ASSERT(mmk_mmu_map(&mmu()->kernel, va, pa, MMK_PAGE_SIZE,
-			       MMK_PROT_READ | MMK_PROT_WRITE, 12) == 0);
-	return mmk_mmu_kernel_pointer(mmu(), va);
-}
-
-void proc_copy_window_unmap(void)
-{
-	MMK_ASSERT(mmk_mmu_unmap(&mmu()->kernel, copy_window.range.start, MMK_PAGE_SIZE, NULL) == 0);
-}
-
 int proc_init(void)
 {
 	struct mmk_kvm *kvm = kernel_kvm();
@@ -71,16 +57,6 @@ int proc_init(void)
 		if (err)
 			return err;
 	}
-	err = mmk_kvm_pages_alloc(kvm, &copy_window, 1, MMK_PAGE_SIZE, MMK_VAS_LOWEST);
-	if (err)
-		return err;
-	/* Once now, so the kernel table under the window exists before anything counts. */
-	mmk_paddr_t pa;
-	if (mmk_pmm_alloc(mmu()->pmm, &pa))
-		return -MMK_ENOMEM;
-	proc_copy_window_map(pa);
-	proc_copy_window_unmap();
-	MMK_ASSERT(mmk_pmm_free(mmu()->pmm, pa) == 0);
 	return 0;
 }
 
@@ -140,7 +116,7 @@ static void proc_free(struct proc *p)
 	p->state = PROC_FREE;
 }
 
-static const struct user_program *program(const char *name)
+const struct user_program *proc_program(const char *name)
 {
 	for (const struct user_program *u = user_programs; u->name; u++) {
 		const char *a = u->name, *b = name;
@@ -158,7 +134,7 @@ static const struct user_program *program(const char *name)
  * on error. The new one becomes active when p is running. */
 int proc_exec(struct proc *p, const char *name)
 {
-	const struct user_program *u = program(name);
+	const struct user_program *u = proc_program(name);
 	if (!u)
 		return -MMK_ENOENT;
 	struct mmk_vm_space *s = p->space == &p->spaces[0] ? &p->spaces[1] : &p->spaces[0];

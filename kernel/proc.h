@@ -105,15 +105,14 @@ struct user_program {
 };
 extern const struct user_program user_programs[]; /* ends with a NULL name */
 
-/* kernel/elf.c: maps image's PT_LOAD segments into space (not active), copied into
- * fresh frames through the kernel's copy window. Returns 0 and the entry point, or
+/* The program called name, or NULL. */
+const struct user_program *proc_program(const char *name);
+
+/* kernel/elf.c: maps image's PT_LOAD segments into space (not active), their bytes
+ * written through the VM (mmk_copy_to_user). Returns 0 and the entry point, or
  * -MMK_EINVAL (a bad header: nothing mapped), or the VM's error (regions made so far
  * stay: the caller destroys the space). */
 int elf_load(struct mmk_vm_space *space, const unsigned char *image, size_t size,
 	     mmk_vaddr_t *entry, mmk_vaddr_t *image_end);
-
-/* A kernel page that shows frame pa (for elf_load): one at a time. */
-void *proc_copy_window_map(mmk_paddr_t pa);
-void proc_copy_window_unmap(void);
 
 #endif

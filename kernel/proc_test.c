@@ -155,18 +155,6 @@ KTEST(procs, fork_bomb_contained)
 	run_program("forkbomb");
 }
 
-static const struct user_program *find_program(const char *name)
-{
-	for (const struct user_program *u = user_programs; u->name; u++) {
-		unsigned i = 0;
-		while (u->name[i] && u->name[i] == name[i])
-			i++;
-		if (u->name[i] == name[i])
-			return u;
-	}
-	return NULL;
-}
-
 static unsigned char elf_copy[64 * 1024];
 
 /* hello's image with one byte changed at offset: elf_load must refuse it, mapping nothing. */
@@ -189,7 +177,7 @@ KTEST(procs, bad_programs_refused)
 	if (!procs_ready)
 		KTEST_SKIP(NOT_HERE);
 	KEXPECT_EQ(proc_spawn("no-such-program"), -MMK_ENOENT);
-	const struct user_program *u = find_program("hello");
+	const struct user_program *u = proc_program("hello");
 	KASSERT_TRUE(u != NULL);
 	size_t size = (size_t)(u->end - u->start);
 	KASSERT_LE(size, sizeof(elf_copy));

@@ -39,20 +39,6 @@ static bool procs_ready(void)
 	return state > 0;
 }
 
-static const struct user_program *find_program(const char *name)
-{
-	for (const struct user_program *u = user_programs; u->name; u++) {
-		const char *a = u->name, *b = name;
-		while (*a && *a == *b) {
-			a++;
-			b++;
-		}
-		if (*a == *b)
-			return u;
-	}
-	return NULL;
-}
-
 static void list_programs(void)
 {
 	mmk_printf("programs:");
@@ -64,7 +50,7 @@ static void list_programs(void)
 /* A program name from the command line, or NULL after saying which there are. */
 static const struct user_program *program_arg(const char *word)
 {
-	const struct user_program *u = find_program(word);
+	const struct user_program *u = proc_program(word);
 	if (!u) {
 		mmk_printf("error: no program '%s'; ", word);
 		list_programs();
