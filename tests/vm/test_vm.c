@@ -10,48 +10,12 @@
 #include <mmukit/pmm.h>
 #include <mmukit/vm.h>
 
-#include "vm_warm.h"
+#include "lib/string.h"
+#include "vm_fixture.h"
 
 #define P MMK_PAGE_SIZE
 #define URW (MMK_PROT_READ | MMK_PROT_WRITE | MMK_PROT_USER)
 #define UVA 0x40000000u
-
-static struct mmk_kheap heap;
-static struct mmk_vm vm;
-static bool limit_allocs; /* the VM's allocator fails once allocs_left reaches 0 */
-static unsigned allocs_left;
-
-static void *test_alloc(size_t size)
-{
-	if (limit_allocs && allocs_left-- == 0)
-		return NULL;
-	return ktest_env_malloc(size);
-}
-static struct mmk_mmu_space *previous;
-
-static void begin(void)
-{
-	mmk_kheap_init(&heap, ktest_env_kvm());
-	limit_allocs = false;
-	MMK_ASSERT(mmk_vm_init(&vm, ktest_env_mmu(), test_alloc, ktest_env_free) == 0);
-	previous = ktest_env_mmu()->active;
-	/* The kernel heap keeps a slab page for each size of the VM's structures once it has
-	 * one: make them exist now, so frame counts compare what the VM itself holds. */
-	ktest_vm_warm_up(&vm);
-}
-
-static void end(void)
-{
-	mmk_mmu_activate(previous);
-	mmk_vm_fini(&vm);
-}
-
-static bool same_text(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
 
 static uint32_t read32(mmk_vaddr_t va, int *err)
 {
@@ -227,7 +191,7 @@ KTEST(vm, physical_regions_map_their_frames_with_their_memory_type)
 	KASSERT_EQ(mmk_vm_space_create(&vm, &a), 0);
 	mmk_vaddr_t va = UVA;
 	KASSERT_EQ(mmk_vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_UC), 0);
-	KEXPECT_TRUE(same_text(mmk_vm_region_kind(mmk_vm_region_at(&a, UVA)), "physical"));
+	KEXPECT_EQ(strcmp(mmk_vm_region_kind(mmk_vm_region_at(&a, UVA)), "physical"), 0);
 	struct mmk_mmu_mapping m;
 	struct mmk_fault f = {.addr = UVA, .access = MMK_ACCESS_WRITE, .user = true};
 	KEXPECT_EQ(mmk_vm_fault(&a, &f), MMK_FAULT_RESOLVED);
@@ -483,27 +447,20 @@ KTEST(vm, user_and_kernel_faults_are_told_apart)
 	end();
 }
 
-static void *failing_alloc(size_t size)
-{
-	if (allocs_left == 0)
-		return NULL;
-	allocs_left--;
-	return ktest_env_malloc(size);
-}
-
 KTEST(vm, out_of_memory_creating_spaces_and_regions_changes_nothing)
 {
 	struct mmk_pmm *pmm = ktest_env_pmm();
 	struct mmk_vm_space a;
 	struct mmk_vm tight;
 	begin();
-	KASSERT_EQ(mmk_vm_init(&tight, ktest_env_mmu(), failing_alloc, ktest_env_free), 0);
+	KASSERT_EQ(mmk_vm_init(&tight, ktest_env_mmu(), test_alloc, ktest_env_free), 0);
 	uint64_t free_before = pmm->free_frames;
 	mmk_pmm_inject_failure(pmm, 1);
 	KEXPECT_EQ(mmk_vm_space_create(&tight, &a), -MMK_ENOMEM);   /* its directory */
 	mmk_pmm_inject_failure(pmm, 0);
 	KEXPECT_EQ(pmm->free_frames, free_before);
 	KASSERT_EQ(mmk_vm_space_create(&tight, &a), 0);
+	limit_allocs = true;
 	allocs_left = 0;
 	mmk_vaddr_t va = UVA;
 	KEXPECT_EQ(mmk_vm_map_anon(&a, &va, P, URW), -MMK_ENOMEM);  /* the region structure */
@@ -517,7 +474,7 @@ KTEST(vm, out_of_memory_creating_spaces_and_regions_changes_nothing)
 	KEXPECT_EQ(allocs_left, 0);
 	KEXPECT_EQ(a.regions.count, 0);
 	KEXPECT_EQ(pmm->free_frames, frames);
-	allocs_left = 10;
+	limit_allocs = false;
 	KEXPECT_EQ(mmk_vm_map_phys(&a, &va, frame, P, URW | MMK_CACHE_WC), 0);
 	KEXPECT_EQ(mmk_vm_space_destroy(&a), 0);
 	KEXPECT_EQ(mmk_pmm_free(pmm, frame), 0);
